@@ -1,0 +1,1 @@
+"""The domain core: value objects and aggregates.  Imports no infrastructure."""

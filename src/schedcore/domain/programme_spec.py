@@ -1,0 +1,97 @@
+"""What a training programme sets out to do: its window, clusters, totals and targets.
+
+These are plain values (no events, no storage): the built-in 2022 scenario is one of them, and
+a user's own programme is another.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import date
+
+import attrs
+
+from schedcore.calendar import WorkingCalendar
+from schedcore.errors import InvalidInputError
+
+__all__ = ["Measure", "ProgrammeSpec", "Target"]
+
+
+class Measure(enum.StrEnum):
+    """What a target counts."""
+
+    TEAMS_TRAINED_IN_PERSON = "teams_trained_in_person"
+    """Teams with at least one member at their cluster's session, in the hall or at a bridge."""
+    MEMBERS_ONLINE_COURSE = "members_online_course"
+    """Members who completed the online self-study course."""
+    MEMBERS_FOLLOWING_CHANNEL = "members_following_channel"
+    """Members following the official information channel."""
+
+
+@attrs.frozen
+class Target:
+    """Reach ``share`` (0..1] of the population that ``measure`` counts by ``deadline``."""
+
+    measure: Measure
+    share: float
+    deadline: date
+
+    def __attrs_post_init__(self) -> None:
+        if not 0 < self.share <= 1:
+            raise InvalidInputError(f"a target share must be in (0, 1], got {self.share}")
+
+
+@attrs.frozen
+class ProgrammeSpec:
+    """A programme of in-person cluster sessions relayed to bridge points.
+
+    ``teams`` and ``members`` map unit codes to the number of teams and members expected to be
+    trained; ``delegates`` maps unit codes to the people each unit sends to its cluster's hall.
+    """
+
+    name: str
+    calendar: WorkingCalendar
+    clusters: int
+    teams: Mapping[str, int]
+    members: Mapping[str, int]
+    delegates: Mapping[str, int]
+    bridge_points: Mapping[str, int]
+    targets: tuple[Target, ...]
+    notes: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if self.clusters < 1:
+            raise InvalidInputError(f"a programme needs at least one cluster, got {self.clusters}")
+        for label, counts in (
+            ("teams", self.teams),
+            ("members", self.members),
+            ("delegates", self.delegates),
+            ("bridge_points", self.bridge_points),
+        ):
+            negative = {unit: n for unit, n in counts.items() if n < 0}
+            if negative:
+                raise InvalidInputError(f"negative {label}: {negative}")
+
+    @property
+    def start(self) -> date:
+        return self.calendar.start
+
+    @property
+    def end(self) -> date:
+        return self.calendar.end
+
+    @property
+    def total_teams(self) -> int:
+        return sum(self.teams.values())
+
+    @property
+    def total_members(self) -> int:
+        return sum(self.members.values())
+
+    @property
+    def total_bridge_points(self) -> int:
+        return sum(self.bridge_points.values())
+
+    def target(self, measure: Measure) -> Target | None:
+        return next((t for t in self.targets if t.measure is measure), None)

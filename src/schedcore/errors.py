@@ -1,0 +1,124 @@
+"""One family of errors, rooted in :class:`SchedcoreError`.
+
+Each error also subclasses the builtin a caller would naturally catch (``ValueError`` for bad
+input, ``LookupError`` for something missing, ...), so code that does not know schedcore still
+handles it sensibly.  ``exit_code`` is what the ``schedcore`` command exits with when the error
+reaches it; the codes are part of the CLI's contract (see ``docs/reference/cli.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+__all__ = [
+    "ConcurrencyError",
+    "Conflict",
+    "InfeasiblePlanError",
+    "InvalidInputError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ReferenceDataError",
+    "RuleViolationError",
+    "SchedcoreError",
+    "StoreError",
+    "UnknownProvinceError",
+]
+
+
+class SchedcoreError(Exception):
+    """Root of every error schedcore raises on purpose; catch this to catch them all."""
+
+    exit_code: int = 1
+
+
+class InvalidInputError(SchedcoreError, ValueError):
+    """The caller's input is malformed or out of range; nothing was written."""
+
+    exit_code = 2
+
+
+class ReferenceDataError(InvalidInputError):
+    """A data file (CSV) is malformed; says which file, row and column.
+
+    ``row`` is the 1-based line number in the file (the header is line 1), so an editor's
+    "go to line" lands on the culprit.
+    """
+
+    def __init__(
+        self, message: str, *, path: str, row: int | None = None, column: str | None = None
+    ) -> None:
+        self.path = path
+        self.row = row
+        self.column = column
+        self.reason = message
+        where = path
+        if row is not None:
+            where += f", row {row}"
+        if column is not None:
+            where += f", column {column!r}"
+        super().__init__(f"{where}: {message}")
+
+
+class NotFoundError(SchedcoreError, LookupError):
+    """Something asked for by id or name does not exist."""
+
+    exit_code = 2
+
+
+class UnknownProvinceError(InvalidInputError, NotFoundError):
+    """A province code or name matches no province of the table in use."""
+
+    exit_code = 2
+
+
+class RuleViolationError(SchedcoreError, ValueError):
+    """A command would break a domain rule; the aggregate recorded nothing.
+
+    ``rule`` is a stable, machine-readable name for the broken rule (e.g. ``"date_in_window"``).
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, rule: str) -> None:
+        self.rule = rule
+        super().__init__(message)
+
+
+class PermissionDeniedError(SchedcoreError, PermissionError):
+    """The actor's role or scope does not allow the command; nothing was written."""
+
+    exit_code = 5
+
+
+class ConcurrencyError(SchedcoreError, RuntimeError):
+    """Another writer changed the same aggregate first; reload and retry (idempotent commands
+    may simply be retried with the same idempotency key)."""
+
+    exit_code = 4
+
+
+class StoreError(SchedcoreError, RuntimeError):
+    """The event store cannot be opened or used (bad URL, unreachable server, wrong key)."""
+
+    exit_code = 6
+
+
+@attrs.frozen
+class Conflict:
+    """One constraint that takes part in making a problem infeasible."""
+
+    name: str
+    description: str
+
+
+class InfeasiblePlanError(SchedcoreError):
+    """No plan satisfies every hard constraint; ``conflicts`` names a small conflicting set."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, conflicts: Sequence[Conflict] = ()) -> None:
+        self.conflicts: tuple[Conflict, ...] = tuple(conflicts)
+        lines = [message] + [f"  - {c.name}: {c.description}" for c in self.conflicts]
+        super().__init__("\n".join(lines))
