@@ -20,6 +20,7 @@ from schedcore.errors import InvalidInputError
 from schedcore.exports._files import write_bytes_atomically
 from schedcore.exports._types import ClusterLike, UnitSource
 from schedcore.exports._units import UnitDirectory, check_clusters, unit_directory
+from schedcore.reference.names import name_key
 
 if TYPE_CHECKING:
     from icalendar import Calendar
@@ -91,7 +92,7 @@ def plan_to_calendar(
 
 
 def _description(cluster: ClusterLike, directory: UnitDirectory, programme: str) -> str:
-    members = sorted(cluster.members, key=directory.name)
+    members = sorted(cluster.members, key=lambda code: name_key(directory.name(code)))
     lines = [
         f"{programme}",
         f"Cluster {cluster.id}: {len(members)} member units",
