@@ -198,14 +198,13 @@ def _crowded_windows(places: dict[str, tuple[float, float]], x_scale: float) -> 
         if max(max(ax) - min(ax), max(ay) - min(ay)) > 0.4 * span:
             continue
         pad = 0.45 * radius
-        windows.append(
-            _Window(
-                (min(ax) - pad) / x_scale,
-                (max(ax) + 3 * pad) / x_scale,
-                min(ay) - pad,
-                max(ay) + pad,
-            )
+        south, north = min(ay) - pad, max(ay) + pad
+        west = min(ax) - pad
+        # Labels sit right of their marker: room east of every unit that falls inside.
+        east = max(
+            x for x, y in scaled.values() if west <= x <= max(ax) + 3 * pad and south <= y <= north
         )
+        windows.append(_Window(west / x_scale, (east + 3 * pad) / x_scale, south, north))
     return sorted(windows, key=lambda w: -w.north)
 
 

@@ -79,7 +79,7 @@ def session_calendar(
     for cluster, day in sessions:
         cells[(row_of(cluster), day)].append(cluster)
 
-    figure = new_figure(max(8.0, 0.8 * len(axis_days) + 2.0), max(3.4, 1.05 * len(row_names) + 1.6))
+    figure = new_figure(max(8.0, 0.8 * len(axis_days) + 2.0), max(3.4, 0.8 * len(row_names) + 1.6))
     axes = figure.add_subplot()
     row_index = {name: index for index, name in enumerate(row_names)}
     for (row, day), stacked in cells.items():

@@ -27,8 +27,16 @@ if TYPE_CHECKING:
 
 __all__ = ["PRODID", "plan_to_calendar", "plan_to_ics", "session_uid", "write_plan_ics"]
 
+
+def _version() -> str:
+    try:
+        return metadata.version("schedcore")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return "dev"
+
+
 #: Identifies the program that wrote the calendar (RFC 5545 section 3.7.3).
-PRODID = f"-//schedcore//schedcore {metadata.version('schedcore')}//EN"
+PRODID = f"-//schedcore//schedcore {_version()}//EN"
 
 #: Fixed namespace for session UIDs: changing it would duplicate every imported event.
 _UID_NAMESPACE = uuid.UUID("6f1c2b0e-57d4-4b8e-9a43-0c5e2f3d9b71")
