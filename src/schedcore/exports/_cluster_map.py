@@ -15,8 +15,9 @@ import attrs
 
 from schedcore.errors import InvalidInputError
 from schedcore.exports._figures import Colour, cluster_colours, new_figure, short_date
+from schedcore.exports._plan_check import check_clusters
 from schedcore.exports._types import ClusterLike, UnitSource
-from schedcore.exports._units import UnitDirectory, check_clusters, unit_directory
+from schedcore.exports._units import UnitDirectory, unit_directory
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -16,8 +16,9 @@ from schedcore.exports._figures import (
     text_colour,
     wrap_name,
 )
+from schedcore.exports._plan_check import check_clusters
 from schedcore.exports._types import ClusterLike, UnitSource
-from schedcore.exports._units import UnitDirectory, check_clusters, unit_directory
+from schedcore.exports._units import UnitDirectory, unit_directory
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

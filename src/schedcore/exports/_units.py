@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import resources
 
@@ -10,10 +10,10 @@ import attrs
 
 from schedcore._csv import read_csv
 from schedcore.errors import InvalidInputError, UnknownProvinceError
-from schedcore.exports._types import ClusterLike, Unit, UnitInfo, UnitSource
+from schedcore.exports._types import Unit, UnitInfo, UnitSource
 from schedcore.reference.provinces import Province, ProvinceTable, vietnam_2022
 
-__all__ = ["UnitDirectory", "check_clusters", "unit_directory"]
+__all__ = ["UnitDirectory", "unit_directory"]
 
 
 @attrs.frozen
@@ -103,34 +103,3 @@ def unit_directory(source: UnitSource | UnitDirectory | None = None) -> UnitDire
             raise UnknownProvinceError(f"unit {code!r} is not among the units given") from None
 
     return UnitDirectory(find_unit)
-
-
-def check_clusters(clusters: Iterable[ClusterLike], units: UnitDirectory) -> list[ClusterLike]:
-    """The clusters sorted by id, after checking they form a plan the exports can show.
-
-    Refuses duplicate ids, empty clusters, a host that is not a member, a unit in two
-    clusters, and codes the units do not know: an export of such a plan would mislead.
-    """
-    ordered = sorted(clusters, key=lambda cluster: cluster.id)
-    seen_ids: set[int] = set()
-    cluster_of: dict[str, int] = {}
-    for cluster in ordered:
-        if cluster.id in seen_ids:
-            raise InvalidInputError(f"two clusters have the id {cluster.id}")
-        seen_ids.add(cluster.id)
-        if not cluster.members:
-            raise InvalidInputError(f"cluster {cluster.id} has no members")
-        if cluster.host not in cluster.members:
-            raise InvalidInputError(
-                f"cluster {cluster.id}: host {cluster.host!r} is not one of its members"
-            )
-        for code in cluster.members:
-            if cluster_of.get(code) == cluster.id:
-                raise InvalidInputError(f"cluster {cluster.id} lists unit {code!r} twice")
-            if code in cluster_of:
-                raise InvalidInputError(
-                    f"unit {code!r} is in cluster {cluster_of[code]} and in cluster {cluster.id}"
-                )
-            cluster_of[code] = cluster.id
-            units.name(code)  # an unknown code raises here, before anything is written
-    return ordered

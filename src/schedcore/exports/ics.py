@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 from schedcore.calendar import ensure_aware
 from schedcore.errors import InvalidInputError
 from schedcore.exports._files import write_bytes_atomically
+from schedcore.exports._plan_check import check_clusters
 from schedcore.exports._types import ClusterLike, UnitSource
-from schedcore.exports._units import UnitDirectory, check_clusters, unit_directory
+from schedcore.exports._units import UnitDirectory, unit_directory
 from schedcore.reference.names import name_key
 
 if TYPE_CHECKING:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from schedcore._csv import read_csv
 from schedcore.exports._files import write_text_atomically
+from schedcore.exports._plan_check import check_clusters
 from schedcore.exports._types import ClusterLike, ClusterRecord, UnitSource
-from schedcore.exports._units import UnitDirectory, check_clusters, unit_directory
+from schedcore.exports._units import UnitDirectory, unit_directory
 
 __all__ = ["PLAN_CSV_COLUMNS", "plan_to_csv", "read_plan_csv", "write_plan_csv"]
 

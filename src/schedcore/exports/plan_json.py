@@ -15,8 +15,9 @@ from typing import Any
 
 from schedcore.errors import InvalidInputError, NotFoundError
 from schedcore.exports._files import write_text_atomically
+from schedcore.exports._plan_check import check_clusters
 from schedcore.exports._types import ClusterLike, ClusterRecord, UnitSource
-from schedcore.exports._units import UnitDirectory, check_clusters, unit_directory
+from schedcore.exports._units import UnitDirectory, unit_directory
 
 __all__ = [
     "clusters_from_dict",
