@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from schedcore.errors import InvalidInputError
+from schedcore.errors import MissingDependencyError
 from schedcore.exports._files import write_bytes_atomically
 
 if TYPE_CHECKING:
@@ -31,8 +31,8 @@ def new_figure(width: float, height: float) -> Figure:
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
-    except ImportError:  # pragma: no cover - the dev extra installs it
-        raise InvalidInputError(
+    except ImportError:
+        raise MissingDependencyError(
             "pictures need matplotlib: pip install 'schedcore[pictures]'"
         ) from None
     figure = Figure(figsize=(width, height), layout="constrained")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from schedcore.calendar import ensure_aware
-from schedcore.errors import InvalidInputError
+from schedcore.errors import InvalidInputError, MissingDependencyError
 from schedcore.exports._files import write_bytes_atomically
 from schedcore.exports._plan_check import check_clusters
 from schedcore.exports._types import ClusterLike, UnitSource
@@ -63,8 +63,8 @@ def plan_to_calendar(
     """
     try:
         from icalendar import Calendar, Event
-    except ImportError:  # pragma: no cover - the dev extra installs it
-        raise InvalidInputError(
+    except ImportError:
+        raise MissingDependencyError(
             "the iCalendar export needs the icalendar package: pip install 'schedcore[calendar]'"
         ) from None
     if not programme.strip():
