@@ -26,6 +26,7 @@ def test_every_public_error_is_rooted_in_schedcore_error_and_documented() -> Non
         (errors.ConcurrencyError, RuntimeError, 4),
         (errors.PermissionDeniedError, PermissionError, 5),
         (errors.InfeasiblePlanError, schedcore.SchedcoreError, 3),
+        (errors.MissingDependencyError, ImportError, 1),
     ],
 )
 def test_errors_subclass_the_fitting_builtin_and_carry_their_exit_code(

@@ -17,6 +17,7 @@ __all__ = [
     "Conflict",
     "InfeasiblePlanError",
     "InvalidInputError",
+    "MissingDependencyError",
     "NotFoundError",
     "PermissionDeniedError",
     "ReferenceDataError",
@@ -103,6 +104,13 @@ class StoreError(SchedcoreError, RuntimeError):
     """The event store cannot be opened or used (bad URL, unreachable server, wrong key)."""
 
     exit_code = 6
+
+
+class MissingDependencyError(SchedcoreError, ImportError):
+    """An optional package that a feature needs is not installed; the message names the extra
+    to install (e.g. ``pip install 'schedcore[pictures]'``)."""
+
+    exit_code = 1
 
 
 @attrs.frozen

@@ -1,0 +1,138 @@
+"""``schedcore export``: write a plan as JSON, CSV, iCalendar (.ics) or pictures (PNG).
+
+The plan is read from ``--plan PLAN.json`` (what ``schedcore plan --json`` writes).  With
+``--format png``, ``--out`` is a directory that receives ``cluster_map.png`` and, when the
+sessions have dates, ``session_calendar.png``.  ``--out -`` writes JSON, CSV or iCalendar to
+standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from schedcore.calendar import WorkingCalendar
+from schedcore.cli._common import add_store_option
+from schedcore.errors import InvalidInputError
+from schedcore.exports import (
+    ClusterRecord,
+    plan_to_csv,
+    plan_to_ics,
+    plan_to_json,
+    read_plan_json,
+    unit_directory,
+    write_plan_pictures,
+)
+from schedcore.exports._files import write_bytes_atomically
+from schedcore.reference import calendar_2022, load_province_table, programme_2022
+
+__all__ = ["FORMATS", "register"]
+
+FORMATS = ("json", "csv", "ics", "png")
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "export",
+        help="write a plan as JSON, CSV, iCalendar or pictures",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--format", metavar="FORMAT", help=f"one of {', '.join(FORMATS)} (required)"
+    )
+    parser.add_argument(
+        "--out",
+        metavar="PATH",
+        help="file to write ('-' for standard output); a directory for png (required)",
+    )
+    parser.add_argument(
+        "--plan",
+        metavar="PLAN.json",
+        help="the plan to export, as written by 'schedcore plan --json'",
+    )
+    parser.add_argument(
+        "--units",
+        metavar="UNITS.csv",
+        help="your own province table (see docs/how-to/own-units.md); default: Vietnam 2022",
+    )
+    parser.add_argument(
+        "--programme",
+        metavar="NAME",
+        help="programme name; calendar event UIDs derive from it "
+        "(default: the built-in 2022 programme's name)",
+    )
+    parser.add_argument(
+        "--sequence",
+        type=int,
+        default=0,
+        metavar="N",
+        help="iCalendar SEQUENCE: raise it on each re-export of a changed plan (default 0)",
+    )
+    add_store_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.format not in FORMATS:
+        given = (
+            "no --format was given" if args.format is None else f"unknown format {args.format!r}"
+        )
+        raise InvalidInputError(f"{given}; choose one of {', '.join(FORMATS)}")
+    if not args.out:
+        raise InvalidInputError("no --out was given: say where to write the export")
+    if not args.plan:
+        raise InvalidInputError(
+            "pass --plan PLAN.json (written by 'schedcore plan --json'); "
+            "exporting straight from --store is not available yet"
+        )
+    if args.sequence < 0:
+        raise InvalidInputError(f"--sequence must be 0 or more, got {args.sequence}")
+    clusters = read_plan_json(args.plan)
+    table = load_province_table(args.units) if args.units else None
+    units = unit_directory(table)
+    programme = args.programme or programme_2022().name
+
+    if args.format == "png":
+        written = write_plan_pictures(
+            clusters, args.out, units=units, calendar=_calendar_for(clusters, table is None)
+        )
+        for path in written:
+            print(f"wrote {path}")
+        if len(written) == 1:
+            print("no cluster has a date: session_calendar.png was not drawn")
+        return 0
+
+    if args.format == "ics":
+        data = plan_to_ics(clusters, programme=programme, units=units, sequence=args.sequence)
+        summary = f"{sum(1 for c in clusters if c.date is not None)} sessions"
+    elif args.format == "csv":
+        data = plan_to_csv(clusters, units=units).encode("utf-8")
+        summary = f"{sum(len(c.members) for c in clusters)} rows"
+    else:
+        data = plan_to_json(clusters, units=units, programme=programme).encode("utf-8")
+        summary = f"{len(clusters)} clusters"
+    if args.out == "-":
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is None:
+            sys.stdout.write(data.decode("utf-8"))
+        else:
+            sys.stdout.flush()
+            binary.write(data)
+        sys.stdout.flush()
+    else:
+        path = write_bytes_atomically(Path(args.out), data)
+        print(f"wrote {path} ({summary})")
+    return 0
+
+
+def _calendar_for(clusters: Sequence[ClusterRecord], builtin: bool) -> WorkingCalendar | None:
+    """The 2022 calendar for a 2022 plan on the built-in units; else days from the plan."""
+    if not builtin:
+        return None
+    calendar = calendar_2022()
+    dates = [c.date for c in clusters if c.date is not None]
+    return calendar if dates and all(calendar.in_window(day) for day in dates) else None

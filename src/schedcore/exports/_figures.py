@@ -1,0 +1,83 @@
+"""What every picture shares: an Agg figure without pyplot, colours, short labels, PNG output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from schedcore.errors import MissingDependencyError
+from schedcore.exports._files import write_bytes_atomically
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "Colour",
+    "cluster_colours",
+    "new_figure",
+    "save_png",
+    "short_date",
+    "text_colour",
+    "wrap_name",
+]
+
+Colour = tuple[float, float, float, float]
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A figure on its own Agg canvas: no pyplot state, no window, safe in threads."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise MissingDependencyError(
+            "pictures need matplotlib: pip install 'schedcore[pictures]'"
+        ) from None
+    figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def cluster_colours(count: int) -> list[Colour]:
+    """Distinct colours: tab10 up to 10 clusters, tab20 up to 20, then an even spread."""
+    from matplotlib import colormaps
+
+    if count <= 10:
+        palette = colormaps["tab10"]
+        return [palette(i) for i in range(count)]
+    if count <= 20:
+        palette = colormaps["tab20"]
+        return [palette(i) for i in range(count)]
+    palette = colormaps["turbo"]
+    return [palette(0.05 + 0.9 * i / (count - 1)) for i in range(count)]
+
+
+def text_colour(background: Colour) -> str:
+    """Black or white, whichever reads better on ``background``."""
+    red, green, blue, _ = background
+    return "black" if 0.299 * red + 0.587 * green + 0.114 * blue > 0.55 else "white"
+
+
+def short_date(day: dt.date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def wrap_name(name: str, width: int = 11) -> str:
+    """Break a long name over two lines at the space that balances them best."""
+    if len(name) <= width or " " not in name:
+        return name
+    words = name.split(" ")
+    best = min(
+        range(1, len(words)),
+        key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))),
+    )
+    return " ".join(words[:best]) + "\n" + " ".join(words[best:])
+
+
+def save_png(figure: Figure, path: str | Path, *, dpi: int = 120) -> Path:
+    """Render ``figure`` as PNG and write it whole to ``path``."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    return write_bytes_atomically(path, buffer.getvalue())

@@ -1,0 +1,143 @@
+"""A plan as an iCalendar file (RFC 5545) that calendar apps import and later update.
+
+One all-day VEVENT per dated cluster session.  Each event's UID is derived from the programme
+name and the cluster id, so importing a re-exported plan *updates* the events instead of adding
+copies; bump ``sequence`` on every re-export of a changed plan so apps accept the new version.
+Built with the ``icalendar`` package (``pip install 'schedcore[calendar]'``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from schedcore.calendar import ensure_aware
+from schedcore.errors import InvalidInputError, MissingDependencyError
+from schedcore.exports._files import write_bytes_atomically
+from schedcore.exports._plan_check import check_clusters
+from schedcore.exports._types import ClusterLike, UnitSource
+from schedcore.exports._units import UnitDirectory, unit_directory
+from schedcore.reference.names import name_key
+
+if TYPE_CHECKING:
+    from icalendar import Calendar
+
+__all__ = ["PRODID", "plan_to_calendar", "plan_to_ics", "session_uid", "write_plan_ics"]
+
+
+def _version() -> str:
+    try:
+        return metadata.version("schedcore")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return "dev"
+
+
+#: Identifies the program that wrote the calendar (RFC 5545 section 3.7.3).
+PRODID = f"-//schedcore//schedcore {_version()}//EN"
+
+#: Fixed namespace for session UIDs: changing it would duplicate every imported event.
+_UID_NAMESPACE = uuid.UUID("6f1c2b0e-57d4-4b8e-9a43-0c5e2f3d9b71")
+
+
+def session_uid(programme: str, cluster_id: int) -> str:
+    """The UID of a cluster's session: the same for the same programme and cluster, always."""
+    return str(uuid.uuid5(_UID_NAMESPACE, f"{programme}\x1fcluster\x1f{cluster_id}"))
+
+
+def plan_to_calendar(
+    clusters: Iterable[ClusterLike],
+    *,
+    programme: str,
+    units: UnitSource | UnitDirectory | None = None,
+    sequence: int = 0,
+    stamp: dt.datetime | None = None,
+) -> Calendar:
+    """An ``icalendar.Calendar`` with one all-day event per dated cluster.
+
+    ``stamp`` (timezone-aware, default now) becomes every event's DTSTAMP.  Clusters without a
+    date have no session yet and are left out; a plan with no dated cluster is refused.
+    """
+    try:
+        from icalendar import Calendar, Event
+    except ImportError:
+        raise MissingDependencyError(
+            "the iCalendar export needs the icalendar package: pip install 'schedcore[calendar]'"
+        ) from None
+    if not programme.strip():
+        raise InvalidInputError("the programme name is empty; the event UIDs are derived from it")
+    if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
+        raise InvalidInputError(f"sequence must be a whole number >= 0, got {sequence!r}")
+    moment = ensure_aware(stamp, "stamp") if stamp is not None else dt.datetime.now(dt.UTC)
+    moment = moment.astimezone(dt.UTC).replace(microsecond=0)
+    directory = unit_directory(units)
+    dated = [(c, c.date) for c in check_clusters(clusters, directory) if c.date is not None]
+    if not dated:
+        raise InvalidInputError("no cluster of the plan has a date: there is no session to export")
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", programme)
+    for cluster, day in dated:
+        host = directory[cluster.host]
+        event = Event()
+        event.add("uid", session_uid(programme, cluster.id))
+        event.add("dtstamp", moment)
+        event.add("sequence", sequence)
+        event.add("dtstart", day)
+        event.add("dtend", day + dt.timedelta(days=1))
+        event.add("summary", f"Cluster {cluster.id} training, hosted by {host.name}")
+        event.add("location", directory.venue(cluster.host))
+        event.add("geo", (host.lat, host.lon))
+        event.add("description", _description(cluster, directory, programme))
+        calendar.add_component(event)
+    return calendar
+
+
+def _description(cluster: ClusterLike, directory: UnitDirectory, programme: str) -> str:
+    members = sorted(cluster.members, key=lambda code: name_key(directory.name(code)))
+    lines = [
+        f"{programme}",
+        f"Cluster {cluster.id}: {len(members)} member units",
+        f"Host: {directory.name(cluster.host)} ({cluster.host})",
+    ]
+    if cluster.trainer_team:
+        lines.append(f"Trainer team: {cluster.trainer_team}")
+    lines.append("Members: " + ", ".join(f"{directory.name(code)} ({code})" for code in members))
+    return "\n".join(lines)
+
+
+def plan_to_ics(
+    clusters: Iterable[ClusterLike],
+    *,
+    programme: str,
+    units: UnitSource | UnitDirectory | None = None,
+    sequence: int = 0,
+    stamp: dt.datetime | None = None,
+) -> bytes:
+    """:func:`plan_to_calendar` serialised as ``.ics`` bytes (UTF-8, CRLF line endings)."""
+    calendar = plan_to_calendar(
+        clusters, programme=programme, units=units, sequence=sequence, stamp=stamp
+    )
+    data: bytes = calendar.to_ical()
+    return data
+
+
+def write_plan_ics(
+    clusters: Iterable[ClusterLike],
+    path: str | Path,
+    *,
+    programme: str,
+    units: UnitSource | UnitDirectory | None = None,
+    sequence: int = 0,
+    stamp: dt.datetime | None = None,
+) -> Path:
+    """Write :func:`plan_to_ics` to ``path``; on bad input nothing is written."""
+    data = plan_to_ics(clusters, programme=programme, units=units, sequence=sequence, stamp=stamp)
+    return write_bytes_atomically(path, data)

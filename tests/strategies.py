@@ -1,0 +1,50 @@
+"""hypothesis strategies shared by the test suite (one place, as the style guide asks)."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from schedcore.reference import calendar_2022, vietnam_2022
+from tests.exports.plans import FakeCluster
+
+# --- plans, for the exports ----------------------------------------------------------------
+
+
+@st.composite
+def plan_clusters(draw: st.DrawFn) -> tuple[FakeCluster, ...]:
+    """The clusters of a valid plan over some of the 63 provinces of 2022.
+
+    Each unit is in exactly one cluster, each host is a member, ids are distinct but not
+    necessarily 1..P, and dates and trainer teams may be missing.
+    """
+    codes = draw(
+        st.lists(st.sampled_from(vietnam_2022().codes), min_size=1, max_size=20, unique=True)
+    )
+    count = draw(st.integers(min_value=1, max_value=len(codes)))
+    # Split the drawn codes at count - 1 distinct cut points: every cluster gets a member.
+    cuts = (
+        sorted(
+            draw(st.sets(st.integers(1, len(codes) - 1), min_size=count - 1, max_size=count - 1))
+        )
+        if count > 1
+        else []
+    )
+    bounds = [0, *cuts, len(codes)]
+    ids = draw(st.lists(st.integers(1, 500), min_size=count, max_size=count, unique=True))
+    days = calendar_2022().working_days()
+    clusters = []
+    for index in range(count):
+        members = tuple(sorted(codes[bounds[index] : bounds[index + 1]]))
+        clusters.append(
+            FakeCluster(
+                id=ids[index],
+                host=draw(st.sampled_from(members)),
+                members=members,
+                date=draw(st.none() | st.sampled_from(days)),
+                trainer_team=draw(
+                    st.none()
+                    | st.text("ABCXYZ abc-,\"'", min_size=1, max_size=8).map(str.strip).filter(bool)
+                ),
+            )
+        )
+    return tuple(clusters)
