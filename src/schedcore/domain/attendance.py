@@ -1,0 +1,326 @@
+"""The Attendance aggregate: every attendance fact of one province of one programme.
+
+Granularity: one aggregate per (programme, province), one event per (activity, day) of a batch.
+Coordinators of different provinces never write to the same aggregate, and a batch of 1,000
+rows becomes two to five events rather than 1,000, which is what makes bulk recording fast.
+
+Facts are sets: recording a fact that is already recorded changes nothing (it is counted as
+"already recorded"), so a file imported twice, or a batch retried after a conflict, never
+doubles anything.  Contradictions are errors naming the row: a member changing team, a team
+changing commune, a member both in the hall and at a bridge point, more hall rows than the
+province's seats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import Aggregate, event
+
+from schedcore.domain.ids import attendance_id
+from schedcore.domain.rules import check_actor, check_reason, violation
+from schedcore.domain.session import SessionFacts
+from schedcore.domain.values import (
+    IN_PERSON,
+    Activity,
+    AttendanceRow,
+    MemberBatch,
+    MemberRef,
+    SessionStatus,
+)
+
+__all__ = ["Attendance", "BatchOutcome"]
+
+_EVENT_NAMES = {
+    Activity.HALL: "_attended_in_hall",
+    Activity.BRIDGE: "_attended_at_bridge_points",
+    Activity.ABSENT: "_marked_absent",
+    Activity.COURSE: "_online_course_completed",
+    Activity.CHANNEL: "_channel_followed",
+}
+
+
+@attrs.frozen
+class BatchOutcome:
+    """How many rows of a batch became new facts, and how many were already recorded."""
+
+    recorded: int
+    already_recorded: int
+
+
+def _where(row: AttendanceRow) -> str:
+    return f"row {row.line}: " if row.line is not None else ""
+
+
+class Attendance(Aggregate):
+    """Enrolment and attendance of the members of one province."""
+
+    @staticmethod
+    def create_id(programme_id: UUID, province: str) -> UUID:
+        return attendance_id(programme_id, province)
+
+    @classmethod
+    def open(cls, programme_id: UUID, province: str, *, actor: str) -> Attendance:
+        check_actor(actor)
+        return cls(programme_id=programme_id, province=province, actor=actor)
+
+    @event("Opened")
+    def __init__(self, programme_id: UUID, province: str, actor: str) -> None:
+        self.programme_id = programme_id
+        self.province = province
+        self.members: dict[str, MemberRef] = {}
+        self.team_communes: dict[str, str] = {}
+        self.in_person: dict[str, tuple[Activity, int]] = {}
+        self.course: set[str] = set()
+        self.channel: set[str] = set()
+        self.hall_seats_used: dict[int, int] = {}
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def done(self, member: str, activity: Activity) -> bool:
+        if activity is Activity.COURSE:
+            return member in self.course
+        if activity is Activity.CHANNEL:
+            return member in self.channel
+        outcome = self.in_person.get(member)
+        return outcome is not None and outcome[0] is activity
+
+    def teams_trained_in_person(self) -> frozenset[str]:
+        return frozenset(
+            self.members[m].team
+            for m, (activity, _) in self.in_person.items()
+            if activity is not Activity.ABSENT
+        )
+
+    # -- commands --------------------------------------------------------------------------
+
+    def enrol(self, rows: Iterable[MemberRef], *, actor: str) -> int:
+        """Enrol members ahead of attendance; known members are skipped.  Returns how many
+        were new."""
+        check_actor(actor)
+        new = self._check_members(
+            AttendanceRow(r.member, r.team, self.province, r.commune, Activity.COURSE, date.min)
+            for r in rows
+        )
+        if new:
+            self._members_enrolled(province=self.province, members=MemberBatch(new), actor=actor)
+        return len(new)
+
+    def record(
+        self,
+        rows: Sequence[AttendanceRow],
+        *,
+        session: SessionFacts | None,
+        earliest: date,
+        actor: str,
+    ) -> BatchOutcome:
+        """Record a batch of this province's rows: every row is checked before any event.
+
+        ``session`` is the province's session (``None`` if it has none); ``earliest`` is the
+        first day an online activity may be dated (the programme's start).
+        """
+        check_actor(actor)
+        in_person = self.in_person
+        online = {Activity.COURSE: self.course, Activity.CHANNEL: self.channel}
+        batch_in_person: dict[str, Activity] = {}
+        batch_online: set[tuple[str, Activity]] = set()
+        groups: dict[tuple[Activity, date], list[MemberRef]] = {}
+        hall_new = 0
+        already = 0
+        new_members = self._check_members(rows)
+        members = self.members
+        for row in rows:
+            member, activity = row.member, row.activity
+            ref = members.get(member) or new_members[member]
+            if activity in IN_PERSON:
+                self._check_session(row, session)
+                assert session is not None
+                previous = batch_in_person.get(member)
+                if previous is None:
+                    outcome = in_person.get(member)
+                    previous = outcome[0] if outcome is not None else None
+                if previous is activity:
+                    already += 1
+                    continue
+                if previous is not None:
+                    raise violation(
+                        "one_in_person_outcome",
+                        f"{_where(row)}member {member!r} is already recorded as {previous} at "
+                        f"session {session.cluster}; void that record before recording "
+                        f"{activity}",
+                    )
+                batch_in_person[member] = activity
+                if activity is Activity.HALL:
+                    hall_new += 1
+                    used = self.hall_seats_used.get(session.cluster, 0) + hall_new
+                    if used > session.seats:
+                        raise violation(
+                            "hall_seats",
+                            f"{_where(row)}province {self.province} has {session.seats} seats in "
+                            f"the hall of session {session.cluster}; this would be attendee "
+                            f"{used}",
+                        )
+            else:
+                if row.day < earliest:
+                    raise violation(
+                        "activity_in_programme",
+                        f"{_where(row)}{activity} dated {row.day}, before the programme starts "
+                        f"({earliest})",
+                    )
+                key = (member, activity)
+                if member in online[activity] or key in batch_online:
+                    already += 1
+                    continue
+                batch_online.add(key)
+            groups.setdefault((activity, row.day), []).append(ref)
+        if new_members:
+            self._members_enrolled(
+                province=self.province, members=MemberBatch(new_members.values()), actor=actor
+            )
+        for (activity, day), refs in groups.items():
+            trigger = getattr(self, _EVENT_NAMES[activity])
+            if activity in IN_PERSON:
+                assert session is not None
+                trigger(
+                    province=self.province,
+                    cluster=session.cluster,
+                    day=day,
+                    members=MemberBatch(refs),
+                    actor=actor,
+                )
+            else:
+                trigger(province=self.province, day=day, members=MemberBatch(refs), actor=actor)
+        return BatchOutcome(recorded=len(rows) - already, already_recorded=already)
+
+    def void(self, activity: Activity, members: Iterable[str], *, reason: str, actor: str) -> int:
+        """Void recorded facts (a wrong row, a duplicate identity); returns how many."""
+        check_actor(actor)
+        check_reason(reason, "voiding a record")
+        activity = Activity(activity)
+        wanted = list(dict.fromkeys(members))
+        for member in wanted:
+            if not self.done(member, activity):
+                raise violation(
+                    "void_recorded_fact",
+                    f"member {member!r} of {self.province} has no {activity} record to void",
+                )
+        if wanted:
+            self._records_voided(
+                province=self.province,
+                activity=str(activity),
+                members=MemberBatch(self.members[m] for m in wanted),
+                reason=reason,
+                actor=actor,
+            )
+        return len(wanted)
+
+    # -- guards ----------------------------------------------------------------------------
+
+    def _check_members(self, rows: Iterable[AttendanceRow]) -> dict[str, MemberRef]:
+        """Members not yet enrolled, in first-seen order; refuses a member changing team or a
+        team changing commune."""
+        members = self.members
+        teams = self.team_communes
+        new: dict[str, MemberRef] = {}
+        new_teams: dict[str, str] = {}
+        for row in rows:
+            member = row.member
+            ref = members.get(member) or new.get(member)
+            if ref is None:
+                commune = teams.get(row.team) or new_teams.get(row.team)
+                if commune is None:
+                    new_teams[row.team] = row.commune
+                elif commune != row.commune:
+                    raise violation(
+                        "team_in_one_commune",
+                        f"{_where(row)}team {row.team!r} is in commune {commune!r}, "
+                        f"not {row.commune!r}",
+                    )
+                new[member] = MemberRef(member, row.team, row.commune)
+            elif ref.team != row.team or ref.commune != row.commune:
+                raise violation(
+                    "member_in_one_team",
+                    f"{_where(row)}member {member!r} is in team {ref.team!r} of commune "
+                    f"{ref.commune!r}, not team {row.team!r} of {row.commune!r}",
+                )
+        return new
+
+    def _check_session(self, row: AttendanceRow, session: SessionFacts | None) -> None:
+        if session is None:
+            raise violation(
+                "session_scheduled",
+                f"{_where(row)}province {self.province} has no scheduled session to attend",
+            )
+        if session.status is SessionStatus.CANCELLED:
+            raise violation(
+                "session_not_cancelled",
+                f"{_where(row)}the session of cluster {session.cluster} is cancelled",
+            )
+        if row.day != session.day:
+            raise violation(
+                "attendance_on_session_day",
+                f"{_where(row)}{row.activity} dated {row.day}, but the session of cluster "
+                f"{session.cluster} is on {session.day}",
+            )
+
+    # -- events ----------------------------------------------------------------------------
+
+    @event("MembersEnrolled")
+    def _members_enrolled(self, province: str, members: MemberBatch, actor: str) -> None:
+        teams = self.team_communes
+        for ref in members.rows:
+            self.members[ref.member] = ref
+            teams.setdefault(ref.team, ref.commune)
+
+    @event("AttendedInHall")
+    def _attended_in_hall(
+        self, province: str, cluster: int, day: date, members: MemberBatch, actor: str
+    ) -> None:
+        self._in_person(Activity.HALL, cluster, members)
+        self.hall_seats_used[cluster] = self.hall_seats_used.get(cluster, 0) + len(members)
+
+    @event("AttendedAtBridgePoints")
+    def _attended_at_bridge_points(
+        self, province: str, cluster: int, day: date, members: MemberBatch, actor: str
+    ) -> None:
+        self._in_person(Activity.BRIDGE, cluster, members)
+
+    @event("MarkedAbsent")
+    def _marked_absent(
+        self, province: str, cluster: int, day: date, members: MemberBatch, actor: str
+    ) -> None:
+        self._in_person(Activity.ABSENT, cluster, members)
+
+    def _in_person(self, activity: Activity, cluster: int, members: MemberBatch) -> None:
+        outcome = (activity, cluster)
+        in_person = self.in_person
+        for ref in members.rows:
+            in_person[ref.member] = outcome
+
+    @event("OnlineCourseCompleted")
+    def _online_course_completed(
+        self, province: str, day: date, members: MemberBatch, actor: str
+    ) -> None:
+        self.course.update(members.members)
+
+    @event("ChannelFollowed")
+    def _channel_followed(self, province: str, day: date, members: MemberBatch, actor: str) -> None:
+        self.channel.update(members.members)
+
+    @event("RecordsVoided")
+    def _records_voided(
+        self, province: str, activity: str, members: MemberBatch, reason: str, actor: str
+    ) -> None:
+        kind = Activity(activity)
+        for member in members.members:
+            if kind is Activity.COURSE:
+                self.course.discard(member)
+            elif kind is Activity.CHANNEL:
+                self.channel.discard(member)
+            else:
+                _, cluster = self.in_person.pop(member)
+                if kind is Activity.HALL:
+                    self.hall_seats_used[cluster] -= 1
