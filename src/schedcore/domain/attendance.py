@@ -1,6 +1,8 @@
 """The Attendance aggregate: every attendance fact of one province of one programme.
 
 Granularity: one aggregate per (programme, province), one event per (activity, day) of a batch.
+Every attendance event names each member with team and commune, so it also enrols members seen
+for the first time (``MembersEnrolled`` is for enrolment ahead of attendance).
 Coordinators of different provinces never write to the same aggregate, and a batch of 1,000
 rows becomes two to five events rather than 1,000, which is what makes bulk recording fast.
 
@@ -52,7 +54,10 @@ class BatchOutcome:
 
 
 def _where(row: AttendanceRow) -> str:
-    return f"row {row.line}: " if row.line is not None else ""
+    """Names the row in an error: its line, else its content."""
+    if row.line is not None:
+        return f"row {row.line}: "
+    return f"row ({row.member}, {row.activity}, {row.day}): "
 
 
 class Attendance(Aggregate):
@@ -101,12 +106,11 @@ class Attendance(Aggregate):
         """Enrol members ahead of attendance; known members are skipped.  Returns how many
         were new."""
         check_actor(actor)
-        new = self._check_members(
-            AttendanceRow(r.member, r.team, self.province, r.commune, Activity.COURSE, date.min)
-            for r in rows
-        )
+        new = self._check_members(rows)
         if new:
-            self._members_enrolled(province=self.province, members=MemberBatch(new), actor=actor)
+            self._members_enrolled(
+                province=self.province, members=MemberBatch(tuple(new.values())), actor=actor
+            )
         return len(new)
 
     def record(
@@ -120,24 +124,55 @@ class Attendance(Aggregate):
         """Record a batch of this province's rows: every row is checked before any event.
 
         ``session`` is the province's session (``None`` if it has none); ``earliest`` is the
-        first day an online activity may be dated (the programme's start).
+        first day an online activity may be dated (the programme's start).  The loop is written
+        for speed (it runs once per row of a bulk import): local names, no per-row calls on
+        the common path.
         """
         check_actor(actor)
-        in_person = self.in_person
-        online = {Activity.COURSE: self.course, Activity.CHANNEL: self.channel}
+        members, teams = self.members, self.team_communes
+        in_person, course, channel = self.in_person, self.course, self.channel
+        new_members: dict[str, MemberRef] = {}
+        new_teams: dict[str, str] = {}
         batch_in_person: dict[str, Activity] = {}
-        batch_online: set[tuple[str, Activity]] = set()
+        batch_course: set[str] = set()
+        batch_channel: set[str] = set()
         groups: dict[tuple[Activity, date], list[MemberRef]] = {}
-        hall_new = 0
-        already = 0
-        new_members = self._check_members(rows)
-        members = self.members
+        hall, bridge, absent = Activity.HALL, Activity.BRIDGE, Activity.ABSENT
+        course_kind = Activity.COURSE
+        new_ref = tuple.__new__
+        last_activity: Activity | None = None
+        last_day: date | None = None
+        group: list[MemberRef] = []
+        hall_new = already = 0
         for row in rows:
-            member, activity = row.member, row.activity
-            ref = members.get(member) or new_members[member]
-            if activity in IN_PERSON:
-                self._check_session(row, session)
+            member = row.member
+            ref = members.get(member) or new_members.get(member)
+            if ref is None:
+                team, commune = row.team, row.commune
+                known = teams.get(team) or new_teams.get(team)
+                if known is None:
+                    new_teams[team] = commune
+                elif known != commune:
+                    raise violation(
+                        "team_in_one_commune",
+                        f"{_where(row)}team {team!r} is in commune {known!r}, not {commune!r}",
+                    )
+                # tuple.__new__ skips NamedTuple's Python-level __new__: once per new member
+                ref = new_members[member] = new_ref(MemberRef, (member, team, commune))
+            elif ref[1] != row.team or ref[2] != row.commune:
+                raise violation(
+                    "member_in_one_team",
+                    f"{_where(row)}member {member!r} is in team {ref.team!r} of commune "
+                    f"{ref.commune!r}, not team {row.team!r} of {row.commune!r}",
+                )
+            activity = row.activity
+            day = row.day
+            if activity is hall or activity is bridge or activity is absent:
+                if session is None or session.status is SessionStatus.CANCELLED:
+                    self._check_session(row, session)
                 assert session is not None
+                if day != session.day:
+                    self._check_session(row, session)
                 previous = batch_in_person.get(member)
                 if previous is None:
                     outcome = in_person.get(member)
@@ -153,7 +188,7 @@ class Attendance(Aggregate):
                         f"{activity}",
                     )
                 batch_in_person[member] = activity
-                if activity is Activity.HALL:
+                if activity is hall:
                     hall_new += 1
                     used = self.hall_seats_used.get(session.cluster, 0) + hall_new
                     if used > session.seats:
@@ -164,22 +199,24 @@ class Attendance(Aggregate):
                             f"{used}",
                         )
             else:
-                if row.day < earliest:
+                if day < earliest:
                     raise violation(
                         "activity_in_programme",
-                        f"{_where(row)}{activity} dated {row.day}, before the programme starts "
+                        f"{_where(row)}{activity} dated {day}, before the programme starts "
                         f"({earliest})",
                     )
-                key = (member, activity)
-                if member in online[activity] or key in batch_online:
+                if activity is course_kind:
+                    done, seen = course, batch_course
+                else:
+                    done, seen = channel, batch_channel
+                if member in done or member in seen:
                     already += 1
                     continue
-                batch_online.add(key)
-            groups.setdefault((activity, row.day), []).append(ref)
-        if new_members:
-            self._members_enrolled(
-                province=self.province, members=MemberBatch(new_members.values()), actor=actor
-            )
+                seen.add(member)
+            if activity is not last_activity or day != last_day:
+                last_activity, last_day = activity, day
+                group = groups.setdefault((activity, day), [])
+            group.append(ref)
         for (activity, day), refs in groups.items():
             trigger = getattr(self, _EVENT_NAMES[activity])
             if activity in IN_PERSON:
@@ -188,11 +225,13 @@ class Attendance(Aggregate):
                     province=self.province,
                     cluster=session.cluster,
                     day=day,
-                    members=MemberBatch(refs),
+                    members=MemberBatch(tuple(refs)),
                     actor=actor,
                 )
             else:
-                trigger(province=self.province, day=day, members=MemberBatch(refs), actor=actor)
+                trigger(
+                    province=self.province, day=day, members=MemberBatch(tuple(refs)), actor=actor
+                )
         return BatchOutcome(recorded=len(rows) - already, already_recorded=already)
 
     def void(self, activity: Activity, members: Iterable[str], *, reason: str, actor: str) -> int:
@@ -219,7 +258,7 @@ class Attendance(Aggregate):
 
     # -- guards ----------------------------------------------------------------------------
 
-    def _check_members(self, rows: Iterable[AttendanceRow]) -> dict[str, MemberRef]:
+    def _check_members(self, rows: Iterable[MemberRef]) -> dict[str, MemberRef]:
         """Members not yet enrolled, in first-seen order; refuses a member changing team or a
         team changing commune."""
         members = self.members
@@ -236,14 +275,14 @@ class Attendance(Aggregate):
                 elif commune != row.commune:
                     raise violation(
                         "team_in_one_commune",
-                        f"{_where(row)}team {row.team!r} is in commune {commune!r}, "
+                        f"member {member!r}: team {row.team!r} is in commune {commune!r}, "
                         f"not {row.commune!r}",
                     )
                 new[member] = MemberRef(member, row.team, row.commune)
             elif ref.team != row.team or ref.commune != row.commune:
                 raise violation(
                     "member_in_one_team",
-                    f"{_where(row)}member {member!r} is in team {ref.team!r} of commune "
+                    f"member {member!r} is in team {ref.team!r} of commune "
                     f"{ref.commune!r}, not team {row.team!r} of {row.commune!r}",
                 )
         return new
@@ -270,10 +309,7 @@ class Attendance(Aggregate):
 
     @event("MembersEnrolled")
     def _members_enrolled(self, province: str, members: MemberBatch, actor: str) -> None:
-        teams = self.team_communes
-        for ref in members.rows:
-            self.members[ref.member] = ref
-            teams.setdefault(ref.team, ref.commune)
+        self._enrol(members)
 
     @event("AttendedInHall")
     def _attended_in_hall(
@@ -295,19 +331,32 @@ class Attendance(Aggregate):
         self._in_person(Activity.ABSENT, cluster, members)
 
     def _in_person(self, activity: Activity, cluster: int, members: MemberBatch) -> None:
+        self._enrol(members)
         outcome = (activity, cluster)
         in_person = self.in_person
         for ref in members.rows:
             in_person[ref.member] = outcome
 
+    def _enrol(self, members: MemberBatch) -> None:
+        """Attendance events name each member with team and commune: they enrol them too."""
+        known, teams = self.members, self.team_communes
+        for ref in members.rows:
+            member = ref[0]
+            if member not in known:
+                known[member] = ref
+                if ref[1] not in teams:
+                    teams[ref[1]] = ref[2]
+
     @event("OnlineCourseCompleted")
     def _online_course_completed(
         self, province: str, day: date, members: MemberBatch, actor: str
     ) -> None:
+        self._enrol(members)
         self.course.update(members.members)
 
     @event("ChannelFollowed")
     def _channel_followed(self, province: str, day: date, members: MemberBatch, actor: str) -> None:
+        self._enrol(members)
         self.channel.update(members.members)
 
     @event("RecordsVoided")

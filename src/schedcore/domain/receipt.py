@@ -7,6 +7,7 @@ collides on its id (the store refuses the second write) and is then answered fro
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +19,10 @@ from schedcore.domain.rules import check_actor
 from schedcore.errors import InvalidInputError
 
 __all__ = ["AppliedPlan", "Receipt", "Recorded", "RecordedAttendance"]
+
+
+def _ints(values: Iterable[int]) -> tuple[int, ...]:
+    return tuple(values)
 
 
 @attrs.frozen
@@ -33,7 +38,7 @@ class AppliedPlan:
 
     revision: int
     events: int
-    clusters_changed: tuple[int, ...] = attrs.field(converter=tuple)
+    clusters_changed: tuple[int, ...] = attrs.field(converter=_ints)
 
 
 @attrs.frozen

@@ -84,8 +84,8 @@ class MemberRef(NamedTuple):
     commune: str
 
 
-def _member_rows(rows: Iterable[MemberRef | Iterable[str]]) -> tuple[MemberRef, ...]:
-    return tuple(row if type(row) is MemberRef else MemberRef(*row) for row in rows)
+def _member_rows(rows: Iterable[MemberRef]) -> tuple[MemberRef, ...]:
+    return rows if type(rows) is tuple else tuple(rows)
 
 
 @attrs.frozen
