@@ -163,8 +163,9 @@ class Scheduler(Application[UUID]):
             ) from None
         except MapperDeserialisationError as exc:
             raise StoreError(
-                f"cannot read the events of store {self.store_display}: wrong cipher key, or "
-                f"the store is encrypted and no key was given (${'SCHEDCORE_CIPHER_KEY'}); "
+                f"cannot read the events of store {self.store_display}: the cipher key does "
+                "not match the store (a wrong key, no key for an encrypted store, or a key for "
+                f"an unencrypted one; see $SCHEDCORE_CIPHER_KEY): "
                 f"{str(exc).split(':')[-1].strip()}"
             ) from None
         except (PersistenceError, sqlite3.Error) as exc:
@@ -806,6 +807,7 @@ class Scheduler(Application[UUID]):
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
         batch_size: int = 1000,
+        source: str | None = None,
     ) -> RecordedAttendance:
         """Record many attendance rows, in batches of ``batch_size`` rows per transaction.
 
@@ -822,6 +824,7 @@ class Scheduler(Application[UUID]):
             programme=programme,
             idempotency_key=idempotency_key,
             batch_size=batch_size,
+            source=source,
         )
 
     def void_records(

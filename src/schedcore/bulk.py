@@ -27,7 +27,12 @@ from schedcore.domain.receipt import Receipt, RecordedAttendance
 from schedcore.domain.rules import check_actor
 from schedcore.domain.session import Session, SessionFacts
 from schedcore.domain.values import Activity, AttendanceRow
-from schedcore.errors import ConcurrencyError, InvalidInputError, UnknownProvinceError
+from schedcore.errors import (
+    ConcurrencyError,
+    InvalidInputError,
+    RuleViolationError,
+    UnknownProvinceError,
+)
 
 if TYPE_CHECKING:
     from schedcore.application import ProgrammeRef, Scheduler
@@ -186,11 +191,13 @@ def record_rows(
     programme: ProgrammeRef | None = None,
     idempotency_key: str | None = None,
     batch_size: int = 1000,
+    source: str | None = None,
 ) -> RecordedAttendance:
     """See :meth:`schedcore.application.Scheduler.record_attendance`.
 
     Rows are grouped by province first (order kept within each), then cut into batches of
-    ``batch_size`` rows; each batch is one transaction.
+    ``batch_size`` rows; each batch is one transaction.  ``source`` (a file name) prefixes
+    the errors that name a row.
     """
     check_actor(actor)
     if not isinstance(batch_size, int) or batch_size < 1:
@@ -219,9 +226,17 @@ def record_rows(
                     if book is None:
                         book = Attendance.open(pid, province, actor=actor)
                     books[province] = book
-                outcome = book.record(
-                    group, session=context.session_of(province), earliest=current.start, actor=actor
-                )
+                try:
+                    outcome = book.record(
+                        group,
+                        session=context.session_of(province),
+                        earliest=current.start,
+                        actor=actor,
+                    )
+                except RuleViolationError as exc:
+                    if source is None:
+                        raise
+                    raise RuleViolationError(f"{source}, {exc}", rule=exc.rule) from None
                 recorded += outcome.recorded
                 already += outcome.already_recorded
                 events.extend(book.collect_events())

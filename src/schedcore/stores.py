@@ -112,7 +112,7 @@ def parse_store_url(url: str) -> StoreLocation:
             POSTGRES_USER=unquote(parts.username or os.environ.get("PGUSER", "postgres")),
             POSTGRES_PASSWORD=unquote(parts.password or os.environ.get("PGPASSWORD", "")),
             POSTGRES_SCHEMA=query.pop("schema", ""),
-            POSTGRES_CONNECT_TIMEOUT=query.pop("connect_timeout", "10"),
+            POSTGRES_CONNECT_TIMEOUT=query.pop("connect_timeout", "5"),
         )
     else:
         raise StoreError(
