@@ -105,10 +105,13 @@ def _by_province(
             and row.province in units
             and type(row.member) is str_type
             and row.member
+            and not row.member.isspace()
             and type(row.team) is str_type
             and row.team
+            and not row.team.isspace()
             and type(row.commune) is str_type
             and row.commune
+            and not row.commune.isspace()
             and type(row.activity) is activity_type
             and type(row.day) is date_type
         ):
