@@ -110,7 +110,7 @@ def test_a_conflicting_batch_is_reported_with_what_was_written(
         return original(*objs)
 
     monkeypatch.setattr(planned, "_save", second_batch_conflicts)
-    with pytest.raises(ConcurrencyError, match="batch 2 of 2.*1000 rows"):
+    with pytest.raises(ConcurrencyError, match=r"batch 2 of 2.*1000 rows"):
         planned.record_attendance(rows, actor="c", batch_size=1000)
     monkeypatch.undo()
     retried = planned.record_attendance(rows, actor="c", batch_size=1000)
