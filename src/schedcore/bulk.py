@@ -99,7 +99,7 @@ def _by_province(
     units = frozenset(programme.units)
     groups: dict[str, list[AttendanceRow]] = {}
     row_type, str_type, activity_type, date_type = AttendanceRow, str, Activity, date
-    for index, row in enumerate(rows, start=1):
+    for row in rows:
         if not (
             type(row) is row_type
             and row.province in units
@@ -115,7 +115,7 @@ def _by_province(
             and type(row.activity) is activity_type
             and type(row.day) is date_type
         ):
-            _explain(row, index, programme, units)
+            _explain(row, rows.index(row) + 1, programme, units)
         group = groups.get(row.province)
         if group is None:
             group = groups[row.province] = []

@@ -26,7 +26,6 @@ from schedcore.domain.ids import attendance_id
 from schedcore.domain.rules import check_actor, check_reason, violation
 from schedcore.domain.session import SessionFacts
 from schedcore.domain.values import (
-    IN_PERSON,
     Activity,
     AttendanceRow,
     MemberBatch,
@@ -136,23 +135,30 @@ class Attendance(Aggregate):
         batch_in_person: dict[str, Activity] = {}
         batch_course: set[str] = set()
         batch_channel: set[str] = set()
-        groups: dict[tuple[Activity, date], list[MemberRef]] = {}
         hall, bridge, absent = Activity.HALL, Activity.BRIDGE, Activity.ABSENT
         course_kind = Activity.COURSE
+        # In-person rows all fall on the session day: grouped by activity only.  Online rows
+        # are grouped by day, per activity.
+        in_person_groups: dict[Activity, list[MemberRef]] = {hall: [], bridge: [], absent: []}
+        course_days: dict[date, list[MemberRef]] = {}
+        channel_days: dict[date, list[MemberRef]] = {}
         new_ref = tuple.__new__
-        last_activity: Activity | None = None
-        last_day: date | None = None
-        group: list[MemberRef] = []
+        session_day = session.day if session is not None else None
+        session_open = session is not None and session.status is not SessionStatus.CANCELLED
         hall_new = already = 0
         for row in rows:
             member = row.member
-            ref = members.get(member) or new_members.get(member)
+            ref = members.get(member)
+            if ref is None:
+                ref = new_members.get(member)
             if ref is None:
                 team, commune = row.team, row.commune
-                known = teams.get(team) or new_teams.get(team)
+                known = teams.get(team)
                 if known is None:
-                    new_teams[team] = commune
-                elif known != commune:
+                    known = new_teams.get(team)
+                    if known is None:
+                        new_teams[team] = known = commune
+                if known != commune:
                     raise violation(
                         "team_in_one_commune",
                         f"{_where(row)}team {team!r} is in commune {known!r}, not {commune!r}",
@@ -166,39 +172,8 @@ class Attendance(Aggregate):
                     f"{ref.commune!r}, not team {row.team!r} of {row.commune!r}",
                 )
             activity = row.activity
-            day = row.day
-            if activity is hall or activity is bridge or activity is absent:
-                if session is None or session.status is SessionStatus.CANCELLED:
-                    self._check_session(row, session)
-                assert session is not None
-                if day != session.day:
-                    self._check_session(row, session)
-                previous = batch_in_person.get(member)
-                if previous is None:
-                    outcome = in_person.get(member)
-                    previous = outcome[0] if outcome is not None else None
-                if previous is activity:
-                    already += 1
-                    continue
-                if previous is not None:
-                    raise violation(
-                        "one_in_person_outcome",
-                        f"{_where(row)}member {member!r} is already recorded as {previous} at "
-                        f"session {session.cluster}; void that record before recording "
-                        f"{activity}",
-                    )
-                batch_in_person[member] = activity
-                if activity is hall:
-                    hall_new += 1
-                    used = self.hall_seats_used.get(session.cluster, 0) + hall_new
-                    if used > session.seats:
-                        raise violation(
-                            "hall_seats",
-                            f"{_where(row)}province {self.province} has {session.seats} seats in "
-                            f"the hall of session {session.cluster}; this would be attendee "
-                            f"{used}",
-                        )
-            else:
+            if activity is course_kind or activity is Activity.CHANNEL:
+                day = row.day
                 if day < earliest:
                     raise violation(
                         "activity_in_programme",
@@ -206,29 +181,61 @@ class Attendance(Aggregate):
                         f"({earliest})",
                     )
                 if activity is course_kind:
-                    done, seen = course, batch_course
+                    done, seen, days = course, batch_course, course_days
                 else:
-                    done, seen = channel, batch_channel
+                    done, seen, days = channel, batch_channel, channel_days
                 if member in done or member in seen:
                     already += 1
                     continue
                 seen.add(member)
-            if activity is not last_activity or day != last_day:
-                last_activity, last_day = activity, day
-                group = groups.setdefault((activity, day), [])
-            group.append(ref)
-        for (activity, day), refs in groups.items():
-            trigger = getattr(self, _EVENT_NAMES[activity])
-            if activity in IN_PERSON:
+                group = days.get(day)
+                if group is None:
+                    group = days[day] = []
+                group.append(ref)
+                continue
+            if not session_open or row.day != session_day:
+                self._check_session(row, session)
+            assert session is not None
+            previous = batch_in_person.get(member)
+            if previous is None:
+                outcome = in_person.get(member)
+                if outcome is not None:
+                    previous = outcome[0]
+            if previous is activity:
+                already += 1
+                continue
+            if previous is not None:
+                raise violation(
+                    "one_in_person_outcome",
+                    f"{_where(row)}member {member!r} is already recorded as {previous} at "
+                    f"session {session.cluster}; void that record before recording {activity}",
+                )
+            batch_in_person[member] = activity
+            if activity is hall:
+                hall_new += 1
+                used = self.hall_seats_used.get(session.cluster, 0) + hall_new
+                if used > session.seats:
+                    raise violation(
+                        "hall_seats",
+                        f"{_where(row)}province {self.province} has {session.seats} seats in "
+                        f"the hall of session {session.cluster}; this would be attendee {used}",
+                    )
+            in_person_groups[activity].append(ref)
+        for activity, refs in in_person_groups.items():
+            if refs:
                 assert session is not None
-                trigger(
+                getattr(self, _EVENT_NAMES[activity])(
                     province=self.province,
                     cluster=session.cluster,
-                    day=day,
+                    day=session.day,
                     members=MemberBatch(tuple(refs)),
                     actor=actor,
                 )
-            else:
+        for trigger, days in (
+            (self._online_course_completed, course_days),
+            (self._channel_followed, channel_days),
+        ):
+            for day, refs in days.items():
                 trigger(
                     province=self.province, day=day, members=MemberBatch(tuple(refs)), actor=actor
                 )
@@ -340,24 +347,23 @@ class Attendance(Aggregate):
     def _enrol(self, members: MemberBatch) -> None:
         """Attendance events name each member with team and commune: they enrol them too."""
         known, teams = self.members, self.team_communes
-        for ref in members.rows:
-            member = ref[0]
-            if member not in known:
-                known[member] = ref
-                if ref[1] not in teams:
-                    teams[ref[1]] = ref[2]
+        new = {ref[0]: ref for ref in members.rows if ref[0] not in known}
+        if new:
+            known.update(new)
+            for ref in new.values():
+                teams.setdefault(ref[1], ref[2])
 
     @event("OnlineCourseCompleted")
     def _online_course_completed(
         self, province: str, day: date, members: MemberBatch, actor: str
     ) -> None:
         self._enrol(members)
-        self.course.update(members.members)
+        self.course.update(ref[0] for ref in members.rows)
 
     @event("ChannelFollowed")
     def _channel_followed(self, province: str, day: date, members: MemberBatch, actor: str) -> None:
         self._enrol(members)
-        self.channel.update(members.members)
+        self.channel.update(ref[0] for ref in members.rows)
 
     @event("RecordsVoided")
     def _records_voided(
