@@ -146,3 +146,47 @@ def test_a_csv_bad_date_names_the_row_and_column() -> None:
     text = CSV + "An,T1,01,Ba Dinh,hall,12/09/2022\n"
     with pytest.raises(ReferenceDataError, match="row 2, column 'date'"):
         read_attendance_csv(io.StringIO(text), ["01"], name="a.csv")
+
+
+def test_a_member_in_two_teams_within_one_batch_is_refused_naming_the_second_row(
+    planned: Scheduler,
+) -> None:
+    rows = [
+        AttendanceRow("An", "T1", "01", "Ba Dinh", Activity.COURSE, TUE, line=2),
+        AttendanceRow("Binh", "T1", "01", "Ba Dinh", Activity.COURSE, TUE, line=3),
+        AttendanceRow("An", "T2", "01", "Ba Dinh", Activity.CHANNEL, TUE, line=4),
+    ]
+    with pytest.raises(RuleViolationError, match="row 4") as raised:
+        planned.record_attendance(rows, actor="c")
+    assert raised.value.rule == "member_in_one_team"
+
+
+def test_a_member_in_the_hall_and_at_a_bridge_in_one_batch_is_refused(
+    planned: Scheduler,
+) -> None:
+    rows = [
+        AttendanceRow("An", "T1", "01", "Ba Dinh", Activity.HALL, MON, line=2),
+        AttendanceRow("An", "T1", "01", "Ba Dinh", Activity.BRIDGE, MON, line=3),
+    ]
+    with pytest.raises(RuleViolationError, match="row 3") as raised:
+        planned.record_attendance(rows, actor="c")
+    assert raised.value.rule == "one_in_person_outcome"
+
+
+def test_the_first_hall_row_beyond_the_seats_is_named(planned: Scheduler) -> None:
+    seats = planned.session(1).seats["02"]
+    rows = [
+        AttendanceRow(f"m{i}", "T1", "02", "c", Activity.HALL, MON, line=i + 2)
+        for i in range(seats + 5)
+    ]
+    with pytest.raises(RuleViolationError, match=f"row {seats + 2}: .*attendee {seats + 1}"):
+        planned.record_attendance(rows, actor="c")
+
+
+def test_online_rows_of_several_days_become_one_event_per_day(planned: Scheduler) -> None:
+    rows = [
+        AttendanceRow(f"m{i}", "T1", "01", "c", Activity.COURSE, date(2022, 9, 20 + i % 3))
+        for i in range(30)
+    ]
+    result = planned.record_attendance(rows, actor="c")
+    assert (result.recorded, result.events) == (30, 4)  # opened + three days

@@ -113,7 +113,7 @@ VALUES = [
     ),
     Target(Measure.MEMBERS_ONLINE_COURSE, 1.0, date(2022, 11, 30)),
     Venue("01", "Trung tâm Hội nghị"),
-    MemberBatch((MemberRef("Nguyễn Văn An", "T1", "Ba Đình"),)),
+    MemberBatch.of([MemberRef("Nguyễn Văn An", "T1", "Ba Đình")]),
     Recorded(3),
     AppliedPlan(2, 11, (1, 2)),
     RecordedAttendance(10, 8, 2, 1, 3),
