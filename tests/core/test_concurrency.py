@@ -160,3 +160,20 @@ def test_two_cli_imports_for_one_province_at_once_exit_0_and_4_and_a_rerun_loses
     app = Scheduler.open(url, programme=programme)
     assert len(app.attendance("01").course) == 100
     app.close()
+
+
+def test_two_processes_sending_one_command_with_one_key_at_once_both_get_its_result_once(
+    shared_store: tuple[str, str],
+) -> None:
+    url, programme = shared_store
+    app = Scheduler.open(url, programme=programme)
+    before = app.max_notification_id()
+    outcome = _race(url, programme, {"first": _set_host, "duplicate": _set_host})
+    assert outcome == {"first": "ok", "duplicate": "ok"}
+    stored = app.recorder.select_notifications(start=before + 1, limit=100)
+    assert sorted(n.topic.rsplit(".", 1)[-1] for n in stored) == [
+        "HostChanged",
+        "Issued",
+        "VenueChanged",
+    ]
+    app.close()
