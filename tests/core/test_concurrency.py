@@ -79,6 +79,15 @@ def _race(
     return outcome
 
 
+def _last_id(url: str, programme: str) -> int:
+    """Read in a short-lived app: no pool threads of the parent are alive when children fork."""
+    app = Scheduler.open(url, programme=programme)
+    try:
+        return app.max_notification_id()
+    finally:
+        app.close()
+
+
 def _set_host(app: Scheduler) -> object:
     return app.set_host(1, "02", actor="planner A", idempotency_key="host-02")
 
@@ -91,9 +100,9 @@ def test_two_processes_updating_one_cluster_one_wins_and_the_other_gets_a_confli
     shared_store: tuple[str, str],
 ) -> None:
     url, programme = shared_store
-    app = Scheduler.open(url, programme=programme)
-    before = app.max_notification_id()
+    before = _last_id(url, programme)
     outcome = _race(url, programme, {"host": _set_host, "trainers": _assign_trainers})
+    app = Scheduler.open(url, programme=programme)
     assert sorted(outcome.values()) == ["conflict", "ok"], outcome
     loser = "host" if outcome["host"] == "conflict" else "trainers"
     # The loser retries with its key and succeeds; the winner's retry doubles nothing.
@@ -166,9 +175,9 @@ def test_two_processes_sending_one_command_with_one_key_at_once_both_get_its_res
     shared_store: tuple[str, str],
 ) -> None:
     url, programme = shared_store
-    app = Scheduler.open(url, programme=programme)
-    before = app.max_notification_id()
+    before = _last_id(url, programme)
     outcome = _race(url, programme, {"first": _set_host, "duplicate": _set_host})
+    app = Scheduler.open(url, programme=programme)
     assert outcome == {"first": "ok", "duplicate": "ok"}
     stored = app.recorder.select_notifications(start=before + 1, limit=100)
     assert sorted(n.topic.rsplit(".", 1)[-1] for n in stored) == [
