@@ -1,1 +1,48 @@
-"""The domain core: value objects and aggregates.  Imports no infrastructure."""
+"""The domain core: value objects and aggregates.  Imports no infrastructure.
+
+Aggregates: :class:`Programme`, :class:`Cluster`, :class:`Placement` (a province's cluster),
+:class:`Session`, :class:`Attendance` (per province) and :class:`Receipt` (idempotency).
+"""
+
+from schedcore.domain.attendance import Attendance, BatchOutcome
+from schedcore.domain.cluster import Cluster, Placement
+from schedcore.domain.plan import PlannedClusterLike, check_plan
+from schedcore.domain.programme import Programme
+from schedcore.domain.programme_spec import Measure, ProgrammeSpec, Target
+from schedcore.domain.receipt import AppliedPlan, Receipt, Recorded, RecordedAttendance
+from schedcore.domain.session import Session, SessionFacts
+from schedcore.domain.values import (
+    Activity,
+    AttendanceRow,
+    BridgePoint,
+    MemberBatch,
+    MemberRef,
+    SessionStatus,
+    Venue,
+)
+
+__all__ = [
+    "Activity",
+    "AppliedPlan",
+    "Attendance",
+    "AttendanceRow",
+    "BatchOutcome",
+    "BridgePoint",
+    "Cluster",
+    "Measure",
+    "MemberBatch",
+    "MemberRef",
+    "Placement",
+    "PlannedClusterLike",
+    "Programme",
+    "ProgrammeSpec",
+    "Receipt",
+    "Recorded",
+    "RecordedAttendance",
+    "Session",
+    "SessionFacts",
+    "SessionStatus",
+    "Target",
+    "Venue",
+    "check_plan",
+]

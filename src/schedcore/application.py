@@ -1,0 +1,891 @@
+"""The application service: commands in, domain events out, aggregates (as of any moment) back.
+
+:class:`Scheduler` is an ``eventsourcing`` :class:`~eventsourcing.application.Application`.
+Every command names its actor (recorded on each event) and may carry an idempotency key: the
+same key twice changes nothing and returns the first result.  Library errors are translated
+here, at the boundary, into the :class:`~schedcore.errors.SchedcoreError` family:
+
+* a concurrent write (``IntegrityError``) -> :class:`~schedcore.errors.ConcurrencyError`;
+* a missing aggregate (``AggregateNotFoundError``) -> :class:`~schedcore.errors.NotFoundError`;
+* an unreadable or unreachable store, a wrong cipher key -> :class:`~schedcore.errors.StoreError`.
+
+Aggregates returned by queries are copies: change the programme through commands only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext, suppress
+from datetime import date, datetime
+from itertools import takewhile
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
+from eventsourcing.domain import Aggregate, EventSourcingError
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    MapperDeserialisationError,
+    PersistenceError,
+)
+from eventsourcing.utils import Environment, EnvType
+
+from schedcore.calendar import ensure_aware, now
+from schedcore.domain.attendance import Attendance
+from schedcore.domain.cluster import Cluster, Placement
+from schedcore.domain.ids import (
+    attendance_id,
+    cluster_id,
+    placement_id,
+    programme_id,
+    receipt_id,
+    session_id,
+)
+from schedcore.domain.plan import PlanApplier, PlannedClusterLike, check_plan
+from schedcore.domain.programme import Programme
+from schedcore.domain.programme_spec import ProgrammeSpec, Target
+from schedcore.domain.receipt import AppliedPlan, Receipt, Recorded, RecordedAttendance
+from schedcore.domain.rules import check_actor, violation
+from schedcore.domain.session import Session
+from schedcore.domain.values import Activity, AttendanceRow, BridgePoint, MemberRef, Venue
+from schedcore.errors import (
+    ConcurrencyError,
+    InvalidInputError,
+    NotFoundError,
+    StoreError,
+)
+from schedcore.stores import parse_store_url, resolve_store_url, store_environment
+from schedcore.transcodings import register_transcodings
+
+__all__ = ["AsOf", "ProgrammeRef", "Scheduler"]
+
+#: A programme by name or id.
+ProgrammeRef = str | UUID
+#: "As of" a version number of the aggregate, or an aware moment.
+AsOf = int | datetime
+
+A = TypeVar("A", bound=Aggregate)
+R = TypeVar("R")
+
+_DEFAULT_PROGRAMME: str | None = None
+
+
+def default_programme_name() -> str:
+    """The built-in 2022 programme's name: the programme commands use when none is given."""
+    global _DEFAULT_PROGRAMME
+    if _DEFAULT_PROGRAMME is None:
+        from schedcore.reference import programme_2022
+
+        _DEFAULT_PROGRAMME = programme_2022().name
+    return _DEFAULT_PROGRAMME
+
+
+class Scheduler(Application[UUID]):
+    """Commands and queries over one event store (see :meth:`open`)."""
+
+    name = "schedcore"
+    #: Defaults; the store settings come from :func:`schedcore.stores.store_environment`.
+    env: ClassVar[dict[str, str]] = {
+        "PERSISTENCE_MODULE": "eventsourcing.popo",
+        "AGGREGATE_CACHE_MAXSIZE": "1000",
+    }
+
+    def __init__(self, env: EnvType | None = None, *, programme: ProgrammeRef | None = None):
+        super().__init__(env)
+        self.default_programme: ProgrammeRef = programme or default_programme_name()
+
+    @classmethod
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        cipher_key: str | None = None,
+        compress: bool = False,
+        programme: ProgrammeRef | None = None,
+    ) -> Scheduler:
+        """Open the store at ``url`` (else ``$SCHEDCORE_STORE``, else ``./schedcore.sqlite``).
+
+        ``cipher_key`` defaults to ``$SCHEDCORE_CIPHER_KEY``.  Raises :class:`StoreError` if the
+        store cannot be opened or its events cannot be read with the key given.
+        """
+        location = parse_store_url(resolve_store_url(url))
+        env = store_environment(location.url, cipher_key=cipher_key, compress=compress)
+        setup = (
+            _postgres_setup(env, location.display)
+            if location.kind == "postgresql"
+            else nullcontext()
+        )
+        try:
+            with setup:
+                app = cls(env=env, programme=programme)
+        except (OSError, EventSourcingError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open store {location.display}: {exc}") from None
+        app.store_display = location.display
+        app.check_readable()
+        return app
+
+    store_display = "memory://"
+
+    # -- eventsourcing hooks ---------------------------------------------------------------
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Settings come only from the class defaults and ``env``: schedcore reads its own
+        ``SCHEDCORE_*`` variables, and ``os.environ`` cannot change a store behind its back."""
+        settings = dict(type(self).env)
+        settings.update(env or {})
+        return Environment(name, settings)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def check_readable(self) -> None:
+        """Decode the first stored event: a wrong or missing cipher key fails here, clearly,
+        before anything is written."""
+        with self._translated():
+            first = self.recorder.select_notifications(start=None, limit=1)
+            if first:
+                self.mapper.to_domain_event(first[0])
+
+    def max_notification_id(self) -> int:
+        """The position of the last stored event (0 for an empty store)."""
+        with self._translated():
+            return self.recorder.max_notification_id() or 0
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except IntegrityError:
+            raise ConcurrencyError(
+                "another writer changed the same records first; nothing of this command was "
+                "written: reload and retry (a retry with the same idempotency key is safe)"
+            ) from None
+        except MapperDeserialisationError as exc:
+            raise StoreError(
+                f"cannot read the events of store {self.store_display}: the cipher key does "
+                "not match the store (a wrong key, no key for an encrypted store, or a key for "
+                f"an unencrypted one; see $SCHEDCORE_CIPHER_KEY): "
+                f"{str(exc).split(':')[-1].strip()}"
+            ) from None
+        except (PersistenceError, sqlite3.Error) as exc:
+            raise StoreError(f"store {self.store_display}: {exc}") from None
+
+    def _save(self, *objs: Any) -> int:
+        """Save aggregates or events in one transaction; returns how many events."""
+        with self._translated():
+            return len(self.save(*objs))
+
+    def programme_id(self, programme: ProgrammeRef | None = None) -> UUID:
+        ref = programme if programme is not None else self.default_programme
+        return ref if isinstance(ref, UUID) else programme_id(ref)
+
+    def _get(
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        what: str,
+        as_of: AsOf | None = None,
+        *,
+        copy: bool = True,
+    ) -> A:
+        found: Aggregate | None
+        with self._translated():
+            try:
+                if as_of is None:
+                    found = self.repository.get(aggregate_id, deepcopy_from_cache=copy)
+                elif isinstance(as_of, datetime):
+                    moment = ensure_aware(as_of, "as_of")
+                    found = project_aggregate(
+                        None,
+                        takewhile(
+                            lambda e: e.timestamp <= moment,  # type: ignore[attr-defined]
+                            self.events.get(aggregate_id),
+                        ),
+                    )
+                    if found is None:
+                        raise NotFoundError(f"{what} did not exist yet at {moment.isoformat()}")
+                elif isinstance(as_of, int) and not isinstance(as_of, bool) and as_of >= 1:
+                    found = self.repository.get(aggregate_id, version=as_of)
+                else:
+                    raise InvalidInputError(f"as_of must be a version >= 1 or a datetime: {as_of}")
+            except AggregateNotFoundError:
+                raise NotFoundError(f"{what} not found") from None
+        if not isinstance(found, cls):
+            raise NotFoundError(f"{what} not found (id {aggregate_id} is a {type(found).__name__})")
+        return found
+
+    def _find(self, cls: type[A], aggregate_id: UUID, *, copy: bool = True) -> A | None:
+        try:
+            return self._get(cls, aggregate_id, cls.__name__, copy=copy)
+        except NotFoundError:
+            return None
+
+    def _evict(self, aggregate_ids: Iterable[UUID]) -> None:
+        cache = self.repository.cache
+        if cache is not None:
+            for aggregate_id in aggregate_ids:
+                with suppress(KeyError):
+                    cache.get(aggregate_id, evict=True)
+
+    def _receipt(self, pid: UUID, key: str | None, command: str) -> Receipt | None:
+        if key is None:
+            return None
+        receipt = self._find(Receipt, receipt_id(pid, key))
+        if receipt is not None:
+            receipt.check_command(command)
+        return receipt
+
+    def _execute(
+        self,
+        programme: ProgrammeRef | None,
+        command: str,
+        actor: str,
+        idempotency_key: str | None,
+        decide: Callable[[UUID], tuple[Sequence[Aggregate], R]],
+    ) -> R:
+        """Run ``decide`` (which loads aggregates and calls their commands), then save every
+        aggregate it touched, with the idempotency receipt, in one transaction."""
+        check_actor(actor)
+        pid = self.programme_id(programme)
+        done = self._receipt(pid, idempotency_key, command)
+        if done is not None:
+            result: R = done.result
+            return result
+        aggregates, result = decide(pid)
+        pending = [a for a in aggregates if a.pending_events]
+        if not pending:
+            return result
+        if idempotency_key is not None:
+            pending.append(
+                Receipt.issue(pid, idempotency_key, command=command, result=result, actor=actor)
+            )
+        try:
+            self._save(*pending)
+        except ConcurrencyError:
+            done = self._receipt(pid, idempotency_key, command)
+            if done is not None:
+                return done.result  # type: ignore[no-any-return]
+            raise
+        return result
+
+    @staticmethod
+    def _count(aggregates: Iterable[Aggregate]) -> int:
+        return sum(len(a.pending_events) for a in aggregates)
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def programme(
+        self, programme: ProgrammeRef | None = None, *, as_of: AsOf | None = None
+    ) -> Programme:
+        pid = self.programme_id(programme)
+        name = programme if isinstance(programme, str) else pid
+        return self._get(Programme, pid, f"programme {name!s}", as_of)
+
+    def cluster(
+        self, number: int, *, programme: ProgrammeRef | None = None, as_of: AsOf | None = None
+    ) -> Cluster:
+        pid = self.programme_id(programme)
+        return self._get(Cluster, cluster_id(pid, number), f"cluster {number}", as_of)
+
+    def clusters(
+        self, *, programme: ProgrammeRef | None = None, as_of: datetime | None = None
+    ) -> tuple[Cluster, ...]:
+        """The clusters of the plan in force (at ``as_of``, if given), by number."""
+        plan = self.programme(programme, as_of=as_of)
+        return tuple(self.cluster(n, programme=plan.id, as_of=as_of) for n in plan.clusters)
+
+    def session(
+        self, cluster: int, *, programme: ProgrammeRef | None = None, as_of: AsOf | None = None
+    ) -> Session:
+        pid = self.programme_id(programme)
+        return self._get(Session, session_id(pid, cluster), f"session of cluster {cluster}", as_of)
+
+    def placement(
+        self, province: str, *, programme: ProgrammeRef | None = None, as_of: AsOf | None = None
+    ) -> Placement:
+        pid = self.programme_id(programme)
+        return self._get(
+            Placement, placement_id(pid, province), f"placement of province {province}", as_of
+        )
+
+    def province_cluster(
+        self, province: str, *, programme: ProgrammeRef | None = None
+    ) -> int | None:
+        """The cluster a province is in now, or ``None``."""
+        found = self._find(Placement, placement_id(self.programme_id(programme), province))
+        return None if found is None else found.cluster
+
+    def attendance(
+        self, province: str, *, programme: ProgrammeRef | None = None, as_of: AsOf | None = None
+    ) -> Attendance:
+        pid = self.programme_id(programme)
+        return self._get(
+            Attendance, attendance_id(pid, province), f"attendance of province {province}", as_of
+        )
+
+    # -- programme commands ----------------------------------------------------------------
+
+    def create_programme(
+        self, spec: ProgrammeSpec, *, actor: str, idempotency_key: str | None = None
+    ) -> UUID:
+        """Record ``Programme.Created``; a programme of the same name must not exist."""
+
+        def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
+            if self._find(Programme, pid) is not None:
+                raise violation("programme_unique", f"programme {spec.name!r} already exists")
+            created = Programme.create(spec, actor=actor)
+            return [created], Recorded(1)
+
+        self._execute(spec.name, "create_programme", actor, idempotency_key, decide)
+        return programme_id(spec.name)
+
+    def change_target(
+        self,
+        target: Target,
+        *,
+        actor: str,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
+            current = self.programme(pid)
+            current.change_target(target, actor=actor)
+            return [current], Recorded(self._count([current]))
+
+        return self._execute(programme, "change_target", actor, idempotency_key, decide)
+
+    # -- applying a plan -------------------------------------------------------------------
+
+    def apply_plan(
+        self,
+        clusters: Iterable[PlannedClusterLike],
+        *,
+        actor: str,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+        hall_capacity: int | Mapping[int, int] | None = None,
+        bridge_capacity: int | Mapping[int, int] | None = None,
+        venues: Mapping[int, Venue] | None = None,
+        reason: str = "plan applied",
+        override_reason: str | None = None,
+    ) -> AppliedPlan:
+        """Make the stored plan equal ``clusters``, recording only the differences, atomically.
+
+        Provinces are assigned, moved or withdrawn; hosts and trainer teams set; clusters
+        formed, re-formed or dissolved; sessions scheduled, re-dated, re-seated or cancelled.
+        A cluster without a date keeps its session as it is (seats follow its members).
+        Capacities default to what the members need: the hall seats the delegates of its
+        members, the bridge connects their communes.  Applying the plan in force records
+        nothing.  Everything is saved in one transaction: all of it, or nothing.
+        """
+
+        def decide(pid: UUID) -> tuple[Sequence[Aggregate], AppliedPlan]:
+            plan = check_plan(clusters)
+            current = self.programme(pid)
+            for planned in plan:
+                for province in planned.members:
+                    current.check_unit(province)
+            numbers = set(current.clusters) | {c.id for c in plan}
+            found = {n: self._find(Cluster, cluster_id(pid, n)) for n in sorted(numbers)}
+            provinces = {p for c in plan for p in c.members}
+            provinces |= {p for c in found.values() if c is not None for p in c.members}
+            placements = {p: self._find(Placement, placement_id(pid, p)) for p in provinces}
+            for placed in placements.values():
+                if (
+                    placed is not None
+                    and placed.cluster is not None
+                    and placed.cluster not in found
+                ):
+                    found[placed.cluster] = self._find(Cluster, cluster_id(pid, placed.cluster))
+            sessions = {n: self._find(Session, session_id(pid, n)) for n in found}
+            applier = PlanApplier(
+                current,
+                clusters={n: c for n, c in found.items() if c is not None},
+                sessions={n: s for n, s in sessions.items() if s is not None},
+                placements={p: pl for p, pl in placements.items() if pl is not None},
+                actor=actor,
+                hall_capacity=hall_capacity,
+                bridge_capacity=bridge_capacity,
+                venues=venues or {},
+                reason=reason,
+                override_reason=override_reason,
+            )
+            return applier.apply(plan)
+
+        return self._execute(programme, "apply_plan", actor, idempotency_key, decide)
+
+    # -- cluster commands ------------------------------------------------------------------
+
+    def _session_or_none(self, pid: UUID, cluster: int) -> Session | None:
+        return self._find(Session, session_id(pid, cluster))
+
+    def assign_province(
+        self,
+        province: str,
+        cluster: int,
+        *,
+        actor: str,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Put a province that is in no cluster into ``cluster`` (and its session's hall)."""
+
+        def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
+            plan = self.programme(pid)
+            plan.check_unit(province)
+            target = self.cluster(cluster, programme=pid)
+            target.assign_province(province, actor=actor)
+            placement = self._find(Placement, placement_id(pid, province))
+            if placement is None:
+                placement = Placement.assign(pid, province, cluster, actor=actor)
+            else:
+                placement.reassign(cluster, actor=actor)
+            touched: list[Aggregate] = [target, placement]
+            session = self._session_or_none(pid, cluster)
+            if session is not None:
+                session.allot_seats(province, plan.seats_for(province), actor=actor)
+                touched.append(session)
+            return touched, Recorded(self._count(touched))
+
+        return self._execute(programme, "assign_province", actor, idempotency_key, decide)
+
+    def move_province(
+        self,
+        province: str,
+        to_cluster: int,
+        *,
+        reason: str,
+        actor: str,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Move a province to another cluster: both clusters, its placement and both
+        sessions' seats change in one transaction."""
+
+        def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
+            plan = self.programme(pid)
+            plan.check_unit(province)
+            placement = self._find(Placement, placement_id(pid, province))
+            if placement is None or placement.cluster is None:
+                raise violation("province_in_cluster", f"province {province} is in no cluster")
+            source = self.cluster(placement.cluster, programme=pid)
+            target = self.cluster(to_cluster, programme=pid)
+            source.move_out(province, to_cluster=to_cluster, reason=reason, actor=actor)
+            target.move_in(province, from_cluster=source.number, reason=reason, actor=actor)
+            placement.move(to_cluster, reason=reason, actor=actor)
+            touched: list[Aggregate] = [source, target, placement]
+            old_session = self._session_or_none(pid, source.number)
+            if old_session is not None:
+                old_session.release_seats(province, actor=actor)
+                touched.append(old_session)
+            new_session = self._session_or_none(pid, to_cluster)
+            if new_session is not None:
+                new_session.allot_seats(province, plan.seats_for(province), actor=actor)
+                touched.append(new_session)
+            return touched, Recorded(self._count(touched))
+
+        return self._execute(programme, "move_province", actor, idempotency_key, decide)
+
+    def withdraw_province(
+        self,
+        province: str,
+        *,
+        reason: str,
+        actor: str,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
+            self.programme(pid).check_unit(province)
+            placement = self._find(Placement, placement_id(pid, province))
+            if placement is None or placement.cluster is None:
+                raise violation("province_in_cluster", f"province {province} is in no cluster")
+            source = self.cluster(placement.cluster, programme=pid)
+            source.withdraw_province(province, reason=reason, actor=actor)
+            placement.withdraw(reason=reason, actor=actor)
+            touched: list[Aggregate] = [source, placement]
+            session = self._session_or_none(pid, source.number)
+            if session is not None:
+                session.release_seats(province, actor=actor)
+                touched.append(session)
+            return touched, Recorded(self._count(touched))
+
+        return self._execute(programme, "withdraw_province", actor, idempotency_key, decide)
+
+    def set_host(
+        self,
+        cluster: int,
+        province: str,
+        *,
+        actor: str,
+        venue_name: str = "",
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Make a member province the host; a scheduled session moves to its venue."""
+
+        def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
+            found = self.cluster(cluster, programme=pid)
+            found.set_host(province, actor=actor)
+            touched: list[Aggregate] = [found]
+            session = self._session_or_none(pid, cluster)
+            if session is not None and session.venue.province != province:
+                session.change_venue(Venue(province, venue_name), actor=actor)
+                touched.append(session)
+            return touched, Recorded(self._count(touched))
+
+        return self._execute(programme, "set_host", actor, idempotency_key, decide)
+
+    def assign_trainer_team(
+        self,
+        cluster: int,
+        trainer_team: str,
+        *,
+        actor: str,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
+            found = self.cluster(cluster, programme=pid)
+            found.assign_trainer_team(trainer_team, actor=actor)
+            return [found], Recorded(self._count([found]))
+
+        return self._execute(programme, "assign_trainer_team", actor, idempotency_key, decide)
+
+    # -- session commands ------------------------------------------------------------------
+
+    def schedule_session(
+        self,
+        cluster: int,
+        day: date,
+        *,
+        actor: str,
+        venue: Venue | None = None,
+        hall_capacity: int | None = None,
+        bridge_capacity: int | None = None,
+        override_reason: str | None = None,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Schedule the session of a cluster that has a host and no session yet."""
+
+        def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
+            plan = self.programme(pid)
+            found = self.cluster(cluster, programme=pid)
+            found.check_active()
+            if self._session_or_none(pid, cluster) is not None:
+                raise violation("session_unique", f"cluster {cluster} already has a session")
+            if found.host is None:
+                raise violation("host_is_member", f"cluster {cluster} has no host yet")
+            seats = {p: plan.seats_for(p) for p in found.members}
+            session = Session.schedule(
+                pid,
+                cluster,
+                day=day,
+                venue=venue or Venue(found.host),
+                hall_capacity=sum(seats.values()) if hall_capacity is None else hall_capacity,
+                bridge_capacity=(
+                    sum(plan.bridge_points.get(p, 0) for p in found.members)
+                    if bridge_capacity is None
+                    else bridge_capacity
+                ),
+                seats=seats,
+                calendar=plan.calendar,
+                override_reason=override_reason,
+                actor=actor,
+            )
+            return [session], Recorded(1)
+
+        return self._execute(programme, "schedule_session", actor, idempotency_key, decide)
+
+    def _session_command(
+        self,
+        programme: ProgrammeRef | None,
+        cluster: int,
+        command: str,
+        actor: str,
+        idempotency_key: str | None,
+        change: Callable[[Session, Programme], object],
+    ) -> Recorded:
+        def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
+            session = self.session(cluster, programme=pid)
+            change(session, self.programme(pid))
+            return [session], Recorded(self._count([session]))
+
+        return self._execute(programme, command, actor, idempotency_key, decide)
+
+    def reschedule_session(
+        self,
+        cluster: int,
+        day: date,
+        *,
+        actor: str,
+        override_reason: str | None = None,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        return self._session_command(
+            programme,
+            cluster,
+            "reschedule_session",
+            actor,
+            idempotency_key,
+            lambda s, p: s.reschedule(
+                day, calendar=p.calendar, override_reason=override_reason, actor=actor
+            ),
+        )
+
+    def change_venue(
+        self,
+        cluster: int,
+        venue: Venue,
+        *,
+        actor: str,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        return self._session_command(
+            programme,
+            cluster,
+            "change_venue",
+            actor,
+            idempotency_key,
+            lambda s, _: s.change_venue(venue, actor=actor),
+        )
+
+    def change_capacity(
+        self,
+        cluster: int,
+        *,
+        actor: str,
+        hall_capacity: int | None = None,
+        bridge_capacity: int | None = None,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        return self._session_command(
+            programme,
+            cluster,
+            "change_capacity",
+            actor,
+            idempotency_key,
+            lambda s, _: s.change_capacity(
+                hall_capacity=hall_capacity, bridge_capacity=bridge_capacity, actor=actor
+            ),
+        )
+
+    def cancel_session(
+        self,
+        cluster: int,
+        *,
+        reason: str,
+        actor: str,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        return self._session_command(
+            programme,
+            cluster,
+            "cancel_session",
+            actor,
+            idempotency_key,
+            lambda s, _: s.cancel(reason=reason, actor=actor),
+        )
+
+    def reinstate_session(
+        self,
+        cluster: int,
+        day: date,
+        *,
+        actor: str,
+        override_reason: str | None = None,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        return self._session_command(
+            programme,
+            cluster,
+            "reinstate_session",
+            actor,
+            idempotency_key,
+            lambda s, p: s.reinstate(
+                day, calendar=p.calendar, override_reason=override_reason, actor=actor
+            ),
+        )
+
+    def connect_bridge_points(
+        self,
+        cluster: int,
+        points: Iterable[BridgePoint | tuple[str, str]],
+        *,
+        actor: str,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        wanted = [BridgePoint(*point) for point in points]
+        return self._session_command(
+            programme,
+            cluster,
+            "connect_bridge_points",
+            actor,
+            idempotency_key,
+            lambda s, _: s.connect_bridge_points(wanted, actor=actor),
+        )
+
+    def disconnect_bridge_points(
+        self,
+        cluster: int,
+        points: Iterable[BridgePoint | tuple[str, str]],
+        *,
+        actor: str,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        wanted = [BridgePoint(*point) for point in points]
+        return self._session_command(
+            programme,
+            cluster,
+            "disconnect_bridge_points",
+            actor,
+            idempotency_key,
+            lambda s, _: s.disconnect_bridge_points(wanted, actor=actor),
+        )
+
+    def mark_session_held(
+        self,
+        cluster: int,
+        *,
+        actor: str,
+        on: date | None = None,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Record that the session took place (``on`` defaults to today, programme time)."""
+        today = on or now().date()
+        return self._session_command(
+            programme,
+            cluster,
+            "mark_session_held",
+            actor,
+            idempotency_key,
+            lambda s, _: s.mark_held(on=today, actor=actor),
+        )
+
+    # -- attendance commands ---------------------------------------------------------------
+
+    def enrol_members(
+        self,
+        province: str,
+        members: Iterable[MemberRef | tuple[str, str, str]],
+        *,
+        actor: str,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Enrol members (member, team, commune) of a province; known members are skipped."""
+        refs = [MemberRef(*m) for m in members]
+        for ref in refs:
+            if not all(isinstance(v, str) and v.strip() for v in ref):
+                raise InvalidInputError(f"member {ref!r}: member, team and commune are required")
+
+        def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
+            self.programme(pid).check_unit(province)
+            book = self._find(Attendance, attendance_id(pid, province))
+            if book is None:
+                book = Attendance.open(pid, province, actor=actor)
+            book.enrol(refs, actor=actor)
+            return [book], Recorded(self._count([book]))
+
+        return self._execute(programme, "enrol_members", actor, idempotency_key, decide)
+
+    def record_attendance(
+        self,
+        rows: Iterable[AttendanceRow],
+        *,
+        actor: str,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+        batch_size: int = 1000,
+        source: str | None = None,
+    ) -> RecordedAttendance:
+        """Record many attendance rows, in batches of ``batch_size`` rows per transaction.
+
+        Every row is checked before anything is written: a bad row rejects the call with an
+        error naming the row, and nothing is written.  Rows already recorded are skipped and
+        counted.  See :mod:`schedcore.bulk`.
+        """
+        from schedcore.bulk import record_rows
+
+        return record_rows(
+            self,
+            rows,
+            actor=actor,
+            programme=programme,
+            idempotency_key=idempotency_key,
+            batch_size=batch_size,
+            source=source,
+        )
+
+    def void_records(
+        self,
+        province: str,
+        activity: Activity,
+        members: Iterable[str],
+        *,
+        reason: str,
+        actor: str,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        wanted = list(members)
+
+        def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
+            book = self.attendance(province, programme=pid)
+            book.void(activity, wanted, reason=reason, actor=actor)
+            return [book], Recorded(self._count([book]))
+
+        return self._execute(programme, "void_records", actor, idempotency_key, decide)
+
+
+@contextmanager
+def _postgres_setup(env: Mapping[str, str], display: str) -> Iterator[None]:
+    """Create the schema named in the URL if missing, and hold a session advisory lock while
+    the tables are created: processes opening one store at once would otherwise race in
+    PostgreSQL's catalogue ("tuple concurrently updated")."""
+    try:
+        import psycopg
+        from psycopg import sql
+    except ImportError:  # pragma: no cover - the postgres extra installs it
+        raise StoreError(
+            "PostgreSQL needs the postgres extra: pip install 'schedcore[postgres]'"
+        ) from None
+    schema = env.get("POSTGRES_SCHEMA") or "public"
+    try:
+        connection = psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
+            autocommit=True,
+        )
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StoreError(f"cannot open store {display}: {first}") from None
+    with connection:
+        connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"schedcore-setup:{schema}",))
+        try:
+            connection.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+            )
+            yield
+        finally:
+            connection.execute(
+                "SELECT pg_advisory_unlock(hashtext(%s))", (f"schedcore-setup:{schema}",)
+            )

@@ -1,0 +1,47 @@
+"""Deterministic aggregate ids: uuid5 of the programme and what the aggregate is about.
+
+Because an id is computed from names (programme name, cluster number, province code), a command
+finds its aggregate without an index, and two writers creating "the same" aggregate collide on
+the same id, which the store turns into a concurrency error instead of a duplicate.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid5
+
+__all__ = [
+    "NAMESPACE",
+    "attendance_id",
+    "cluster_id",
+    "placement_id",
+    "programme_id",
+    "receipt_id",
+    "session_id",
+]
+
+#: Root of every schedcore id.  Never change it: stored events are keyed by ids derived from it.
+NAMESPACE = UUID("6d1f4a52-6b9e-5c1e-9f4e-2a7c0e5b9d31")
+
+
+def programme_id(name: str) -> UUID:
+    return uuid5(NAMESPACE, f"programme:{name}")
+
+
+def cluster_id(programme: UUID, number: int) -> UUID:
+    return uuid5(programme, f"cluster:{number}")
+
+
+def session_id(programme: UUID, cluster: int) -> UUID:
+    return uuid5(programme, f"session:{cluster}")
+
+
+def placement_id(programme: UUID, province: str) -> UUID:
+    return uuid5(programme, f"placement:{province}")
+
+
+def attendance_id(programme: UUID, province: str) -> UUID:
+    return uuid5(programme, f"attendance:{province}")
+
+
+def receipt_id(programme: UUID, key: str) -> UUID:
+    return uuid5(programme, f"idempotency:{key}")

@@ -1,0 +1,176 @@
+"""The Programme aggregate: what the programme sets out to do, and which plan is in force.
+
+It changes rarely (creation, a target moved, a plan applied), so it may serialise the planners:
+two plans applied at once conflict here, as they should.  Coordinators never write to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from schedcore.calendar import WorkingCalendar
+from schedcore.domain.ids import programme_id
+from schedcore.domain.programme_spec import Measure, ProgrammeSpec, Target
+from schedcore.domain.rules import check_actor, violation
+from schedcore.errors import InvalidInputError, UnknownProvinceError
+
+__all__ = ["Programme"]
+
+
+class Programme(Aggregate):
+    """A training programme: window, calendar, units in scope, expected counts, targets."""
+
+    @staticmethod
+    def create_id(name: str) -> UUID:
+        return programme_id(name)
+
+    @classmethod
+    def create(cls, spec: ProgrammeSpec, *, actor: str) -> Programme:
+        """Check the spec and record ``Programme.Created``."""
+        check_actor(actor)
+        if not spec.name.strip():
+            raise InvalidInputError("a programme needs a name")
+        units = sorted(
+            set(spec.teams) | set(spec.members) | set(spec.delegates) | set(spec.bridge_points)
+        )
+        if not units:
+            raise violation("units_in_scope", "a programme needs at least one unit in scope")
+        measures = [t.measure for t in spec.targets]
+        if len(set(measures)) != len(measures):
+            raise violation("one_target_per_measure", "a measure has more than one target")
+        for target in spec.targets:
+            _check_deadline(target, spec.calendar)
+        return cls(
+            name=spec.name,
+            calendar=spec.calendar,
+            clusters=spec.clusters,
+            units=tuple(units),
+            teams=dict(spec.teams),
+            members=dict(spec.members),
+            delegates=dict(spec.delegates),
+            bridge_points=dict(spec.bridge_points),
+            targets=tuple(spec.targets),
+            notes=spec.notes,
+            actor=actor,
+        )
+
+    @event("Created")
+    def __init__(
+        self,
+        name: str,
+        calendar: WorkingCalendar,
+        clusters: int,
+        units: Sequence[str],
+        teams: Mapping[str, int],
+        members: Mapping[str, int],
+        delegates: Mapping[str, int],
+        bridge_points: Mapping[str, int],
+        targets: Sequence[Target],
+        notes: str,
+        actor: str,
+    ) -> None:
+        self.name = name
+        self.calendar = calendar
+        self.planned_clusters = clusters
+        self.units = tuple(units)
+        self.teams = dict(teams)
+        self.members = dict(members)
+        self.delegates = dict(delegates)
+        self.bridge_points = dict(bridge_points)
+        self.targets = tuple(targets)
+        self.notes = notes
+        self.created_by = actor
+        self.plan_revision = 0
+        self.clusters: tuple[int, ...] = ()
+
+    # -- queries ---------------------------------------------------------------------------
+
+    @property
+    def start(self) -> date:
+        return self.calendar.start
+
+    @property
+    def end(self) -> date:
+        return self.calendar.end
+
+    def target(self, measure: Measure) -> Target | None:
+        return next((t for t in self.targets if t.measure is measure), None)
+
+    def spec(self) -> ProgrammeSpec:
+        """The programme as a plain value (as the planner takes it)."""
+        return ProgrammeSpec(
+            name=self.name,
+            calendar=self.calendar,
+            clusters=self.planned_clusters,
+            teams=dict(self.teams),
+            members=dict(self.members),
+            delegates=dict(self.delegates),
+            bridge_points=dict(self.bridge_points),
+            targets=self.targets,
+            notes=self.notes,
+        )
+
+    def check_unit(self, code: str) -> None:
+        if code not in self.units:
+            raise UnknownProvinceError(
+                f"unit {code!r} is not in the scope of programme {self.name!r}"
+            )
+
+    def seats_for(self, unit: str) -> int:
+        """Hall seats a unit gets at its cluster's session: the delegates it sends."""
+        return self.delegates.get(unit, 0)
+
+    # -- commands --------------------------------------------------------------------------
+
+    def change_target(self, target: Target, *, actor: str) -> bool:
+        """Set the target of ``target.measure``; False (nothing recorded) if unchanged."""
+        check_actor(actor)
+        _check_deadline(target, self.calendar)
+        if self.target(target.measure) == target:
+            return False
+        self._target_changed(
+            measure=str(target.measure), share=target.share, deadline=target.deadline, actor=actor
+        )
+        return True
+
+    @event("TargetChanged")
+    def _target_changed(self, measure: str, share: float, deadline: date, actor: str) -> None:
+        new = Target(Measure(measure), share, deadline)
+        self.targets = tuple(
+            sorted(
+                (*(t for t in self.targets if t.measure is not new.measure), new),
+                key=lambda t: list(Measure).index(t.measure),
+            )
+        )
+
+    def record_plan_applied(self, clusters: Sequence[int], *, changes: int, actor: str) -> None:
+        check_actor(actor)
+        self._plan_applied(
+            revision=self.plan_revision + 1,
+            clusters=tuple(sorted(clusters)),
+            changes=changes,
+            actor=actor,
+        )
+
+    @event("PlanApplied")
+    def _plan_applied(
+        self, revision: int, clusters: Sequence[int], changes: int, actor: str
+    ) -> None:
+        self.plan_revision = revision
+        self.clusters = tuple(clusters)
+
+
+def _check_deadline(target: Any, calendar: WorkingCalendar) -> None:
+    if not isinstance(target, Target):
+        raise InvalidInputError(f"expected a Target, got {type(target).__name__}")
+    if target.deadline < calendar.start:
+        raise violation(
+            "deadline_after_start",
+            f"the {target.measure} deadline {target.deadline} is before the programme starts "
+            f"({calendar.start})",
+        )

@@ -1,0 +1,171 @@
+"""Event stores by URL: which ``eventsourcing`` persistence module, with which settings.
+
+=======================================  ===================================================
+``memory://``                            in this process only (tests, experiments)
+``sqlite:///relative/path.sqlite``       a SQLite file relative to the working directory
+``sqlite:////absolute/path.sqlite``      a SQLite file by absolute path
+``postgresql://user:pw@host:port/db``    PostgreSQL; ``?schema=NAME`` picks the schema
+=======================================  ===================================================
+
+The URL comes from the caller, else ``$SCHEDCORE_STORE``, else ``sqlite:///schedcore.sqlite``.
+Options in the query string: ``compress=zlib`` (compress each event's state), and for
+PostgreSQL ``schema=`` and ``connect_timeout=`` (seconds).  Encryption takes its key from the
+caller or ``$SCHEDCORE_CIPHER_KEY`` (never from the URL, which ends up in logs).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from collections.abc import Mapping
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import attrs
+
+from schedcore.errors import StoreError
+
+__all__ = [
+    "CIPHER_KEY_ENV",
+    "DEFAULT_STORE",
+    "STORE_ENV",
+    "StoreLocation",
+    "create_cipher_key",
+    "parse_store_url",
+    "resolve_store_url",
+    "store_environment",
+]
+
+STORE_ENV = "SCHEDCORE_STORE"
+CIPHER_KEY_ENV = "SCHEDCORE_CIPHER_KEY"
+DEFAULT_STORE = "sqlite:///schedcore.sqlite"
+
+_COMPRESSORS = {"zlib": "eventsourcing.compressor:ZlibCompressor"}
+
+
+@attrs.frozen
+class StoreLocation:
+    """A parsed store URL: the kind of store and the ``eventsourcing`` settings it means."""
+
+    url: str
+    kind: str
+    settings: Mapping[str, str]
+
+    @property
+    def display(self) -> str:
+        """The URL without its password, fit for messages and logs."""
+        parts = urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+
+
+def resolve_store_url(url: str | None = None) -> str:
+    """The URL given, else ``$SCHEDCORE_STORE``, else the default SQLite file."""
+    return url or os.environ.get(STORE_ENV) or DEFAULT_STORE
+
+
+def parse_store_url(url: str) -> StoreLocation:
+    """Turn a store URL into ``eventsourcing`` settings; a bad URL raises :class:`StoreError`."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        query = {k: v[-1] for k, v in parse_qs(parts.query, strict_parsing=False).items()}
+    except ValueError as exc:  # pragma: no cover - parse_qs is lenient
+        raise StoreError(f"store URL {url!r}: bad query ({exc})") from None
+    settings: dict[str, str] = {}
+    compress = query.pop("compress", None)
+    if compress:
+        if compress not in _COMPRESSORS:
+            raise StoreError(f"store URL {url!r}: compress must be one of {sorted(_COMPRESSORS)}")
+        settings["COMPRESSOR_TOPIC"] = _COMPRESSORS[compress]
+    if scheme in ("memory", "popo"):
+        kind = "memory"
+        settings["PERSISTENCE_MODULE"] = "eventsourcing.popo"
+    elif scheme == "sqlite":
+        kind = "sqlite"
+        path = unquote(parts.path)
+        if parts.netloc or not path.startswith("/") or path == "/":
+            raise StoreError(
+                f"store URL {url!r}: write sqlite:///relative.sqlite or sqlite:////abs.sqlite"
+            )
+        settings["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
+        settings["SQLITE_DBNAME"] = path[1:]
+        settings["SQLITE_LOCK_TIMEOUT"] = query.pop("lock_timeout", "10")
+    elif scheme in ("postgresql", "postgres"):
+        kind = "postgresql"
+        database = unquote(parts.path.lstrip("/"))
+        if not parts.hostname or not database:
+            raise StoreError(
+                f"store URL {url!r}: write postgresql://user@host:port/database[?schema=NAME]"
+            )
+        try:
+            port = parts.port or 5432
+        except ValueError:
+            raise StoreError(f"store URL {url!r}: the port is not a number") from None
+        settings.update(
+            PERSISTENCE_MODULE="eventsourcing.postgres",
+            POSTGRES_DBNAME=database,
+            POSTGRES_HOST=parts.hostname,
+            POSTGRES_PORT=str(port),
+            POSTGRES_USER=unquote(parts.username or os.environ.get("PGUSER", "postgres")),
+            POSTGRES_PASSWORD=unquote(parts.password or os.environ.get("PGPASSWORD", "")),
+            POSTGRES_SCHEMA=query.pop("schema", ""),
+            POSTGRES_CONNECT_TIMEOUT=query.pop("connect_timeout", "5"),
+        )
+    else:
+        raise StoreError(
+            f"unknown store URL {url!r}: use memory://, sqlite:///PATH or postgresql://..."
+        )
+    if query:
+        raise StoreError(f"store URL {url!r}: unknown option(s) {', '.join(sorted(query))}")
+    return StoreLocation(url=url, kind=kind, settings=settings)
+
+
+def _check_cipher_key(key: str) -> None:
+    try:
+        raw = base64.b64decode(key.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        raise StoreError(f"the cipher key (${CIPHER_KEY_ENV}) is not base64") from None
+    if len(raw) not in (16, 24, 32):
+        raise StoreError(
+            f"the cipher key (${CIPHER_KEY_ENV}) must decode to 16, 24 or 32 bytes, "
+            f"not {len(raw)}; make one with schedcore.stores.create_cipher_key()"
+        )
+    try:
+        import Crypto  # noqa: F401  (pycryptodome, the AES behind eventsourcing's cipher)
+    except ImportError:  # pragma: no cover - the crypto extra installs it
+        raise StoreError(
+            "encryption needs the crypto extra: pip install 'schedcore[crypto]'"
+        ) from None
+
+
+def store_environment(
+    url: str | None = None,
+    *,
+    cipher_key: str | None = None,
+    compress: bool = False,
+) -> dict[str, str]:
+    """The complete ``eventsourcing`` environment for a store.
+
+    ``cipher_key`` (base64, 16/24/32 bytes) defaults to ``$SCHEDCORE_CIPHER_KEY``; with a key,
+    every event's state is encrypted with AES-GCM before it is stored.
+    """
+    location = parse_store_url(resolve_store_url(url))
+    env = dict(location.settings)
+    if compress and "COMPRESSOR_TOPIC" not in env:
+        env["COMPRESSOR_TOPIC"] = _COMPRESSORS["zlib"]
+    key = cipher_key if cipher_key is not None else os.environ.get(CIPHER_KEY_ENV)
+    if key:
+        _check_cipher_key(key)
+        env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
+        env["CIPHER_KEY"] = key
+    return env
+
+
+def create_cipher_key(num_bytes: int = 32) -> str:
+    """A new random AES key, base64-encoded, for ``$SCHEDCORE_CIPHER_KEY``."""
+    if num_bytes not in (16, 24, 32):
+        raise StoreError(f"an AES key has 16, 24 or 32 bytes, not {num_bytes}")
+    return base64.b64encode(os.urandom(num_bytes)).decode("ascii")
