@@ -17,6 +17,7 @@ from datetime import timedelta
 
 import attrs
 from ortools.math_opt.python import mathopt
+from ortools.math_opt.solvers import highs_pb2
 from ortools.util.python.solve_interrupter import SolveInterrupter
 
 from schedcore.planning.problem import Problem
@@ -46,6 +47,7 @@ def solve_allocation(
     pairs: Collection[tuple[int, int]] | None = None,
     exclude: Collection[dict[int, int]] = (),
     interrupter: SolveInterrupter | None = None,
+    threads: int = 1,
 ) -> Allocation:
     """Minimise weighted delegate travel under the allocation constraints and allocation pins.
 
@@ -103,6 +105,7 @@ def solve_allocation(
         relative_gap_tolerance=0.0,
         absolute_gap_tolerance=_ABSOLUTE_GAP,
         random_seed=problem.seed,
+        highs=highs_pb2.HighsOptionsProto(int_options={"threads": threads}),
     )
     result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params, interrupter=interrupter)
     seconds = time.perf_counter() - started

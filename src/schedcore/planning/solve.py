@@ -23,7 +23,16 @@ from schedcore.planning.problem import Problem
 from schedcore.planning.reduce import relax_allocation, surviving_pairs
 from schedcore.planning.validate import trainer_travel
 
-__all__ = ["Progress", "ProgressCallback", "extract_plan", "solve", "solver_for"]
+__all__ = [
+    "Progress",
+    "ProgressCallback",
+    "ProgressReporter",
+    "add_plan_hint",
+    "clusters_from",
+    "extract_plan",
+    "solve",
+    "solver_for",
+]
 
 
 @attrs.frozen
@@ -50,7 +59,9 @@ _STATUS: dict[Any, PlanStatus] = {
 }
 
 
-class _Reporter(cp_model.CpSolverSolutionCallback):
+class ProgressReporter(cp_model.CpSolverSolutionCallback):
+    """Turns CP-SAT solution callbacks into :class:`Progress` reports."""
+
     def __init__(self, progress: ProgressCallback, started: float) -> None:
         super().__init__()
         self._progress = progress
@@ -247,7 +258,7 @@ def _run(
     solver = solver_for(problem, time_limit=time_limit)
     if deterministic_limit is not None:
         solver.parameters.max_deterministic_time = deterministic_limit
-    reporter = _Reporter(progress, started) if progress is not None else None
+    reporter = ProgressReporter(progress, started) if progress is not None else None
     code = solver.solve(planning.model, reporter)
     return extract_plan(planning, solver, code, started, notes=notes)
 
