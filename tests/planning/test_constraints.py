@@ -75,9 +75,7 @@ def test_a_trainer_team_runs_one_session_a_day() -> None:
 
 
 def test_a_team_rests_a_day_before_a_long_hop() -> None:
-    p = problem(
-        line_units([0, 500]), 2, days=days(3), trainer_teams=teams(1), travel_day_km=300
-    )
+    p = problem(line_units([0, 500]), 2, days=days(3), trainer_teams=teams(1), travel_day_km=300)
     plan = solve(p)
     assert plan.status is PlanStatus.OPTIMAL
     first, second = sorted(c.date for c in plan.clusters if c.date is not None)

@@ -23,9 +23,7 @@ def test_halls_too_small_for_everyone_name_halls_and_cluster_count() -> None:
 
 
 def test_contradictory_pins_are_the_whole_explanation() -> None:
-    p = problem(
-        line_units([0, 1, 2]), 2, pins=[Pin(unit="a", host="b"), Pin(unit="b", host="a")]
-    )
+    p = problem(line_units([0, 1, 2]), 2, pins=[Pin(unit="a", host="b"), Pin(unit="b", host="a")])
     error = explain(p)
     assert [c.name for c in error.conflicts] == ["pin[1]", "pin[2]"]
     assert "goes to the hall of Unit B (b)" in error.conflicts[0].description

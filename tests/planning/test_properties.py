@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from schedcore.planning import Problem, PlanStatus, solve, validate
+from schedcore.planning import PlanStatus, Problem, solve, validate
 from tests.strategies import tiny_planning_problems
 
 from .brute_force import cost, optimum

@@ -2,10 +2,10 @@
 
 Give the *changed* problem (a blackout added, a host withdrawn, a pin, a hall cut) and the
 plan in force.  Disruption counts the units that change host, plus the sessions that keep their
-host but change date, plus those that change trainer team; it is minimised first, cost second, in one weighted objective
-(``disruption x M + cost`` with ``M`` above any cost difference, so the order is exact).  The
-current plan warm-starts the search.  ``OPTIMAL`` means: no plan disrupts less, and among the
-least disruptive plans none costs less.
+host but change date, plus those that change trainer team.  It is minimised first and cost
+second, in one weighted objective (``disruption x M + cost`` with ``M`` above any cost
+difference, so the order is exact).  The current plan warm-starts the search.  ``OPTIMAL``
+means: no plan disrupts less, and among the least disruptive plans none costs less.
 """
 
 from __future__ import annotations
