@@ -47,13 +47,15 @@ def solve_allocation(
     pairs: Collection[tuple[int, int]] | None = None,
     exclude: Collection[dict[int, int]] = (),
     interrupter: SolveInterrupter | None = None,
-    threads: int = 1,
+    threads: int | None = 1,
 ) -> Allocation:
     """Minimise weighted delegate travel under the allocation constraints and allocation pins.
 
     The constraints kept are those that do not involve dates or teams: one cluster per unit,
     P clusters, hosts in their clusters, hall capacity, cluster size, host and companion pins.
     ``exclude`` lists allocations (unit -> host position) that must not be returned again.
+    ``threads`` is HiGHS's thread count (``None``: HiGHS's default); one thread by default, so
+    CP-SAT can race it on the other core (:mod:`schedcore.planning.portfolio`).
     """
     started = time.perf_counter()
     n = problem.size
@@ -105,7 +107,9 @@ def solve_allocation(
         relative_gap_tolerance=0.0,
         absolute_gap_tolerance=_ABSOLUTE_GAP,
         random_seed=problem.seed,
-        highs=highs_pb2.HighsOptionsProto(int_options={"threads": threads}),
+        highs=highs_pb2.HighsOptionsProto(
+            int_options={} if threads is None else {"threads": threads}
+        ),
     )
     result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params, interrupter=interrupter)
     seconds = time.perf_counter() - started
