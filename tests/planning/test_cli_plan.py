@@ -145,3 +145,37 @@ def test_a_malformed_units_file_names_the_row_and_column(
     assert main(["plan", "--units", str(units)]) == 2
     err = capsys.readouterr().err
     assert "row 2" in err and "'demand'" in err
+
+
+def test_replan_from_a_plan_file_re_dates_only_the_blacked_out_cluster(tmp_path: Path) -> None:
+    units = tmp_path / "units.csv"
+    units.write_text(
+        "code,name,x,y,demand\nA,Alpha,0,0,3\nB,Beta,1,0,3\nC,Gamma,50,0,3\nD,Delta,51,0,3\n",
+        encoding="utf-8",
+    )
+    common = ["--units", str(units), "--clusters", "2", "--trainer-teams", "1", "--workers", "1"]
+    common += ["--start", "2022-09-12", "--end", "2022-09-14"]
+    first = tmp_path / "plan.json"
+    assert main(["plan", *common, "--json", str(first)]) == 0
+    before = json.loads(first.read_text("utf-8"))
+    day_of_b = next(c["date"] for c in before["clusters"] if "B" in c["members"])
+    second = tmp_path / "replan.json"
+    code = main(
+        ["replan", "--current", str(first), "--blackout", f"B={day_of_b}", *common]
+        + ["--json", str(second)]
+    )
+    assert code == 0
+    after = json.loads(second.read_text("utf-8"))
+    jsonschema.validate(after, SCHEMA)
+    assert after["breakdown"]["units_moved"] == 0
+    assert after["breakdown"]["sessions_redated"] == 1
+    assert next(c["date"] for c in after["clusters"] if "B" in c["members"]) != day_of_b
+
+
+def test_replan_refuses_a_file_that_is_not_a_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "plan.json"
+    bad.write_text('{"clusters": [{"id": 1}]}', encoding="utf-8")
+    assert main(["replan", "--current", str(bad)]) == 2
+    assert "not a plan --json document" in capsys.readouterr().err

@@ -11,13 +11,13 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from schedcore.cli import plan
+from schedcore.cli import plan, replan
 from schedcore.errors import SchedcoreError
 
 __all__ = ["main"]
 
 #: Sub-command modules; each has ``register(subparsers)`` that sets ``func`` on its parser.
-COMMANDS = (plan,)
+COMMANDS = (plan, replan)
 
 
 def build_parser() -> argparse.ArgumentParser:

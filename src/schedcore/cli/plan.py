@@ -32,7 +32,15 @@ from schedcore.planning.units_csv import load_distances, load_units
 from schedcore.planning.validate import validate
 from schedcore.reference.programme_2022 import CLUSTERS_2022, WINDOW_2022
 
-__all__ = ["build_problem", "parse_pin", "register", "run"]
+__all__ = [
+    "add_problem_options",
+    "build_problem",
+    "parse_pin",
+    "print_plan",
+    "register",
+    "run",
+    "write_json",
+]
 
 
 def register(subparsers: Any) -> None:
@@ -42,6 +50,14 @@ def register(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_problem_options(parser)
+    add_store_option(parser)
+    add_json_option(parser)
+    parser.set_defaults(func=run)
+
+
+def add_problem_options(parser: argparse.ArgumentParser) -> None:
+    """The options that describe a planning problem (shared with ``schedcore replan``)."""
     data = parser.add_argument_group("data (default: the built-in 2022 scenario)")
     data.add_argument(
         "--units", metavar="FILE.csv", help="your own units (see docs/how-to/plan.md)"
@@ -99,9 +115,6 @@ def register(subparsers: Any) -> None:
     solver.add_argument("--workers", type=int, default=2, metavar="N")
     solver.add_argument("--seed", type=int, default=0, metavar="N")
     solver.add_argument("--progress", action="store_true", help="print each improving solution")
-    add_store_option(parser)
-    add_json_option(parser)
-    parser.set_defaults(func=run)
 
 
 def parse_pin(spec: str) -> Pin:
@@ -210,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
         raise explain(problem, time_limit=max(10.0, args.time_limit))
     if not plan.has_solution:
         print(f"no plan found within {args.time_limit:g} s ({plan.status.value})", file=out)
-        _write_json(args.json, plan, problem)
+        write_json(args.json, plan, problem)
         return 1
     violations = validate(problem, plan)
     if violations:
@@ -219,11 +232,12 @@ def run(args: argparse.Namespace) -> int:
             f"internal error: the plan breaks {first.description}", rule=first.name
         )
     print_plan(problem, plan, out)
-    _write_json(args.json, plan, problem)
+    write_json(args.json, plan, problem)
     return 0
 
 
-def _write_json(target: str | None, plan: Plan, problem: Problem) -> None:
+def write_json(target: str | None, plan: Plan, problem: Problem) -> None:
+    """Write the ``--json`` document to a file, or to standard output for ``-``."""
     if target is None:
         return
     text = json.dumps(plan.to_json(problem), ensure_ascii=False, indent=2)
