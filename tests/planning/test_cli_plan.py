@@ -160,10 +160,8 @@ def test_replan_from_a_plan_file_re_dates_only_the_blacked_out_cluster(tmp_path:
     before = json.loads(first.read_text("utf-8"))
     day_of_b = next(c["date"] for c in before["clusters"] if "B" in c["members"])
     second = tmp_path / "replan.json"
-    code = main(
-        ["replan", "--current", str(first), "--blackout", f"B={day_of_b}", *common]
-        + ["--json", str(second)]
-    )
+    changes = ["--current", str(first), "--blackout", f"B={day_of_b}"]
+    code = main(["replan", *changes, *common, "--json", str(second)])
     assert code == 0
     after = json.loads(second.read_text("utf-8"))
     jsonschema.validate(after, SCHEMA)
