@@ -108,7 +108,8 @@ def solve(
     joint optimum); then the joint CP-SAT model, reduced to the unit-host pairs that a better
     plan could still use, with ``delegate travel >= A*`` and the incumbent as a hint.
     ``hint`` (a previous plan of the same units) replaces the first two stages' incumbent.
-    ``progress`` is called for each improving solution.
+    ``progress`` is called for each improving solution of the CP-SAT stages (the MIP reports
+    once, when it finishes).
     """
     started = time.perf_counter()
     if not problem.has_dates:

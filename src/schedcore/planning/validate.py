@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from collections.abc import Callable
 
 from schedcore.errors import Conflict, RuleViolationError
 from schedcore.planning.plan import Plan
 from schedcore.planning.problem import Problem
 
 __all__ = ["check", "delegate_travel", "trainer_travel", "validate"]
+
+#: Records one broken rule: ``fail(rule_name, message)``.
+Fail = Callable[[str, str], None]
 
 
 def validate(problem: Problem, plan: Plan) -> tuple[Conflict, ...]:
@@ -53,7 +57,9 @@ def validate(problem: Problem, plan: Plan) -> tuple[Conflict, ...]:
     return tuple(issues)
 
 
-def _check_cluster(problem: Problem, cid: int, host: str, members: tuple[str, ...], fail) -> None:  # type: ignore[no-untyped-def]
+def _check_cluster(
+    problem: Problem, cid: int, host: str, members: tuple[str, ...], fail: Fail
+) -> None:
     if host not in members:
         fail("host_in_cluster", f"cluster {cid}: host {host} is not a member")
         return
@@ -70,7 +76,7 @@ def _check_cluster(problem: Problem, cid: int, host: str, members: tuple[str, ..
         fail("cluster_size", f"cluster {cid}: {len(members)} units > maximum {problem.max_size}")
 
 
-def _check_dates_and_teams(problem: Problem, plan: Plan, fail) -> None:  # type: ignore[no-untyped-def]
+def _check_dates_and_teams(problem: Problem, plan: Plan, fail: Fail) -> None:
     if problem.days is None:
         for cluster in plan.clusters:
             if cluster.date is not None or cluster.trainer_team is not None:
@@ -120,7 +126,7 @@ def _check_dates_and_teams(problem: Problem, plan: Plan, fail) -> None:  # type:
                 )
 
 
-def _check_pins(problem: Problem, plan: Plan, fail) -> None:  # type: ignore[no-untyped-def]
+def _check_pins(problem: Problem, plan: Plan, fail: Fail) -> None:
     for number, pin in enumerate(problem.pins, start=1):
         cluster = plan.cluster_of(pin.unit)
         broken = (
