@@ -74,3 +74,20 @@ def _plan_of(p: Problem) -> Plan:
     plan = solve(p)
     assert plan.has_solution
     return plan
+
+
+def test_a_plan_whose_second_team_starts_first_is_kept_as_it_is() -> None:
+    from schedcore.planning import PlannedCluster
+
+    p = problem(line_units([0, 1, 50, 51]), 2, days=days(2), trainer_teams=teams(2))
+    current = Plan(
+        status=PlanStatus.FEASIBLE,
+        clusters=(
+            PlannedCluster(1, "a", ("a", "b"), days(2)[0], "T2"),
+            PlannedCluster(2, "c", ("c", "d"), days(2)[1], "T1"),
+        ),
+    )
+    new = replan(p, current)
+    assert (new.breakdown["units_moved"], new.breakdown["sessions_redated"]) == (0, 0)
+    assert new.breakdown["sessions_reteamed"] == 0
+    assert {(c.host, c.trainer_team) for c in new.clusters} == {("a", "T2"), ("c", "T1")}

@@ -81,12 +81,14 @@ def build_model(
     pairs: Collection[tuple[int, int]] | None = None,
     explaining: bool = False,
     with_routes: bool = False,
+    break_symmetry: bool = True,
 ) -> PlanningModel:
     """Build the model of ``problem`` with every hard constraint.
 
     ``pairs`` restricts the (unit, host) pairs considered (reduced-cost fixing passes the pairs
     that can still be in a better plan); by default every unit may go to every host.
     Trainer routes are modelled when trainer travel has a weight, or when ``with_routes``.
+    ``break_symmetry=False`` keeps team names meaningful (re-planning counts team changes).
     """
     model = cp_model.CpModel()
     hosts = problem.hosts()
@@ -109,7 +111,8 @@ def build_model(
         if problem.trainer_teams:
             add_trainer_team(planning)
             add_trainer_one_session_a_day(planning)
-            add_team_symmetry_breaking(planning)
+            if break_symmetry:
+                add_team_symmetry_breaking(planning)
             if problem.travel_day_km is not None:
                 add_trainer_travel_day(planning)
             if with_routes or problem.weights.trainer_travel > 0:

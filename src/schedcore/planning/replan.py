@@ -54,7 +54,7 @@ def replan(problem: Problem, current: Plan, *, progress: ProgressCallback | None
             "the current plan must cover exactly the problem's units "
             f"(missing: {sorted(codes - planned)}, unknown: {sorted(planned - codes)})"
         )
-    planning = build_model(problem)
+    planning = build_model(problem, break_symmetry=False)
     model = planning.model
     moved = []
     for code, host in current.host_of().items():
