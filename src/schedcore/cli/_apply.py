@@ -10,12 +10,14 @@ import argparse
 from typing import TextIO
 
 from schedcore.application import Scheduler
+from schedcore.calendar import WorkingCalendar
+from schedcore.cli._plan_in_store import plan_in_store
 from schedcore.domain.programme_spec import ProgrammeSpec
 from schedcore.errors import NotFoundError
-from schedcore.planning import Plan, Problem
+from schedcore.planning import Plan, PlannedCluster, PlanStatus, Problem
 from schedcore.reference import programme_2022
 
-__all__ = ["add_apply_options", "apply_to_store"]
+__all__ = ["add_apply_options", "apply_to_store", "plan_in_force"]
 
 
 def add_apply_options(parser: argparse.ArgumentParser) -> None:
@@ -29,8 +31,38 @@ def add_apply_options(parser: argparse.ArgumentParser) -> None:
         "--actor", default="planner", help="who applies the plan, recorded on every event"
     )
     group.add_argument(
+        "--fresh",
+        action="store_true",
+        help="with --apply: plan from scratch instead of re-planning the plan in force with "
+        "the least disruption",
+    )
+    group.add_argument(
         "--idempotency-key", metavar="KEY", help="apply at most once for this key (safe retries)"
     )
+
+
+def plan_in_force(args: argparse.Namespace, problem: Problem, *, builtin: bool) -> Plan | None:
+    """The store's plan in force, when ``--apply`` should re-plan it rather than start afresh.
+
+    Re-planning from the published plan means an unchanged problem records nothing, and a
+    changed one moves as little as it must.  ``None`` when there is no plan yet, or when it
+    covers other units than the problem (then the plan is made from scratch).
+    """
+    if not args.apply or args.fresh:
+        return None
+    try:
+        records = plan_in_store(args.store, _spec_for(problem, builtin).name)
+    except NotFoundError:
+        return None
+    clusters = tuple(
+        PlannedCluster(
+            id=r.id, host=r.host, members=r.members, date=r.date, trainer_team=r.trainer_team
+        )
+        for r in records
+    )
+    if {code for c in clusters for code in c.members} != set(problem.codes):
+        return None
+    return Plan(status=PlanStatus.FEASIBLE, clusters=clusters)
 
 
 def _spec_for(problem: Problem, builtin: bool) -> ProgrammeSpec:
@@ -38,10 +70,8 @@ def _spec_for(problem: Problem, builtin: bool) -> ProgrammeSpec:
     if builtin:
         return programme_2022()
     days = problem.days
-    reference = programme_2022()
-    calendar = reference.calendar
-    if days:
-        calendar = type(calendar)(min(days), max(days), holidays=())
+    # Without dates the window only bounds re-dating later; the 2022 one is as good as any.
+    calendar = WorkingCalendar(min(days), max(days)) if days else programme_2022().calendar
     return ProgrammeSpec(
         name=problem.name or "custom programme",
         calendar=calendar,

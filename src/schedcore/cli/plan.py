@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, TextIO
 
 from schedcore.calendar import VIETNAM_HOLIDAYS_2022, WorkingCalendar
-from schedcore.cli._apply import add_apply_options, apply_to_store
+from schedcore.cli._apply import add_apply_options, apply_to_store, plan_in_force
 from schedcore.cli._common import add_json_option, add_store_option
 from schedcore.errors import InvalidInputError, RuleViolationError
 from schedcore.planning.explain import explain
@@ -27,6 +27,7 @@ from schedcore.planning.problem import (
     TrainerTeam,
     Weights,
 )
+from schedcore.planning.replan import replan
 from schedcore.planning.scenario_2022 import default_capacity, scenario_2022, team_names
 from schedcore.planning.solve import Progress, solve
 from schedcore.planning.units_csv import load_distances, load_units
@@ -220,7 +221,15 @@ def run(args: argparse.Namespace) -> int:
             file=out,
         )
 
-    plan = solve(problem, progress=report if args.progress else None)
+    current = plan_in_force(args, problem, builtin=args.units is None)
+    if current is None:
+        plan = solve(problem, progress=report if args.progress else None)
+    else:
+        print(
+            "re-planning the plan in force with the least disruption (--fresh: from scratch)",
+            file=out,
+        )
+        plan = replan(problem, current, progress=report if args.progress else None)
     if plan.status.value == "INFEASIBLE":
         raise explain(problem, time_limit=max(10.0, args.time_limit))
     if not plan.has_solution:
