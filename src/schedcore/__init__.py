@@ -4,7 +4,19 @@ Event-sourced records of clusters, sessions and attendance; a CP-SAT planner tha
 units to clusters under date and capacity constraints; projections for queries.
 """
 
+from schedcore.application import Scheduler
 from schedcore.calendar import PROGRAMME_TZ, Holiday, WorkingCalendar
+from schedcore.domain import (
+    Activity,
+    AppliedPlan,
+    AttendanceRow,
+    BridgePoint,
+    MemberRef,
+    Recorded,
+    RecordedAttendance,
+    SessionStatus,
+    Venue,
+)
 from schedcore.domain.programme_spec import Measure, ProgrammeSpec, Target
 from schedcore.errors import (
     ConcurrencyError,
@@ -32,23 +44,33 @@ __version__ = "0.1.0"
 
 __all__ = [
     "PROGRAMME_TZ",
+    "Activity",
+    "AppliedPlan",
+    "AttendanceRow",
+    "BridgePoint",
     "ConcurrencyError",
     "Conflict",
     "Holiday",
     "InfeasiblePlanError",
     "InvalidInputError",
     "Measure",
+    "MemberRef",
     "NotFoundError",
     "PermissionDeniedError",
     "ProgrammeSpec",
     "Province",
     "ProvinceTable",
+    "Recorded",
+    "RecordedAttendance",
     "ReferenceDataError",
     "RuleViolationError",
     "SchedcoreError",
+    "Scheduler",
+    "SessionStatus",
     "StoreError",
     "Target",
     "UnknownProvinceError",
+    "Venue",
     "WorkingCalendar",
     "__version__",
     "calendar_2022",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from datetime import date, datetime
 from itertools import takewhile
 from typing import Any, ClassVar, TypeVar
@@ -112,10 +112,14 @@ class Scheduler(Application[UUID]):
         """
         location = parse_store_url(resolve_store_url(url))
         env = store_environment(location.url, cipher_key=cipher_key, compress=compress)
-        if location.kind == "postgresql" and env.get("POSTGRES_SCHEMA"):
-            _ensure_schema(env, location.display)
+        setup = (
+            _postgres_setup(env, location.display)
+            if location.kind == "postgresql"
+            else nullcontext()
+        )
         try:
-            app = cls(env=env, programme=programme)
+            with setup:
+                app = cls(env=env, programme=programme)
         except (OSError, EventSourcingError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open store {location.display}: {exc}") from None
         app.store_display = location.display
@@ -848,29 +852,40 @@ class Scheduler(Application[UUID]):
         return self._execute(programme, "void_records", actor, idempotency_key, decide)
 
 
-def _ensure_schema(env: Mapping[str, str], display: str) -> None:
-    """Create the PostgreSQL schema named in the URL if it is missing (tables follow)."""
+@contextmanager
+def _postgres_setup(env: Mapping[str, str], display: str) -> Iterator[None]:
+    """Create the schema named in the URL if missing, and hold a session advisory lock while
+    the tables are created: processes opening one store at once would otherwise race in
+    PostgreSQL's catalogue ("tuple concurrently updated")."""
     try:
         import psycopg
+        from psycopg import sql
     except ImportError:  # pragma: no cover - the postgres extra installs it
         raise StoreError(
             "PostgreSQL needs the postgres extra: pip install 'schedcore[postgres]'"
         ) from None
+    schema = env.get("POSTGRES_SCHEMA") or "public"
     try:
-        with psycopg.connect(
+        connection = psycopg.connect(
             dbname=env["POSTGRES_DBNAME"],
             host=env["POSTGRES_HOST"],
             port=env["POSTGRES_PORT"],
             user=env["POSTGRES_USER"],
             password=env["POSTGRES_PASSWORD"] or None,
-            connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "10")),
+            connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
             autocommit=True,
-        ) as connection:
-            connection.execute(
-                psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                    psycopg.sql.Identifier(env["POSTGRES_SCHEMA"])
-                )
-            )
+        )
     except psycopg.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise StoreError(f"cannot open store {display}: {first}") from None
+    with connection:
+        connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"schedcore-setup:{schema}",))
+        try:
+            connection.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+            )
+            yield
+        finally:
+            connection.execute(
+                "SELECT pg_advisory_unlock(hashtext(%s))", (f"schedcore-setup:{schema}",)
+            )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -97,27 +98,50 @@ def _by_province(
     provinces, whatever order the caller's rows came in.
     """
     units = frozenset(programme.units)
+    # Column-wise checks (C-speed map/set work); the slow path names the first bad row.
+    if set(map(type, rows)) - {AttendanceRow}:
+        _first_bad_row(rows, programme, units)
+    provinces = list(map(_PROVINCE, rows))
+    if not units.issuperset(provinces):
+        _first_bad_row(rows, programme, units)
+    for getter in (_MEMBER, _TEAM, _COMMUNE):
+        values = list(map(getter, rows))
+        if set(map(type, values)) - {str} or not all(values) or any(map(str.isspace, values)):
+            _first_bad_row(rows, programme, units)
+    if set(map(type, map(_ACTIVITY, rows))) - {Activity} or set(map(type, map(_DAY, rows))) - {
+        date
+    }:
+        _first_bad_row(rows, programme, units)
     groups: dict[str, list[AttendanceRow]] = {}
-    row_type, str_type, activity_type, date_type = AttendanceRow, str, Activity, date
-    for index, row in enumerate(rows, start=1):
-        if not (
-            type(row) is row_type
-            and row.province in units
-            and type(row.member) is str_type
-            and row.member
-            and type(row.team) is str_type
-            and row.team
-            and type(row.commune) is str_type
-            and row.commune
-            and type(row.activity) is activity_type
-            and type(row.day) is date_type
-        ):
-            _explain(row, index, programme, units)
-        group = groups.get(row.province)
+    for province, row in zip(provinces, rows, strict=True):
+        group = groups.get(province)
         if group is None:
-            group = groups[row.province] = []
+            group = groups[province] = []
         group.append(row)
     return groups
+
+
+_PROVINCE = attrgetter("province")
+_MEMBER = attrgetter("member")
+_TEAM = attrgetter("team")
+_COMMUNE = attrgetter("commune")
+_ACTIVITY = attrgetter("activity")
+_DAY = attrgetter("day")
+
+
+def _first_bad_row(rows: Sequence[Any], programme: Programme, units: frozenset[str]) -> None:
+    for index, row in enumerate(rows, start=1):
+        if not (
+            type(row) is AttendanceRow
+            and row.province in units
+            and all(
+                type(v) is str and v and not v.isspace()
+                for v in (row.member, row.team, row.commune)
+            )
+            and type(row.activity) is Activity
+            and type(row.day) is date
+        ):
+            _explain(row, index, programme, units)
 
 
 def _explain(row: Any, index: int, programme: Programme, units: frozenset[str]) -> None:

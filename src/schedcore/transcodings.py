@@ -2,8 +2,8 @@
 
 ``eventsourcing`` knows UUID, Decimal and datetime; ``date`` and our attrs values need one
 transcoding each.  Names are stored in events, so they never change once released.
-:class:`MemberBatch` is encoded as a list of rows (lists of strings): the JSON encoder writes
-those in C, which keeps bulk attendance cheap.
+:class:`MemberBatch` is encoded as three lists of strings (members, teams, communes): the JSON
+encoder writes those in C, which keeps bulk attendance cheap.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from schedcore.calendar import Holiday, WorkingCalendar
 from schedcore.domain.programme_spec import Measure, Target
 from schedcore.domain.receipt import AppliedPlan, Recorded, RecordedAttendance
-from schedcore.domain.values import MemberBatch, MemberRef, Venue
+from schedcore.domain.values import MemberBatch, Venue
 
 __all__ = ["TRANSCODINGS", "register_transcodings"]
 
@@ -97,12 +97,11 @@ class MemberBatchAsRows(Transcoding):
     type = MemberBatch
     name = "schedcore_members"
 
-    def encode(self, obj: MemberBatch) -> tuple[MemberRef, ...]:
-        return obj.rows  # named tuples of str: encoded as JSON arrays, in C
+    def encode(self, obj: MemberBatch) -> tuple[tuple[str, ...], ...]:
+        return (obj.members, obj.teams, obj.communes)  # three lists of strings, encoded in C
 
     def decode(self, data: list[list[str]]) -> MemberBatch:
-        make = MemberRef._make
-        return MemberBatch(tuple(map(make, data)))
+        return MemberBatch(tuple(data[0]), tuple(data[1]), tuple(data[2]))
 
 
 class RecordedAsList(Transcoding):

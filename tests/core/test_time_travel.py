@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
@@ -15,7 +15,7 @@ from tests.core.conftest import standard_plan
 
 def _later(app: Scheduler) -> datetime:
     time.sleep(0.01)
-    moment = datetime.now(timezone.utc)
+    moment = datetime.now(UTC)
     time.sleep(0.01)
     return moment
 
@@ -39,7 +39,7 @@ def test_the_plan_as_of_a_moment_lists_the_clusters_of_that_moment(planned: Sche
 
 
 def test_an_aggregate_before_it_existed_is_not_found(app: Scheduler) -> None:
-    before = datetime.now(timezone.utc) - timedelta(days=1)
+    before = datetime.now(UTC) - timedelta(days=1)
     with pytest.raises(NotFoundError):
         app.programme(as_of=before)
 

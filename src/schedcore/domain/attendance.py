@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import NoReturn
 from uuid import UUID
 
 import attrs
@@ -76,7 +77,7 @@ class Attendance(Aggregate):
     def __init__(self, programme_id: UUID, province: str, actor: str) -> None:
         self.programme_id = programme_id
         self.province = province
-        self.members: dict[str, MemberRef] = {}
+        self.members: dict[str, tuple[str, str]] = {}  # member -> (team, commune)
         self.team_communes: dict[str, str] = {}
         self.in_person: dict[str, tuple[Activity, int]] = {}
         self.course: set[str] = set()
@@ -95,7 +96,7 @@ class Attendance(Aggregate):
 
     def teams_trained_in_person(self) -> frozenset[str]:
         return frozenset(
-            self.members[m].team
+            self.members[m][0]
             for m, (activity, _) in self.in_person.items()
             if activity is not Activity.ABSENT
         )
@@ -106,10 +107,20 @@ class Attendance(Aggregate):
         """Enrol members ahead of attendance; known members are skipped.  Returns how many
         were new."""
         check_actor(actor)
-        new = self._check_members(rows)
+        refs = [MemberRef(*r) for r in rows]
+        as_rows = [
+            AttendanceRow(r.member, r.team, self.province, r.commune, Activity.COURSE, date.min)
+            for r in refs
+        ]
+        homes = self._check_members(
+            as_rows, [r.member for r in refs], [r.team for r in refs], [r.commune for r in refs]
+        )
+        new = [m for m in homes if m not in self.members]
         if new:
             self._members_enrolled(
-                province=self.province, members=MemberBatch(tuple(new.values())), actor=actor
+                province=self.province,
+                members=MemberBatch(new, [homes[m][0] for m in new], [homes[m][1] for m in new]),
+                actor=actor,
             )
         return len(new)
 
@@ -124,100 +135,40 @@ class Attendance(Aggregate):
         """Record a batch of this province's rows: every row is checked before any event.
 
         ``session`` is the province's session (``None`` if it has none); ``earliest`` is the
-        first day an online activity may be dated (the programme's start).  The loop is written
-        for speed (it runs once per row of a bulk import): local names, no per-row calls on
-        the common path.
+        first day an online activity may be dated (the programme's start).
+
+        This runs once per row of a bulk import, so the rules are checked on whole columns
+        with set and dict operations (which run in C); only when a check fails does a slow
+        pass look for the first offending row, to name it.
         """
         check_actor(actor)
-        members, teams = self.members, self.team_communes
-        in_person, course, channel = self.in_person, self.course, self.channel
-        new_members: dict[str, MemberRef] = {}
-        new_teams: dict[str, str] = {}
-        batch_in_person: dict[str, Activity] = {}
-        batch_course: set[str] = set()
-        batch_channel: set[str] = set()
-        groups: dict[tuple[Activity, date], list[MemberRef]] = {}
-        hall, bridge, absent = Activity.HALL, Activity.BRIDGE, Activity.ABSENT
-        course_kind = Activity.COURSE
-        new_ref = tuple.__new__
-        last_activity: Activity | None = None
-        last_day: date | None = None
-        group: list[MemberRef] = []
-        hall_new = already = 0
-        for row in rows:
-            member = row.member
-            ref = members.get(member) or new_members.get(member)
-            if ref is None:
-                team, commune = row.team, row.commune
-                known = teams.get(team) or new_teams.get(team)
-                if known is None:
-                    new_teams[team] = commune
-                elif known != commune:
-                    raise violation(
-                        "team_in_one_commune",
-                        f"{_where(row)}team {team!r} is in commune {known!r}, not {commune!r}",
-                    )
-                # tuple.__new__ skips NamedTuple's Python-level __new__: once per new member
-                ref = new_members[member] = new_ref(MemberRef, (member, team, commune))
-            elif ref[1] != row.team or ref[2] != row.commune:
-                raise violation(
-                    "member_in_one_team",
-                    f"{_where(row)}member {member!r} is in team {ref.team!r} of commune "
-                    f"{ref.commune!r}, not team {row.team!r} of {row.commune!r}",
-                )
-            activity = row.activity
-            day = row.day
-            if activity is hall or activity is bridge or activity is absent:
-                if session is None or session.status is SessionStatus.CANCELLED:
-                    self._check_session(row, session)
-                assert session is not None
-                if day != session.day:
-                    self._check_session(row, session)
-                previous = batch_in_person.get(member)
-                if previous is None:
-                    outcome = in_person.get(member)
-                    previous = outcome[0] if outcome is not None else None
-                if previous is activity:
-                    already += 1
-                    continue
-                if previous is not None:
-                    raise violation(
-                        "one_in_person_outcome",
-                        f"{_where(row)}member {member!r} is already recorded as {previous} at "
-                        f"session {session.cluster}; void that record before recording "
-                        f"{activity}",
-                    )
-                batch_in_person[member] = activity
-                if activity is hall:
-                    hall_new += 1
-                    used = self.hall_seats_used.get(session.cluster, 0) + hall_new
-                    if used > session.seats:
-                        raise violation(
-                            "hall_seats",
-                            f"{_where(row)}province {self.province} has {session.seats} seats in "
-                            f"the hall of session {session.cluster}; this would be attendee "
-                            f"{used}",
-                        )
-            else:
-                if day < earliest:
-                    raise violation(
-                        "activity_in_programme",
-                        f"{_where(row)}{activity} dated {day}, before the programme starts "
-                        f"({earliest})",
-                    )
-                if activity is course_kind:
-                    done, seen = course, batch_course
-                else:
-                    done, seen = channel, batch_channel
-                if member in done or member in seen:
-                    already += 1
-                    continue
-                seen.add(member)
-            if activity is not last_activity or day != last_day:
-                last_activity, last_day = activity, day
-                group = groups.setdefault((activity, day), [])
-            group.append(ref)
-        for (activity, day), refs in groups.items():
+        members = [r.member for r in rows]
+        teams = [r.team for r in rows]
+        communes = [r.commune for r in rows]
+        activities = [r.activity for r in rows]
+        days = [r.day for r in rows]
+        homes = self._check_members(rows, members, teams, communes)
+        buckets: dict[Activity, list[int]] = {}
+        for index, activity in enumerate(activities):
+            bucket = buckets.get(activity)
+            if bucket is None:
+                bucket = buckets[activity] = []
+            bucket.append(index)
+        fresh: dict[tuple[Activity, date], list[str]] = {}
+        in_person = [buckets.get(a, []) for a in (Activity.HALL, Activity.BRIDGE, Activity.ABSENT)]
+        if any(in_person):
+            self._in_person_facts(rows, [i for b in in_person for i in b], session, fresh)
+        for activity in (Activity.COURSE, Activity.CHANNEL):
+            if activity in buckets:
+                self._online_facts(rows, activity, buckets[activity], days, earliest, fresh)
+        recorded = 0
+        for (activity, day), batch_members in fresh.items():
+            recorded += len(batch_members)
+            batch = MemberBatch(
+                batch_members,
+                [homes[m][0] for m in batch_members],
+                [homes[m][1] for m in batch_members],
+            )
             trigger = getattr(self, _EVENT_NAMES[activity])
             if activity in IN_PERSON:
                 assert session is not None
@@ -225,14 +176,146 @@ class Attendance(Aggregate):
                     province=self.province,
                     cluster=session.cluster,
                     day=day,
-                    members=MemberBatch(tuple(refs)),
+                    members=batch,
                     actor=actor,
                 )
             else:
-                trigger(
-                    province=self.province, day=day, members=MemberBatch(tuple(refs)), actor=actor
+                trigger(province=self.province, day=day, members=batch, actor=actor)
+        return BatchOutcome(recorded=recorded, already_recorded=len(rows) - recorded)
+
+    def _check_members(
+        self,
+        rows: Sequence[AttendanceRow],
+        members: list[str],
+        teams: list[str],
+        communes: list[str],
+    ) -> dict[str, tuple[str, str]]:
+        """Each member in one team and commune, each team in one commune, in the batch and
+        against what is recorded.  Returns member -> (team, commune) for the batch."""
+        homes = dict(zip(members, zip(teams, communes, strict=True), strict=True))
+        if len(set(zip(members, teams, communes, strict=True))) != len(homes):
+            self._first_bad_member(rows)
+        known = self.members
+        for member in known.keys() & homes.keys():
+            if known[member] != homes[member]:
+                self._first_bad_member(rows)
+        team_communes = dict(zip(teams, communes, strict=True))
+        if len(set(zip(teams, communes, strict=True))) != len(team_communes):
+            self._first_bad_member(rows)
+        recorded_teams = self.team_communes
+        for team in recorded_teams.keys() & team_communes.keys():
+            if recorded_teams[team] != team_communes[team]:
+                self._first_bad_member(rows)
+        return homes
+
+    def _first_bad_member(self, rows: Sequence[AttendanceRow]) -> NoReturn:
+        """Slow pass: name the first row whose member or team contradicts an earlier fact."""
+        homes: dict[str, tuple[str, str]] = dict(self.members)
+        team_communes = dict(self.team_communes)
+        for row in rows:
+            home = homes.setdefault(row.member, (row.team, row.commune))
+            if home != (row.team, row.commune):
+                raise violation(
+                    "member_in_one_team",
+                    f"{_where(row)}member {row.member!r} is in team {home[0]!r} of commune "
+                    f"{home[1]!r}, not team {row.team!r} of {row.commune!r}",
                 )
-        return BatchOutcome(recorded=len(rows) - already, already_recorded=already)
+            commune = team_communes.setdefault(row.team, row.commune)
+            if commune != row.commune:
+                raise violation(
+                    "team_in_one_commune",
+                    f"{_where(row)}team {row.team!r} is in commune {commune!r}, "
+                    f"not {row.commune!r}",
+                )
+        raise AssertionError("a contradiction was detected but no row shows it")  # pragma: no cover
+
+    def _in_person_facts(
+        self,
+        rows: Sequence[AttendanceRow],
+        indexes: list[int],
+        session: SessionFacts | None,
+        fresh: dict[tuple[Activity, date], list[str]],
+    ) -> None:
+        indexes.sort()
+        if (
+            session is None
+            or session.status is SessionStatus.CANCELLED
+            or any(rows[i].day != session.day for i in indexes)
+        ):
+            for i in indexes:
+                self._check_session(rows[i], session)
+        assert session is not None
+        # member -> outcome, first row wins; a member with two outcomes is a contradiction
+        outcomes: dict[str, Activity] = {}
+        for i in indexes:
+            row = rows[i]
+            previous = outcomes.setdefault(row.member, row.activity)
+            if previous is not row.activity:
+                self._contradiction(row, previous, session)
+        recorded = self.in_person
+        for member in recorded.keys() & outcomes.keys():
+            if recorded[member][0] is outcomes[member]:
+                del outcomes[member]  # already recorded
+            else:
+                row = next(rows[i] for i in indexes if rows[i].member == member)
+                self._contradiction(row, recorded[member][0], session)
+        hall = [m for m, activity in outcomes.items() if activity is Activity.HALL]
+        used = self.hall_seats_used.get(session.cluster, 0)
+        if used + len(hall) > session.seats:
+            over = hall[session.seats - used] if session.seats >= used else hall[0]
+            row = next(rows[i] for i in indexes if rows[i].member == over)
+            raise violation(
+                "hall_seats",
+                f"{_where(row)}province {self.province} has {session.seats} seats in the hall "
+                f"of session {session.cluster}; this would be attendee "
+                f"{used + hall.index(over) + 1}",
+            )
+        for member, activity in outcomes.items():
+            group = fresh.get((activity, session.day))
+            if group is None:
+                group = fresh[(activity, session.day)] = []
+            group.append(member)
+
+    def _contradiction(
+        self, row: AttendanceRow, previous: Activity, session: SessionFacts
+    ) -> NoReturn:
+        raise violation(
+            "one_in_person_outcome",
+            f"{_where(row)}member {row.member!r} is already recorded as {previous} at session "
+            f"{session.cluster}; void that record before recording {row.activity}",
+        )
+
+    def _online_facts(
+        self,
+        rows: Sequence[AttendanceRow],
+        activity: Activity,
+        indexes: list[int],
+        days: list[date],
+        earliest: date,
+        fresh: dict[tuple[Activity, date], list[str]],
+    ) -> None:
+        if min(days[i] for i in indexes) < earliest:
+            row = next(rows[i] for i in indexes if days[i] < earliest)
+            raise violation(
+                "activity_in_programme",
+                f"{_where(row)}{activity} dated {row.day}, before the programme starts "
+                f"({earliest})",
+            )
+        done = self.course if activity is Activity.COURSE else self.channel
+        # member -> day of its first row in the batch, for members not yet recorded
+        first: dict[str, date] = {}
+        for i in indexes:
+            member = rows[i].member
+            if member not in first and member not in done:
+                first[member] = days[i]
+        if len(set(first.values())) == 1:
+            fresh[(activity, next(iter(first.values())))] = list(first)
+            return
+        for member, day in first.items():
+            group = fresh.get((activity, day))
+            if group is None:
+                group = fresh[(activity, day)] = []
+            group.append(member)
 
     def void(self, activity: Activity, members: Iterable[str], *, reason: str, actor: str) -> int:
         """Void recorded facts (a wrong row, a duplicate identity); returns how many."""
@@ -250,42 +333,17 @@ class Attendance(Aggregate):
             self._records_voided(
                 province=self.province,
                 activity=str(activity),
-                members=MemberBatch(self.members[m] for m in wanted),
+                members=MemberBatch(
+                    wanted,
+                    [self.members[m][0] for m in wanted],
+                    [self.members[m][1] for m in wanted],
+                ),
                 reason=reason,
                 actor=actor,
             )
         return len(wanted)
 
     # -- guards ----------------------------------------------------------------------------
-
-    def _check_members(self, rows: Iterable[MemberRef]) -> dict[str, MemberRef]:
-        """Members not yet enrolled, in first-seen order; refuses a member changing team or a
-        team changing commune."""
-        members = self.members
-        teams = self.team_communes
-        new: dict[str, MemberRef] = {}
-        new_teams: dict[str, str] = {}
-        for row in rows:
-            member = row.member
-            ref = members.get(member) or new.get(member)
-            if ref is None:
-                commune = teams.get(row.team) or new_teams.get(row.team)
-                if commune is None:
-                    new_teams[row.team] = row.commune
-                elif commune != row.commune:
-                    raise violation(
-                        "team_in_one_commune",
-                        f"member {member!r}: team {row.team!r} is in commune {commune!r}, "
-                        f"not {row.commune!r}",
-                    )
-                new[member] = MemberRef(member, row.team, row.commune)
-            elif ref.team != row.team or ref.commune != row.commune:
-                raise violation(
-                    "member_in_one_team",
-                    f"member {member!r} is in team {ref.team!r} of commune "
-                    f"{ref.commune!r}, not team {row.team!r} of {row.commune!r}",
-                )
-        return new
 
     def _check_session(self, row: AttendanceRow, session: SessionFacts | None) -> None:
         if session is None:
@@ -332,20 +390,14 @@ class Attendance(Aggregate):
 
     def _in_person(self, activity: Activity, cluster: int, members: MemberBatch) -> None:
         self._enrol(members)
-        outcome = (activity, cluster)
-        in_person = self.in_person
-        for ref in members.rows:
-            in_person[ref.member] = outcome
+        self.in_person.update(dict.fromkeys(members.members, (activity, cluster)))
 
     def _enrol(self, members: MemberBatch) -> None:
-        """Attendance events name each member with team and commune: they enrol them too."""
-        known, teams = self.members, self.team_communes
-        for ref in members.rows:
-            member = ref[0]
-            if member not in known:
-                known[member] = ref
-                if ref[1] not in teams:
-                    teams[ref[1]] = ref[2]
+        """Attendance events name each member with team and commune: they enrol them too.
+        (The rules guarantee a known member or team never changes, so updating is safe.)"""
+        homes = zip(members.teams, members.communes, strict=True)
+        self.members.update(zip(members.members, homes, strict=True))
+        self.team_communes.update(zip(members.teams, members.communes, strict=True))
 
     @event("OnlineCourseCompleted")
     def _online_course_completed(

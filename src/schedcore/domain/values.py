@@ -84,29 +84,43 @@ class MemberRef(NamedTuple):
     commune: str
 
 
-def _member_rows(rows: Iterable[MemberRef]) -> tuple[MemberRef, ...]:
-    return rows if type(rows) is tuple else tuple(rows)
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    return values if type(values) is tuple else tuple(values)
 
 
 @attrs.frozen
 class MemberBatch:
-    """The members one attendance event is about (rows in recording order)."""
+    """The members one attendance event is about, as three parallel columns.
 
-    rows: tuple[MemberRef, ...] = attrs.field(converter=_member_rows)
+    Columns, not a tuple of rows: the aggregate applies a batch with C-speed set and dict
+    updates, and the JSON encoder writes three lists of strings.  :attr:`rows` gives the
+    :class:`MemberRef` rows when a reader wants them.
+    """
+
+    members: tuple[str, ...] = attrs.field(converter=_strings)
+    teams: tuple[str, ...] = attrs.field(converter=_strings)
+    communes: tuple[str, ...] = attrs.field(converter=_strings)
+
+    def __attrs_post_init__(self) -> None:
+        if not len(self.members) == len(self.teams) == len(self.communes):
+            raise ValueError("a member batch needs as many teams and communes as members")
+
+    @classmethod
+    def of(cls, rows: Iterable[MemberRef | tuple[str, str, str]]) -> MemberBatch:
+        columns = tuple(zip(*rows, strict=True))
+        if not columns:
+            return cls((), (), ())
+        return cls(columns[0], columns[1], columns[2])
+
+    @property
+    def rows(self) -> tuple[MemberRef, ...]:
+        return tuple(map(MemberRef, self.members, self.teams, self.communes))
 
     def __iter__(self) -> Iterator[MemberRef]:
         return iter(self.rows)
 
     def __len__(self) -> int:
-        return len(self.rows)
-
-    @property
-    def members(self) -> tuple[str, ...]:
-        return tuple(row.member for row in self.rows)
-
-    @property
-    def teams(self) -> frozenset[str]:
-        return frozenset(row.team for row in self.rows)
+        return len(self.members)
 
 
 @attrs.frozen(slots=True)
