@@ -16,12 +16,20 @@ from typing import Any, Literal, Protocol
 from schedcore.errors import StoreError
 from schedcore.stores import parse_store_url
 
-__all__ = ["Dialect", "ViewDatabase", "connect_views", "views_for_app"]
+__all__ = ["Cursor", "Dialect", "Reader", "ViewDatabase", "connect_views", "views_for_app"]
 
 Dialect = Literal["sqlite", "postgresql"]
 Row = tuple[Any, ...]
 #: SQLite page cache of the view connection, in KiB.
 CACHE_KIB = 65536
+
+
+class Reader(Protocol):
+    """Anything that answers a query: a :class:`ViewDatabase` or a :class:`Cursor`."""
+
+    dialect: Dialect
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
 
 class Cursor(Protocol):
@@ -74,7 +82,9 @@ class ViewDatabase:
     def type_name(self, portable: str) -> str:
         """A column type of the dialect (``INTEGER`` holds 64-bit values everywhere)."""
         if self.dialect == "postgresql":
-            return {"INTEGER": "BIGINT", "REAL": "DOUBLE PRECISION"}.get(portable, portable)
+            return {"INTEGER": "BIGINT", "REAL": "DOUBLE PRECISION", "BLOB": "BYTEA"}.get(
+                portable, portable
+            )
         return portable
 
     def create_table_suffix(self) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from schedcore.projections import _events as domain_events
-from schedcore.projections._database import Cursor, ViewDatabase
+from schedcore.projections._database import Cursor, Reader
 from schedcore.projections.model import Column, Envelope, ReadModel, Table
 
 __all__ = ["AuditEntry", "AuditModel", "history", "summarise"]
@@ -169,7 +169,7 @@ class AuditModel(ReadModel):
     def __init__(self) -> None:
         self._rows: list[tuple[Any, ...]] = []
 
-    def begin(self) -> None:
+    def begin(self, reader: Reader, tables: Mapping[str, str]) -> None:
         self._rows = []
 
     def fold(self, events: Sequence[Envelope]) -> None:
@@ -202,7 +202,7 @@ class AuditModel(ReadModel):
 
 
 def history(
-    database: ViewDatabase | Cursor,
+    database: Reader,
     *,
     programme: int | None = None,
     province: str | None = None,

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from schedcore.projections import _events as domain_events
-from schedcore.projections._database import Cursor, ViewDatabase
+from schedcore.projections._database import Cursor, Reader
 from schedcore.projections.catalogue import ProgrammeFacts
 from schedcore.projections.model import Column, Handler, HandlerModel, Table
 
@@ -95,9 +95,7 @@ class BridgeModel(HandlerModel):
         return _HANDLERS
 
 
-def connected_points(
-    database: ViewDatabase | Cursor, programme: int, cluster: int
-) -> list[tuple[str, str]]:
+def connected_points(database: Reader, programme: int, cluster: int) -> list[tuple[str, str]]:
     """The (province, commune) points connected to a session ("which communes were on
     Tuesday's bridge")."""
     return [
@@ -110,7 +108,7 @@ def connected_points(
     ]
 
 
-def bridge_coverage(database: ViewDatabase | Cursor, programme: ProgrammeFacts) -> BridgeCoverage:
+def bridge_coverage(database: Reader, programme: ProgrammeFacts) -> BridgeCoverage:
     key = programme.key
     expected = {code: unit.bridge_points for code, unit in programme.units.items()}
     per_session = {

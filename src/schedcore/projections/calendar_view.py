@@ -13,7 +13,7 @@ import attrs
 
 from schedcore.domain.values import SessionStatus, Venue
 from schedcore.projections import _events as domain_events
-from schedcore.projections._database import Cursor, ViewDatabase
+from schedcore.projections._database import Cursor, Reader
 from schedcore.projections.model import Column, Handler, HandlerModel, Table
 
 __all__ = ["CalendarModel", "SessionEntry", "sessions"]
@@ -156,7 +156,7 @@ class CalendarModel(HandlerModel):
 
 
 def sessions(
-    database: ViewDatabase | Cursor,
+    database: Reader,
     programme: int,
     *,
     day: date | None = None,

@@ -19,7 +19,7 @@ from schedcore.domain.ids import attendance_id, cluster_id, placement_id, sessio
 from schedcore.domain.programme_spec import Measure, Target
 from schedcore.errors import NotFoundError
 from schedcore.projections import _events as domain_events
-from schedcore.projections._database import Cursor, ViewDatabase
+from schedcore.projections._database import Cursor, Reader
 from schedcore.projections.model import Column, Handler, HandlerModel, Table
 
 __all__ = [
@@ -212,7 +212,11 @@ class ProgrammeCatalogue(HandlerModel):
 
     # -- resolving events to programmes ----------------------------------------------------
 
-    def load(self, source: Cursor | ViewDatabase, tables: Mapping[str, str]) -> None:
+    def begin(self, reader: Reader, tables: Mapping[str, str]) -> None:
+        super().begin(reader, tables)
+        self.load(reader, tables)
+
+    def load(self, source: Reader, tables: Mapping[str, str]) -> None:
         """Read the programme keys from the views (once, until the next :meth:`reset`)."""
         if self._loaded:
             return
@@ -259,12 +263,12 @@ class ProgrammeCatalogue(HandlerModel):
 # -- queries ---------------------------------------------------------------------------------
 
 
-def programme_keys(database: ViewDatabase | Cursor) -> dict[str, int]:
+def programme_keys(database: Reader) -> dict[str, int]:
     """Programme name -> key, for every programme in the views."""
     return {r[0]: int(r[1]) for r in database.query("SELECT name, programme FROM view_programmes")}
 
 
-def programme_facts(database: ViewDatabase | Cursor, ref: str | UUID | int) -> ProgrammeFacts:
+def programme_facts(database: Reader, ref: str | UUID | int) -> ProgrammeFacts:
     """A programme by name, id or key; :class:`NotFoundError` if the views do not hold it."""
     if isinstance(ref, int):
         where, value = "programme = ?", str(ref)

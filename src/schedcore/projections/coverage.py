@@ -1,12 +1,11 @@
 """Attendance and coverage: who was trained how, counted by province, region, cluster, commune.
 
-The model keeps one row per member: team, commune, in-person outcome (hall, bridge or absent,
-and the session's cluster), online course done, channel followed.  A batch of events is folded
-in memory first and each member touched is written once per batch, so thousands of attendance
-rows cost one upsert per member, not one per row.  Counting from member rows means a member is
-counted once per measure however often recorded, and a voided record simply clears the flag.
-
-The counts (:func:`coverage`) are computed when asked, with grouped queries:
+The model keeps, per province, every member with team, commune, in-person outcome (hall,
+bridge or absent, and the session's cluster), online course done and channel followed
+(:class:`~schedcore.projections._member_state.ProvinceMembers`, one row per province), and the
+counts that follow from them, per commune and per cluster attended (two plain tables, so
+coverage is one quick query).  Counting members, not rows, means a member is counted once per
+measure however often recorded, and a voided record simply clears the member's flag.
 
 * a **team is trained in person** once any of its members attended its cluster's session, in
   the hall or at a bridge point (an absence does not count);
@@ -20,19 +19,18 @@ by :func:`progress`; the rule is written there.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
-from itertools import repeat
-from operator import itemgetter
 from typing import Any
 
 import attrs
 
 from schedcore.domain.programme_spec import Measure, Target
 from schedcore.domain.values import SessionStatus
-from schedcore.errors import InvalidInputError
+from schedcore.errors import InvalidInputError, NotFoundError
 from schedcore.projections import _events as domain_events
-from schedcore.projections._database import Cursor, ViewDatabase
+from schedcore.projections._database import Cursor, Reader
+from schedcore.projections._member_state import OUTCOME_CODES, OUTCOME_NAMES, ProvinceMembers
 from schedcore.projections.catalogue import ProgrammeFacts
 from schedcore.projections.model import Column, Envelope, ReadModel, Table
 from schedcore.reference import ProvinceTable, vietnam_2022
@@ -42,6 +40,7 @@ __all__ = [
     "CoverageModel",
     "CoverageRow",
     "Grouping",
+    "MemberRecord",
     "Progress",
     "Status",
     "coverage",
@@ -49,33 +48,52 @@ __all__ = [
     "progress",
 ]
 
-_MEMBERS = Table(
-    "members",
+_STATE = Table(
+    "member_state",
     (
         Column("programme", "INTEGER", nullable=False),
         Column("province", nullable=False),
-        Column("member", nullable=False),
-        Column("team", nullable=False),
-        Column("commune", nullable=False),
-        Column("in_person"),
-        Column("in_person_cluster", "INTEGER"),
-        Column("course", "INTEGER"),
-        Column("channel", "INTEGER"),
+        Column("members", "INTEGER", nullable=False),
+        Column("names", nullable=False),
+        Column("flags", "BLOB", nullable=False),
+        Column("clusters", "BLOB", nullable=False),
     ),
-    ("programme", "province", "member"),
+    ("programme", "province"),
 )
-_COLUMNS = _MEMBERS.column_names
-#: NULL in a patch means "unchanged": the stored value is kept.
-_MERGE = {
-    "in_person": "COALESCE(excluded.in_person, cur.in_person)",
-    "in_person_cluster": "COALESCE(excluded.in_person_cluster, cur.in_person_cluster)",
-    "course": "COALESCE(excluded.course, cur.course)",
-    "channel": "COALESCE(excluded.channel, cur.channel)",
-}
+_COMMUNE_COUNTS = Table(
+    "commune_coverage",
+    (
+        Column("programme", "INTEGER", nullable=False),
+        Column("province", nullable=False),
+        Column("commune", nullable=False),
+        Column("teams_enrolled", "INTEGER", nullable=False),
+        Column("teams_trained", "INTEGER", nullable=False),
+        Column("members_enrolled", "INTEGER", nullable=False),
+        Column("members_hall", "INTEGER", nullable=False),
+        Column("members_bridge", "INTEGER", nullable=False),
+        Column("members_absent", "INTEGER", nullable=False),
+        Column("members_course", "INTEGER", nullable=False),
+        Column("members_channel", "INTEGER", nullable=False),
+    ),
+    ("programme", "province", "commune"),
+)
+_CLUSTER_COUNTS = Table(
+    "cluster_attendance",
+    (
+        Column("programme", "INTEGER", nullable=False),
+        Column("province", nullable=False),
+        Column("cluster", "INTEGER", nullable=False),
+        Column("teams_trained", "INTEGER", nullable=False),
+        Column("members_hall", "INTEGER", nullable=False),
+        Column("members_bridge", "INTEGER", nullable=False),
+        Column("members_absent", "INTEGER", nullable=False),
+    ),
+    ("programme", "province", "cluster"),
+)
 _IN_PERSON = {
-    domain_events.ATTENDANCE_ATTENDED_IN_HALL: "hall",
-    domain_events.ATTENDANCE_ATTENDED_AT_BRIDGE_POINTS: "bridge",
-    domain_events.ATTENDANCE_MARKED_ABSENT: "absent",
+    domain_events.ATTENDANCE_ATTENDED_IN_HALL: OUTCOME_CODES["hall"],
+    domain_events.ATTENDANCE_ATTENDED_AT_BRIDGE_POINTS: OUTCOME_CODES["bridge"],
+    domain_events.ATTENDANCE_MARKED_ABSENT: OUTCOME_CODES["absent"],
 }
 #: Attendance events: each names members (with team and commune), so each enrols them too.
 _MEMBER_EVENTS = frozenset(
@@ -91,86 +109,107 @@ _MEMBER_EVENTS = frozenset(
 )
 
 
-class _Patch:
-    """The changes a batch makes to the members of one province (``None``: unchanged)."""
-
-    __slots__ = ("channel", "course", "in_person", "in_person_cluster", "refs")
-
-    def __init__(self) -> None:
-        self.refs: dict[str, Any] = {}
-        self.in_person: dict[str, str] = {}
-        self.in_person_cluster: dict[str, int] = {}
-        self.course: dict[str, int] = {}
-        self.channel: dict[str, int] = {}
-
-
 class CoverageModel(ReadModel):
-    """One row per member: identity, in-person outcome, course, channel."""
+    """Members per province (one state row each) and the counts per commune and cluster.
+
+    The provinces' members are cached between batches (about 60 MB for the 2022 programme);
+    the runner resets the cache whenever a batch is rolled back.
+    """
 
     name = "coverage"
-    tables = (_MEMBERS,)
+    tables = (_STATE, _COMMUNE_COUNTS, _CLUSTER_COUNTS)
 
     def __init__(self) -> None:
-        self._patches: dict[tuple[int, str], _Patch] = {}
+        self._states: dict[tuple[int, str], ProvinceMembers] = {}
+        self._touched: set[tuple[int, str]] = set()
+        self._reader: Reader | None = None
+        self._state_table = ""
 
-    def begin(self) -> None:
-        self._patches = {}
+    def reset(self) -> None:
+        self._states = {}
+        self._touched = set()
+
+    def begin(self, reader: Reader, tables: Mapping[str, str]) -> None:
+        if tables["member_state"] != self._state_table:
+            self.reset()
+            self._state_table = tables["member_state"]
+        self._reader = reader
+        self._touched = set()
+
+    def _province(self, slot: tuple[int, str]) -> ProvinceMembers:
+        state = self._states.get(slot)
+        if state is None:
+            assert self._reader is not None, "begin() first"
+            rows = self._reader.query(
+                f"SELECT names, flags, clusters FROM {self._state_table} "
+                "WHERE programme = ? AND province = ?",
+                slot,
+            )
+            state = ProvinceMembers.decode(*rows[0]) if rows else ProvinceMembers()
+            self._states[slot] = state
+        return state
 
     def fold(self, events: Sequence[Envelope]) -> None:
-        patches = self._patches
-        first = itemgetter(0)
+        touched = self._touched
         for envelope in events:
             event = envelope.event
             kind = type(event)
             if kind not in _MEMBER_EVENTS or envelope.programme is None:
                 continue
-            rows = event.members.rows
             slot = (envelope.programme, event.province)
-            patch = patches.get(slot)
-            if patch is None:
-                patch = patches[slot] = _Patch()
-            names = list(map(first, rows))
-            # dict.update over zip / fromkeys: the per-member work of a batch runs in C
-            patch.refs.update(zip(names, rows, strict=True))
+            state = self._province(slot)
+            touched.add(slot)
+            batch = event.members
+            positions = state.positions(batch.members, batch.teams, batch.communes)
             outcome = _IN_PERSON.get(kind)
             if outcome is not None:
-                patch.in_person.update(dict.fromkeys(names, outcome))
-                patch.in_person_cluster.update(dict.fromkeys(names, event.cluster))
+                state.set_in_person(positions, outcome, event.cluster)
             elif kind is domain_events.ATTENDANCE_ONLINE_COURSE_COMPLETED:
-                patch.course.update(dict.fromkeys(names, 1))
+                state.set_course(positions, 1)
             elif kind is domain_events.ATTENDANCE_CHANNEL_FOLLOWED:
-                patch.channel.update(dict.fromkeys(names, 1))
+                state.set_channel(positions, 1)
             elif kind is domain_events.ATTENDANCE_RECORDS_VOIDED:
                 if event.activity == "course":
-                    patch.course.update(dict.fromkeys(names, 0))
+                    state.set_course(positions, 0)
                 elif event.activity == "channel":
-                    patch.channel.update(dict.fromkeys(names, 0))
+                    state.set_channel(positions, 0)
                 else:
-                    patch.in_person.update(dict.fromkeys(names, ""))
-                    patch.in_person_cluster.update(dict.fromkeys(names, 0))
+                    state.set_in_person(positions, 0, 0)
 
     def flush(self, cursor: Cursor, tables: Mapping[str, str]) -> None:
-        rows: list[tuple[Any, ...]] = []
-        team, commune = itemgetter(1), itemgetter(2)
-        for (programme, province), patch in sorted(self._patches.items()):
-            members = sorted(patch.refs)
-            refs = list(map(patch.refs.__getitem__, members))
-            # column by column, in C: a row per member touched, None where unchanged
-            rows.extend(
-                zip(
-                    repeat(programme),
-                    repeat(province),
-                    members,
-                    map(team, refs),
-                    map(commune, refs),
-                    map(patch.in_person.get, members),
-                    map(patch.in_person_cluster.get, members),
-                    map(patch.course.get, members),
-                    map(patch.channel.get, members),
-                )
-            )
-        self._patches = {}
-        cursor.upsert(tables["members"], _COLUMNS, _MEMBERS.key, rows, _MERGE)
+        touched, self._touched = sorted(self._touched), set()
+        if not touched:
+            return
+        states, communes, clusters = (
+            tables["member_state"],
+            tables["commune_coverage"],
+            tables["cluster_attendance"],
+        )
+        commune_rows: list[tuple[Any, ...]] = []
+        cluster_rows: list[tuple[Any, ...]] = []
+        state_rows = []
+        for programme, province in touched:
+            state = self._states[(programme, province)]
+            state_rows.append((programme, province, len(state.members), *state.encode()))
+            per_commune, per_cluster = state.counts()
+            commune_rows.extend((programme, province, *r) for r in per_commune)
+            cluster_rows.extend((programme, province, *r) for r in per_cluster)
+        cursor.upsert(
+            states,
+            _STATE.column_names,
+            _STATE.key,
+            state_rows,
+            {
+                "members": "excluded.members",
+                "names": "excluded.names",
+                "flags": "excluded.flags",
+                "clusters": "excluded.clusters",
+            },
+        )
+        for table in (communes, clusters):
+            cursor.executemany(f"DELETE FROM {table} WHERE programme = ? AND province = ?", touched)
+        cursor.upsert(communes, _COMMUNE_COUNTS.column_names, _COMMUNE_COUNTS.key, commune_rows)
+        cursor.upsert(clusters, _CLUSTER_COUNTS.column_names, _CLUSTER_COUNTS.key, cluster_rows)
 
 
 # -- measures, targets and status --------------------------------------------------------------
@@ -307,25 +346,18 @@ class CoverageRow:
         return {name: getattr(self, name) for name in COUNTS}
 
 
-def _member_counts(
-    database: ViewDatabase | Cursor, programme: int
-) -> dict[tuple[str, str], _Counts]:
+def _commune_counts(database: Reader, programme: int) -> dict[tuple[str, str], _Counts]:
     rows = database.query(
-        "SELECT province, commune, COUNT(*), COUNT(DISTINCT team), "
-        "COUNT(DISTINCT CASE WHEN in_person IN ('hall', 'bridge') THEN team END), "
-        "SUM(CASE WHEN in_person = 'hall' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN in_person = 'bridge' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN in_person = 'absent' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN course = 1 THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN channel = 1 THEN 1 ELSE 0 END) "
-        "FROM view_members WHERE programme = ? GROUP BY province, commune",
+        "SELECT province, commune, teams_enrolled, teams_trained, members_enrolled, "
+        "members_hall, members_bridge, members_absent, members_course, members_channel "
+        "FROM view_commune_coverage WHERE programme = ?",
         (programme,),
     )
     return {
         (r[0], r[1]): _Counts(
-            members_enrolled=int(r[2]),
-            teams_enrolled=int(r[3]),
-            teams_trained=int(r[4]),
+            teams_enrolled=int(r[2]),
+            teams_trained=int(r[3]),
+            members_enrolled=int(r[4]),
             members_hall=int(r[5]),
             members_bridge=int(r[6]),
             members_absent=int(r[7]),
@@ -336,9 +368,7 @@ def _member_counts(
     }
 
 
-def _sessions_ahead(
-    database: ViewDatabase | Cursor, facts: ProgrammeFacts, today: date
-) -> set[str]:
+def _sessions_ahead(database: Reader, facts: ProgrammeFacts, today: date) -> set[str]:
     """Units whose cluster's session is scheduled after ``today`` and by the in-person
     deadline (they will be trained, as far as the plan goes)."""
     target = facts.targets.get(Measure.TEAMS_TRAINED_IN_PERSON)
@@ -360,7 +390,7 @@ def _sessions_ahead(
 
 
 def coverage(
-    database: ViewDatabase | Cursor,
+    database: Reader,
     facts: ProgrammeFacts,
     by: Grouping | str = Grouping.PROVINCE,
     *,
@@ -379,7 +409,7 @@ def coverage(
         raise InvalidInputError(
             f"coverage by {by!r}: choose one of {', '.join(g.value for g in Grouping)}"
         ) from None
-    communes = _member_counts(database, facts.key)
+    communes = _commune_counts(database, facts.key)
     ahead = _sessions_ahead(database, facts, today)
     per_province: dict[str, _Counts] = {
         code: _Counts(teams_expected=unit.teams, members_expected=unit.members)
@@ -423,7 +453,7 @@ def coverage(
 
 
 def _by_cluster(
-    database: ViewDatabase | Cursor,
+    database: Reader,
     facts: ProgrammeFacts,
     per_province: Mapping[str, _Counts],
     today: date,
@@ -446,14 +476,8 @@ def _by_cluster(
             )
         )
     for r in database.query(
-        "SELECT in_person_cluster, "
-        "COUNT(DISTINCT CASE WHEN in_person IN ('hall', 'bridge') "
-        "THEN province || '/' || team END), "
-        "SUM(CASE WHEN in_person = 'hall' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN in_person = 'bridge' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN in_person = 'absent' THEN 1 ELSE 0 END) "
-        "FROM view_members WHERE programme = ? AND in_person IN ('hall', 'bridge', 'absent') "
-        "GROUP BY in_person_cluster",
+        "SELECT cluster, SUM(teams_trained), SUM(members_hall), SUM(members_bridge), "
+        "SUM(members_absent) FROM view_cluster_attendance WHERE programme = ? GROUP BY cluster",
         (facts.key,),
     ):
         group = clusters.setdefault(int(r[0]), _Counts())
@@ -516,15 +540,37 @@ def _region(table: ProvinceTable, code: str) -> str:
     return table.by_code(code).region if code in table else "-"
 
 
-def members_of(
-    database: ViewDatabase | Cursor, programme: int, province: str
-) -> Iterable[tuple[str, str, str, str | None, int | None, bool, bool]]:
-    """Every member of a province in the views: (member, team, commune, in-person outcome,
-    its cluster, course done, channel followed)."""
-    for r in database.query(
-        "SELECT member, team, commune, in_person, in_person_cluster, course, channel "
-        "FROM view_members WHERE programme = ? AND province = ? ORDER BY member",
+@attrs.frozen
+class MemberRecord:
+    """What the views know of one member."""
+
+    member: str
+    team: str
+    commune: str
+    in_person: str | None
+    cluster: int | None
+    course: bool
+    channel: bool
+
+
+def members_of(database: Reader, programme: int, province: str) -> list[MemberRecord]:
+    """Every member of a province, in order of first appearance in the log."""
+    rows = database.query(
+        "SELECT names, flags, clusters FROM view_member_state WHERE programme = ? AND province = ?",
         (programme, province),
-    ):
-        outcome = r[3] or None
-        yield (r[0], r[1], r[2], outcome, int(r[4]) if outcome else None, r[5] == 1, r[6] == 1)
+    )
+    if not rows:
+        raise NotFoundError(f"no member of province {province} is in the views")
+    state = ProvinceMembers.decode(*rows[0])
+    return [
+        MemberRecord(
+            member=state.members[i],
+            team=state.teams[i],
+            commune=state.communes[i],
+            in_person=OUTCOME_NAMES.get(state.in_person[i]),
+            cluster=state.cluster[i] or None,
+            course=bool(state.course[i]),
+            channel=bool(state.channel[i]),
+        )
+        for i in range(len(state.members))
+    ]

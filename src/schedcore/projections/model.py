@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from schedcore.projections._database import Cursor, ViewDatabase
+from schedcore.projections._database import Cursor, Reader, ViewDatabase
 
 __all__ = ["Column", "Envelope", "Handler", "HandlerModel", "ReadModel", "Table"]
 
@@ -67,11 +67,12 @@ class Envelope:
 class ReadModel(ABC):
     """A read model maintained by a :class:`~schedcore.projections.runner.ProjectionRunner`.
 
-    A batch goes in two steps.  ``fold`` is given the batch's events, a page at a time and in
-    log order, and gathers in memory what they change; it runs outside any transaction.
-    ``flush`` then writes what was gathered, inside the batch's transaction, through the cursor
-    it is given (never committing).  ``begin`` starts a batch.  Folding a batch at once or event
-    by event (with a flush after each) must give the same tables: the runner's tests check it,
+    A batch goes in three steps.  ``begin`` starts it and names the tables and a ``reader``
+    to load state from if the model caches any.  ``fold`` is given the batch's events, a page
+    at a time and in log order, and gathers in memory what they change; it runs outside any
+    transaction.  ``flush`` then writes what was gathered, inside the batch's transaction,
+    through the cursor it is given (never committing).  Folding a batch at once or event by
+    event (with a flush after each) must give the same tables: the runner's tests check it,
     and the runner relies on it to find an event that fails.
     """
 
@@ -81,7 +82,7 @@ class ReadModel(ABC):
     tables: ClassVar[tuple[Table, ...]]
 
     @abstractmethod
-    def begin(self) -> None:
+    def begin(self, reader: Reader, tables: Mapping[str, str]) -> None:
         """Start a batch: forget what the last one gathered."""
 
     @abstractmethod
@@ -112,7 +113,7 @@ class HandlerModel(ReadModel):
     def handlers(self) -> Mapping[type, Handler]:
         """Event class -> handler."""
 
-    def begin(self) -> None:
+    def begin(self, reader: Reader, tables: Mapping[str, str]) -> None:
         self._pending = []
 
     def fold(self, events: Sequence[Envelope]) -> None:

@@ -14,7 +14,7 @@ import attrs
 
 from schedcore.domain.values import SessionStatus
 from schedcore.projections import _events as domain_events
-from schedcore.projections._database import Cursor, ViewDatabase
+from schedcore.projections._database import Cursor, Reader
 from schedcore.projections.model import Column, Handler, HandlerModel, Table
 
 __all__ = ["ClusterRoster", "RosterModel", "roster"]
@@ -131,7 +131,7 @@ class RosterModel(HandlerModel):
 
 
 def roster(
-    database: ViewDatabase | Cursor, programme: int, *, include_dissolved: bool = False
+    database: Reader, programme: int, *, include_dissolved: bool = False
 ) -> list[ClusterRoster]:
     """The clusters of a programme by number, with members, host, day and trainer team."""
     members: dict[int, list[str]] = {}

@@ -75,6 +75,7 @@ DEFAULT_REBUILD_BATCH_SIZE = 50_000
 #: Notifications per ``select_notifications`` call.
 DEFAULT_PAGE_SIZE = 1_000
 _SHADOW_SUFFIX = "__rebuild"
+_RETIRED_SUFFIX = "__retired"
 
 
 class ErrorPolicy(enum.StrEnum):
@@ -401,6 +402,7 @@ class ProjectionRunner:
     def _swap(self, shadow: _Target, position: int, generation: int) -> _Outcome:
         """Catch the fresh tables up to the head and swap them in, in one transaction."""
         database = self.database
+        retired = _Target(self.models, _RETIRED_SUFFIX)
         total = _Outcome(0, 0, position, 0)
         with self._transaction() as cursor:
             live = self.tracking.read(cursor, lock=True)
@@ -417,13 +419,18 @@ class ProjectionRunner:
                 if outcome.position == total.position:
                     break
                 total = total.plus(outcome)
+            # the old tables are renamed now and dropped after the commit: freeing their pages
+            # takes a while, and readers and writers need not wait for it
             for model in self.models:
                 for table in model.tables:
                     actual = self._live.tables[table.name]
                     fresh = shadow.tables[table.name]
-                    cursor.execute(f"DROP TABLE IF EXISTS {actual}")
+                    old = retired.tables[table.name]
+                    cursor.execute(f"DROP TABLE IF EXISTS {old}")
+                    cursor.execute(f"ALTER TABLE {actual} RENAME TO {old}")
                     cursor.execute(f"ALTER TABLE {fresh} RENAME TO {actual}")
                     if database.dialect == "postgresql":
+                        cursor.execute(f"ALTER INDEX {actual}_key RENAME TO {old}_key")
                         cursor.execute(f"ALTER INDEX {fresh}_key RENAME TO {actual}_key")
             self.tracking.swap(cursor, live, total.position)
             if live.generation + 1 != generation:
@@ -433,6 +440,7 @@ class ProjectionRunner:
                     "WHERE name = ? AND generation = ?",
                     (live.generation + 1, self.name, generation),
                 )
+        self._drop(retired)
         return total
 
     def _drop(self, target: _Target) -> None:
@@ -446,9 +454,9 @@ class ProjectionRunner:
         for model in self.models:
             model.reset()
 
-    def _begin_models(self) -> None:
+    def _begin_models(self, reader: Any, target: _Target) -> None:
         for model in self.models:
-            model.begin()
+            model.begin(reader, target.tables)
 
     def _read(self, after: int, head: int, limit: int) -> list[_Item]:
         notifications = self.app.recorder.select_notifications(after + 1, limit, stop=head)
@@ -483,12 +491,11 @@ class ProjectionRunner:
         If anything fails, the batch is rolled back and done again event by event, to apply
         what can be and treat the failing event by the error policy.
         """
-        self._begin_models()
         catalogue = self._catalogue
         applied = last_applied = 0
         position = extent = old.position
         try:
-            catalogue.load(cursor if cursor is not None else self.database, target.tables)
+            self._begin_models(cursor if cursor is not None else self.database, target)
             resolve, wanted, models = catalogue.resolve, self._wanted, self.models
             while position - old.position < limit and position < head:
                 page = self._read(position, head, min(self.page_size, limit))
@@ -552,7 +559,6 @@ class ProjectionRunner:
         if tracked:
             self.tracking.advance(cursor, old, old.position)  # still ours? hold it
         catalogue = self._catalogue
-        catalogue.load(cursor, target.tables)
         applied = parked = last_applied = 0
         position = after = old.position
         failure: ProjectionError | None = None
@@ -565,7 +571,7 @@ class ProjectionRunner:
                 if error is None and self._wanted(item):
                     try:
                         with self.database.savepoint(cursor):
-                            self._begin_models()
+                            self._begin_models(cursor, target)
                             envelope = Envelope(
                                 item.position,
                                 item.topic,
@@ -581,7 +587,6 @@ class ProjectionRunner:
                     except Exception as exc:
                         error = exc
                         self._reset_models()
-                        catalogue.load(cursor, target.tables)
                 if error is not None:
                     if self.on_error is ErrorPolicy.STOP:
                         failure = ProjectionError(

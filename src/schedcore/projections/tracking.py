@@ -15,7 +15,7 @@ import attrs
 
 from schedcore.calendar import now
 from schedcore.errors import ConcurrencyError
-from schedcore.projections._database import Cursor, ViewDatabase
+from schedcore.projections._database import Cursor, Reader, ViewDatabase
 
 __all__ = ["DeadLetter", "Position", "PositionConflict", "Tracking"]
 
@@ -66,7 +66,7 @@ class Tracking:
             "PRIMARY KEY (name, generation, notification_id))"
         )
 
-    def read(self, cursor: Cursor | ViewDatabase, *, lock: bool = False) -> Position:
+    def read(self, cursor: Reader, *, lock: bool = False) -> Position:
         """The stored position (0, generation 0 if the runner never ran).
 
         ``lock`` (inside a transaction) keeps other runners off the row until it ends; SQLite's
