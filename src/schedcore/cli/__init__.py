@@ -11,13 +11,13 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from schedcore.cli import plan, record
+from schedcore.cli import history, plan, rebuild, record, report
 from schedcore.errors import SchedcoreError
 
 __all__ = ["main"]
 
 #: Sub-command modules; each has ``register(subparsers)`` that sets ``func`` on its parser.
-COMMANDS = (plan, record)
+COMMANDS = (plan, record, report, rebuild, history)
 
 
 def build_parser() -> argparse.ArgumentParser:
