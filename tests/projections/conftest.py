@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -90,15 +90,6 @@ def postgres_schema(target: PostgresTarget) -> Iterator[str]:
 def sqlite_file() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as folder:
         yield f"sqlite:///{Path(folder) / 'events.sqlite'}"
-
-
-@pytest.fixture(params=STORES)
-def fresh_store(request: pytest.FixtureRequest) -> Callable[[], object]:
-    """A factory of fresh store URLs (a context manager each), for hypothesis examples."""
-    if request.param == "postgres":
-        target: PostgresTarget = request.getfixturevalue("postgres")
-        return lambda: postgres_schema(target)
-    return sqlite_file
 
 
 @pytest.fixture(params=STORES)

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schedcore.projections import ProjectionRunner
+from tests.conftest import PostgresTarget
 from tests.projections.commands import run
-from tests.projections.conftest import open_small, small_spec
+from tests.projections.conftest import open_small, postgres_schema, small_spec, sqlite_file
 from tests.projections.reference import reference_snapshot, snapshot
 from tests.strategies import projection_commands
-
-StoreFactory = Callable[[], AbstractContextManager[str]]
 
 
 def check_views_agree(
@@ -42,24 +39,34 @@ def check_views_agree(
         app.close()
 
 
-EXAMPLES = {"sqlite": 30, "postgres": 8}
+def examples(count: int) -> settings:
+    return settings(
+        max_examples=count,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    commands=projection_commands,
-    batch_size=st.integers(1, 9),
-    page_size=st.integers(1, 4),
-)
-def test_views_kept_in_random_batches_equal_a_rebuild_and_a_plain_fold(
-    fresh_store: StoreFactory,
-    commands: list[tuple[Any, ...]],
-    batch_size: int,
-    page_size: int,
+COMMANDS = {
+    "commands": projection_commands,
+    "batch_size": st.integers(1, 9),
+    "page_size": st.integers(1, 4),
+}
+
+
+@examples(40)
+@given(**COMMANDS)
+def test_on_sqlite_views_kept_in_random_batches_equal_a_rebuild_and_a_plain_fold(
+    commands: list[tuple[Any, ...]], batch_size: int, page_size: int
 ) -> None:
-    with fresh_store() as url:
+    with sqlite_file() as url:
+        check_views_agree(url, commands, batch_size, page_size)
+
+
+@examples(12)
+@given(**COMMANDS)
+def test_on_postgresql_views_kept_in_random_batches_equal_a_rebuild_and_a_plain_fold(
+    postgres: PostgresTarget, commands: list[tuple[Any, ...]], batch_size: int, page_size: int
+) -> None:
+    with postgres_schema(postgres) as url:
         check_views_agree(url, commands, batch_size, page_size)
