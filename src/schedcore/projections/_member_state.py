@@ -15,7 +15,7 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from itertools import compress, repeat
-from operator import add, is_, itemgetter, mul
+from operator import is_, itemgetter
 from typing import Any
 
 __all__ = ["ABSENT", "BRIDGE", "HALL", "NONE", "OUTCOME_CODES", "OUTCOME_NAMES", "ProvinceMembers"]
@@ -31,6 +31,7 @@ class ProvinceMembers:
 
     __slots__ = (
         "_names",
+        "by_commune",
         "channel",
         "cluster",
         "communes",
@@ -61,7 +62,19 @@ class ProvinceMembers:
         self.course: list[int] = course
         self.channel: list[int] = channel
         self.index: dict[str, int] = dict(zip(members, range(len(members)), strict=True))
+        #: the positions of each commune's members, for counting commune by commune
+        self.by_commune: dict[str, list[int]] = {}
+        self._group(0)
         self._names: str | None = None
+
+    def _group(self, start: int) -> None:
+        by_commune = self.by_commune
+        for position, commune in enumerate(self.communes[start:], start):
+            group = by_commune.get(commune)
+            if group is None:
+                by_commune[commune] = [position]
+            else:
+                group.append(position)
 
     # -- storage ---------------------------------------------------------------------------
 
@@ -148,6 +161,7 @@ class ProvinceMembers:
         for column in (self.in_person, self.cluster, self.course, self.channel):
             column.extend(repeat(0, count))
         self.index.update(zip(new, range(start, start + count), strict=True))
+        self._group(start)
         self._names = None
         return every
 
@@ -164,62 +178,54 @@ class ProvinceMembers:
 
     # -- counts ----------------------------------------------------------------------------
 
-    def counts(
-        self,
-    ) -> tuple[list[tuple[str, int, int, int, int, int, int, int, int]], list[tuple[int, ...]]]:
+    def counts(self) -> tuple[list[tuple[Any, ...]], list[tuple[int, ...]]]:
         """Per commune: teams enrolled, teams trained in person, members enrolled, in the hall,
         at a bridge point, absent, on the course, following the channel.  Per cluster whose
         session members attended or missed: teams trained there, members in the hall, at a
         bridge point, absent."""
-        communes, teams = self.communes, self.teams
-        numbering = {c: n for n, c in enumerate(dict.fromkeys(communes))}
-        # one pass: commune number * 16 + outcome * 4 + course * 2 + channel, counted
-        keys = map(
-            add,
-            map(
-                add,
-                map(mul, map(numbering.__getitem__, communes), repeat(16)),
-                map(mul, self.in_person, repeat(4)),
-            ),
-            map(add, map(mul, self.course, repeat(2)), self.channel),
-        )
-        per_commune: dict[int, list[int]] = {n: [0] * 6 for n in numbering.values()}
-        for key, count in Counter(keys).items():
-            totals = per_commune[key >> 4]
-            outcome = (key >> 2) & 3
-            totals[0] += count
-            if outcome:
-                totals[outcome] += count
-            if key & 2:
-                totals[4] += count
-            if key & 1:
-                totals[5] += count
-        trained_mask = list(map(_TRAINED.__contains__, self.in_person))
-        team_commune = dict(zip(teams, communes, strict=True))  # a team is in one commune
-        enrolled_teams = Counter(team_commune.values())
-        trained_teams = Counter(map(team_commune.__getitem__, set(compress(teams, trained_mask))))
-        commune_rows = [
-            (
-                commune,
-                enrolled_teams[commune],
-                trained_teams[commune],
-                *per_commune[number],
+        teams, in_person = self.teams, self.in_person
+        course, channel = self.course, self.channel
+        trained = _TRAINED.__contains__
+        commune_rows: list[tuple[Any, ...]] = []
+        for commune in sorted(self.by_commune):
+            positions = self.by_commune[commune]
+            outcomes = list(map(in_person.__getitem__, positions))
+            members_teams = list(map(teams.__getitem__, positions))
+            commune_rows.append(
+                (
+                    commune,
+                    len(set(members_teams)),
+                    len(set(compress(members_teams, map(trained, outcomes)))),
+                    len(positions),
+                    outcomes.count(HALL),
+                    outcomes.count(BRIDGE),
+                    outcomes.count(ABSENT),
+                    sum(map(course.__getitem__, positions)),
+                    sum(map(channel.__getitem__, positions)),
+                )
             )
-            for commune, number in sorted(numbering.items())
-        ]
-        outcomes = Counter(zip(self.cluster, self.in_person, strict=True))
+        sessions = set(self.cluster) - {0}
+        if len(sessions) == 1:
+            # the usual case: every outcome is about the province's one session, so its counts
+            # are the communes' counts added up (a team is in one commune)
+            sums = [sum(row[i] for row in commune_rows) for i in (2, 4, 5, 6)]
+            return commune_rows, [(sessions.pop(), *sums)]
+        outcomes_by_cluster = Counter(zip(self.cluster, in_person, strict=True))
         trained_by_cluster = Counter(
-            map(itemgetter(0), set(compress(zip(self.cluster, teams, strict=True), trained_mask)))
+            map(
+                itemgetter(0),
+                set(compress(zip(self.cluster, teams, strict=True), map(trained, in_person))),
+            )
         )
-        clusters = sorted({cluster for cluster, outcome in outcomes if outcome != NONE})
-        cluster_rows = [
+        clusters = sorted({c for c, outcome in outcomes_by_cluster if outcome != NONE})
+        cluster_rows: list[tuple[int, ...]] = [
             (
                 cluster,
                 trained_by_cluster[cluster],
-                outcomes[(cluster, HALL)],
-                outcomes[(cluster, BRIDGE)],
-                outcomes[(cluster, ABSENT)],
+                outcomes_by_cluster[(cluster, HALL)],
+                outcomes_by_cluster[(cluster, BRIDGE)],
+                outcomes_by_cluster[(cluster, ABSENT)],
             )
             for cluster in clusters
         ]
-        return commune_rows, cluster_rows  # type: ignore[return-value]
+        return commune_rows, cluster_rows
