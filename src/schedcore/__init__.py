@@ -25,12 +25,14 @@ from schedcore.errors import (
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
+    ProjectionError,
     ReferenceDataError,
     RuleViolationError,
     SchedcoreError,
     StoreError,
     UnknownProvinceError,
 )
+from schedcore.projections import ProjectionRunner, Views, views_as_of
 from schedcore.reference import (
     Province,
     ProvinceTable,
@@ -58,6 +60,8 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "ProgrammeSpec",
+    "ProjectionError",
+    "ProjectionRunner",
     "Province",
     "ProvinceTable",
     "Recorded",
@@ -71,10 +75,12 @@ __all__ = [
     "Target",
     "UnknownProvinceError",
     "Venue",
+    "Views",
     "WorkingCalendar",
     "__version__",
     "calendar_2022",
     "load_province_table",
     "programme_2022",
     "vietnam_2022",
+    "views_as_of",
 ]
