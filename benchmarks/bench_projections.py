@@ -5,7 +5,7 @@
 
 The 2022 programme, generated day by day as it could have happened: 46,105 teams and 212,761
 members in 10,599 communes of 63 provinces (``--scale`` shrinks every count; ``--quick`` is
-``--scale 0.05 --repeat 3 --per-event-events 600``).  Members are enrolled province by
+``--scale 0.05 --per-event-events 1500``).  Members are enrolled province by
 province; on each cluster's session day the hall (one delegate per commune) and the bridge
 points (every other member, 5% absent; uploaded by district, 100 rows per transaction) are
 recorded through the core's bulk recording; the online course (70% of members, 12 Sep to
@@ -20,8 +20,9 @@ Measured, all in one process on one store (a SQLite file unless ``--postgres``):
   each page kept as a list like any consumer would) -- runs alternate, median of ``--repeat``;
   goal: rebuild >= 0.5x raw;
 * the **one-transaction-per-event** pattern (``eventsourcing``'s projection runner's: the same
-  read models, one event per transaction) against batches, on the first
-  ``--per-event-events`` events into fresh view files, alternating, median; goal >= 25x;
+  read models, one event per transaction) against the runner's default batches, catching up
+  fresh view files (SQLite, default durability) on the whole log (or its first
+  ``--per-event-events``), alternating, median; goal >= 25x;
 * the national **report** (seconds), and the **peak memory** of a rebuild (tracemalloc, in a
   separate untimed run).
 """
@@ -45,6 +46,7 @@ import attrs
 from schedcore.application import Scheduler
 from schedcore.domain.values import Activity, AttendanceRow, BridgePoint
 from schedcore.projections import ProjectionRunner
+from schedcore.projections.runner import DEFAULT_BATCH_SIZE
 from schedcore.reference import programme_2022, vietnam_2022
 
 COURSE_END = date(2022, 11, 30)
@@ -287,9 +289,7 @@ def compare_per_event(app: Scheduler, events: int, repeat: int, folder: Path) ->
 
     def timed(batch_size: int) -> float:
         path = folder / f"views-{uuid.uuid4().hex[:8]}.sqlite"
-        runner = ProjectionRunner(
-            app, views=f"sqlite:///{path}", batch_size=batch_size, page_size=min(1000, events)
-        )
+        runner = ProjectionRunner(app, views=f"sqlite:///{path}", batch_size=batch_size)
         try:
             started = time.perf_counter()
             runner.catch_up(until=events)
@@ -300,7 +300,7 @@ def compare_per_event(app: Scheduler, events: int, repeat: int, folder: Path) ->
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
 
     for _ in range(repeat):
-        batched.append(timed(events))
+        batched.append(timed(DEFAULT_BATCH_SIZE))
         per_event.append(timed(1))
     return Comparison(batched, per_event)
 
@@ -400,7 +400,7 @@ def measure(label: str, url: str, needs_ingest: bool, args: argparse.Namespace) 
             + ", ".join(f"{r:.2f}" for r in rebuild.ratios)
             + ")"
         )
-        per_event_events = min(args.per_event_events, events)
+        per_event_events = min(args.per_event_events or events, events)
         with tempfile.TemporaryDirectory() as folder:
             per_event = compare_per_event(app, per_event_events, args.repeat, Path(folder))
         batched_rate = per_event_events / statistics.median(per_event.ours)
@@ -428,12 +428,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a 5%% programme, fewer repeats")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--per-event-events", type=int, default=3000)
+    parser.add_argument(
+        "--per-event-events",
+        type=int,
+        default=0,
+        help="compare with one transaction per event on the first N events (0: all of them)",
+    )
     parser.add_argument("--store-file", help="reuse (or create) this SQLite store")
     parser.add_argument("--postgres", help="also measure on PostgreSQL at this URL")
     args = parser.parse_args(argv)
     if args.quick:
-        args.scale, args.per_event_events = 0.05, 600
+        args.scale, args.per_event_events = 0.05, 1500
     with tempfile.TemporaryDirectory() as folder:
         for label, url, needs_ingest in _store_urls(args, Path(folder)):
             measure(label, url, needs_ingest, args)
