@@ -23,6 +23,9 @@ def check_views_agree(
     try:
         for command in commands:
             if command[0] == "catch_up":
+                if command[1] % 2:  # a runner restarted: its caches are loaded from the views
+                    runner.close()
+                    runner = ProjectionRunner(app, batch_size=batch_size, page_size=page_size)
                 # sometimes only part of the way: the views may lag behind
                 runner.catch_up(until=max(0, runner.head() - command[1]))
             else:

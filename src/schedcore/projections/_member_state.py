@@ -2,9 +2,11 @@
 
 Why columns: a national rebuild folds about 800,000 member facts.  Writing a database row per
 member costs more than decoding all the events, so the coverage model keeps each province's
-members as a handful of lists (stored as one JSON row per province) and sets and counts them
-with C-speed operations (``map``, ``zip``, ``Counter``, ``compress``), writing per batch one
-state row and the per-commune and per-cluster counts of each province the batch touched.
+members as a handful of lists and sets and counts them with C-speed operations (``map``,
+``zip``, ``compress``, ``list.count``).  They are stored as two rows per province: the names
+(member, team, commune; rewritten only when members are added) and the flags (outcome, cluster,
+course, channel; a few bytes per member).  Counts are kept per commune, and only the communes
+a batch touched are counted again and written.
 """
 
 from __future__ import annotations
@@ -30,12 +32,14 @@ class ProvinceMembers:
     """Members in order of first appearance; ``index`` finds a member's position."""
 
     __slots__ = (
+        "_counted",
         "_names",
         "by_commune",
         "channel",
         "cluster",
         "communes",
         "course",
+        "dirty",
         "in_person",
         "index",
         "members",
@@ -64,8 +68,11 @@ class ProvinceMembers:
         self.index: dict[str, int] = dict(zip(members, range(len(members)), strict=True))
         #: the positions of each commune's members, for counting commune by commune
         self.by_commune: dict[str, list[int]] = {}
-        self._group(0)
+        #: communes whose counts changed since they were last written
+        self.dirty: set[str] = set()
+        self._counted: dict[str, tuple[Any, ...]] = {}
         self._names: str | None = None
+        self._group(0)
 
     def _group(self, start: int) -> None:
         by_commune = self.by_commune
@@ -78,24 +85,26 @@ class ProvinceMembers:
 
     # -- storage ---------------------------------------------------------------------------
 
-    def encode(self) -> tuple[str, bytes, bytes]:
-        """(names, flags, clusters): the names as JSON (re-encoded only when members were
-        added), the in-person outcome, course and channel flags as one byte each, the
-        clusters as little-endian 32-bit integers."""
+    @property
+    def names_changed(self) -> bool:
+        return self._names is None
+
+    def encode_names(self) -> str:
+        """Members, teams and communes as JSON (encoded again only after members were added)."""
         if self._names is None:
             self._names = json.dumps(
                 [self.members, self.teams, self.communes],
                 separators=(",", ":"),
                 ensure_ascii=False,
             )
+        return self._names
+
+    def encode_flags(self) -> tuple[bytes, bytes]:
+        """(outcome, course and channel as one byte each; clusters as little-endian int32)."""
         clusters = array("i", self.cluster)
         if sys.byteorder == "big":  # pragma: no cover - stored little-endian everywhere
             clusters.byteswap()
-        return (
-            self._names,
-            bytes(self.in_person) + bytes(self.course) + bytes(self.channel),
-            clusters.tobytes(),
-        )
+        return bytes(self.in_person) + bytes(self.course) + bytes(self.channel), clusters.tobytes()
 
     @classmethod
     def decode(cls, names: str, flags: bytes, clusters: bytes) -> ProvinceMembers:
@@ -162,70 +171,88 @@ class ProvinceMembers:
             column.extend(repeat(0, count))
         self.index.update(zip(new, range(start, start + count), strict=True))
         self._group(start)
+        self.dirty.update(new_communes)
         self._names = None
         return every
+
+    def _touch(self, positions: list[int]) -> None:
+        self.dirty.update(map(self.communes.__getitem__, positions))
 
     def set_in_person(self, positions: list[int], outcome: int, cluster: int) -> None:
         # map over __setitem__: a C loop, no Python frame per member
         list(map(self.in_person.__setitem__, positions, repeat(outcome)))
         list(map(self.cluster.__setitem__, positions, repeat(cluster)))
+        self._touch(positions)
 
     def set_course(self, positions: list[int], done: int) -> None:
         list(map(self.course.__setitem__, positions, repeat(done)))
+        self._touch(positions)
 
     def set_channel(self, positions: list[int], done: int) -> None:
         list(map(self.channel.__setitem__, positions, repeat(done)))
+        self._touch(positions)
 
     # -- counts ----------------------------------------------------------------------------
 
+    def _count(self, commune: str) -> tuple[Any, ...]:
+        """Teams enrolled, teams trained in person, members enrolled, in the hall, at a bridge
+        point, absent, on the course, following the channel."""
+        positions = self.by_commune[commune]
+        outcomes = list(map(self.in_person.__getitem__, positions))
+        teams = list(map(self.teams.__getitem__, positions))
+        return (
+            commune,
+            len(set(teams)),
+            len(set(compress(teams, map(_TRAINED.__contains__, outcomes)))),
+            len(positions),
+            outcomes.count(HALL),
+            outcomes.count(BRIDGE),
+            outcomes.count(ABSENT),
+            sum(map(self.course.__getitem__, positions)),
+            sum(map(self.channel.__getitem__, positions)),
+        )
+
     def counts(self) -> tuple[list[tuple[Any, ...]], list[tuple[int, ...]]]:
-        """Per commune: teams enrolled, teams trained in person, members enrolled, in the hall,
-        at a bridge point, absent, on the course, following the channel.  Per cluster whose
-        session members attended or missed: teams trained there, members in the hall, at a
-        bridge point, absent."""
-        teams, in_person = self.teams, self.in_person
-        course, channel = self.course, self.channel
-        trained = _TRAINED.__contains__
-        commune_rows: list[tuple[Any, ...]] = []
-        for commune in sorted(self.by_commune):
-            positions = self.by_commune[commune]
-            outcomes = list(map(in_person.__getitem__, positions))
-            members_teams = list(map(teams.__getitem__, positions))
-            commune_rows.append(
-                (
-                    commune,
-                    len(set(members_teams)),
-                    len(set(compress(members_teams, map(trained, outcomes)))),
-                    len(positions),
-                    outcomes.count(HALL),
-                    outcomes.count(BRIDGE),
-                    outcomes.count(ABSENT),
-                    sum(map(course.__getitem__, positions)),
-                    sum(map(channel.__getitem__, positions)),
-                )
-            )
+        """The counts of the communes changed since the last call (see :meth:`_count`), and
+        per cluster whose session members attended or missed: teams trained there, members in
+        the hall, at a bridge point, absent."""
+        counted, dirty = self._counted, self.dirty
+        # after loading, the communes not yet counted in memory are counted once (their rows
+        # are already stored; only the changed ones are returned to be written)
+        missing = set(self.by_commune).difference(counted)
+        changed = sorted(dirty | missing)
+        rows = [self._count(commune) for commune in changed]
+        counted.update(zip(changed, rows, strict=True))
+        self.dirty = set()
+        return [row for row in rows if row[0] in dirty], self._clusters()
+
+    def _clusters(self) -> list[tuple[int, ...]]:
+        in_person, teams = self.in_person, self.teams
         sessions = set(self.cluster) - {0}
         if len(sessions) == 1:
             # the usual case: every outcome is about the province's one session, so its counts
             # are the communes' counts added up (a team is in one commune)
-            sums = [sum(row[i] for row in commune_rows) for i in (2, 4, 5, 6)]
-            return commune_rows, [(sessions.pop(), *sums)]
-        outcomes_by_cluster = Counter(zip(self.cluster, in_person, strict=True))
-        trained_by_cluster = Counter(
+            counted = self._counted.values()
+            sums = [sum(row[i] for row in counted) for i in (2, 4, 5, 6)]
+            return [(sessions.pop(), *sums)]
+        outcomes = Counter(zip(self.cluster, in_person, strict=True))
+        trained = Counter(
             map(
                 itemgetter(0),
-                set(compress(zip(self.cluster, teams, strict=True), map(trained, in_person))),
+                set(
+                    compress(
+                        zip(self.cluster, teams, strict=True), map(_TRAINED.__contains__, in_person)
+                    )
+                ),
             )
         )
-        clusters = sorted({c for c, outcome in outcomes_by_cluster if outcome != NONE})
-        cluster_rows: list[tuple[int, ...]] = [
+        return [
             (
                 cluster,
-                trained_by_cluster[cluster],
-                outcomes_by_cluster[(cluster, HALL)],
-                outcomes_by_cluster[(cluster, BRIDGE)],
-                outcomes_by_cluster[(cluster, ABSENT)],
+                trained[cluster],
+                outcomes[(cluster, HALL)],
+                outcomes[(cluster, BRIDGE)],
+                outcomes[(cluster, ABSENT)],
             )
-            for cluster in clusters
+            for cluster in sorted({c for c, outcome in outcomes if outcome != NONE})
         ]
-        return commune_rows, cluster_rows

@@ -48,13 +48,21 @@ __all__ = [
     "progress",
 ]
 
-_STATE = Table(
-    "member_state",
+_NAMES = Table(
+    "member_names",
     (
         Column("programme", "INTEGER", nullable=False),
         Column("province", nullable=False),
         Column("members", "INTEGER", nullable=False),
         Column("names", nullable=False),
+    ),
+    ("programme", "province"),
+)
+_STATE = Table(
+    "member_state",
+    (
+        Column("programme", "INTEGER", nullable=False),
+        Column("province", nullable=False),
         Column("flags", "BLOB", nullable=False),
         Column("clusters", "BLOB", nullable=False),
     ),
@@ -117,22 +125,22 @@ class CoverageModel(ReadModel):
     """
 
     name = "coverage"
-    tables = (_STATE, _COMMUNE_COUNTS, _CLUSTER_COUNTS)
+    tables = (_NAMES, _STATE, _COMMUNE_COUNTS, _CLUSTER_COUNTS)
 
     def __init__(self) -> None:
         self._states: dict[tuple[int, str], ProvinceMembers] = {}
         self._touched: set[tuple[int, str]] = set()
         self._reader: Reader | None = None
-        self._state_table = ""
+        self._tables: Mapping[str, str] = {}
 
     def reset(self) -> None:
         self._states = {}
         self._touched = set()
 
     def begin(self, reader: Reader, tables: Mapping[str, str]) -> None:
-        if tables["member_state"] != self._state_table:
+        if tables != self._tables:
             self.reset()
-            self._state_table = tables["member_state"]
+            self._tables = dict(tables)
         self._reader = reader
         self._touched = set()
 
@@ -141,8 +149,10 @@ class CoverageModel(ReadModel):
         if state is None:
             assert self._reader is not None, "begin() first"
             rows = self._reader.query(
-                f"SELECT names, flags, clusters FROM {self._state_table} "
-                "WHERE programme = ? AND province = ?",
+                f"SELECT n.names, s.flags, s.clusters FROM {self._tables['member_names']} n "
+                f"JOIN {self._tables['member_state']} s "
+                "ON s.programme = n.programme AND s.province = n.province "
+                "WHERE n.programme = ? AND n.province = ?",
                 slot,
             )
             state = ProvinceMembers.decode(*rows[0]) if rows else ProvinceMembers()
@@ -180,35 +190,42 @@ class CoverageModel(ReadModel):
         touched, self._touched = sorted(self._touched), set()
         if not touched:
             return
-        states, communes, clusters = (
-            tables["member_state"],
-            tables["commune_coverage"],
-            tables["cluster_attendance"],
-        )
+        names_rows: list[tuple[Any, ...]] = []
+        state_rows: list[tuple[Any, ...]] = []
         commune_rows: list[tuple[Any, ...]] = []
         cluster_rows: list[tuple[Any, ...]] = []
-        state_rows = []
         for programme, province in touched:
             state = self._states[(programme, province)]
-            state_rows.append((programme, province, len(state.members), *state.encode()))
+            if state.names_changed:
+                names_rows.append((programme, province, len(state.members), state.encode_names()))
+            state_rows.append((programme, province, *state.encode_flags()))
             per_commune, per_cluster = state.counts()
             commune_rows.extend((programme, province, *r) for r in per_commune)
             cluster_rows.extend((programme, province, *r) for r in per_cluster)
         cursor.upsert(
-            states,
+            tables["member_names"],
+            _NAMES.column_names,
+            _NAMES.key,
+            names_rows,
+            {"members": "excluded.members", "names": "excluded.names"},
+        )
+        cursor.upsert(
+            tables["member_state"],
             _STATE.column_names,
             _STATE.key,
             state_rows,
-            {
-                "members": "excluded.members",
-                "names": "excluded.names",
-                "flags": "excluded.flags",
-                "clusters": "excluded.clusters",
-            },
+            {"flags": "excluded.flags", "clusters": "excluded.clusters"},
         )
-        for table in (communes, clusters):
-            cursor.executemany(f"DELETE FROM {table} WHERE programme = ? AND province = ?", touched)
-        cursor.upsert(communes, _COMMUNE_COUNTS.column_names, _COMMUNE_COUNTS.key, commune_rows)
+        counts = _COMMUNE_COUNTS.column_names[3:]
+        cursor.upsert(
+            tables["commune_coverage"],
+            _COMMUNE_COUNTS.column_names,
+            _COMMUNE_COUNTS.key,
+            commune_rows,
+            {column: f"excluded.{column}" for column in counts},
+        )
+        clusters = tables["cluster_attendance"]
+        cursor.executemany(f"DELETE FROM {clusters} WHERE programme = ? AND province = ?", touched)
         cursor.upsert(clusters, _CLUSTER_COUNTS.column_names, _CLUSTER_COUNTS.key, cluster_rows)
 
 
@@ -556,7 +573,9 @@ class MemberRecord:
 def members_of(database: Reader, programme: int, province: str) -> list[MemberRecord]:
     """Every member of a province, in order of first appearance in the log."""
     rows = database.query(
-        "SELECT names, flags, clusters FROM view_member_state WHERE programme = ? AND province = ?",
+        "SELECT n.names, s.flags, s.clusters FROM view_member_names n "
+        "JOIN view_member_state s ON s.programme = n.programme AND s.province = n.province "
+        "WHERE n.programme = ? AND n.province = ?",
         (programme, province),
     )
     if not rows:
