@@ -17,7 +17,7 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from itertools import compress, repeat
-from operator import is_, itemgetter
+from operator import eq, is_, itemgetter
 from typing import Any
 
 __all__ = ["ABSENT", "BRIDGE", "HALL", "NONE", "OUTCOME_CODES", "OUTCOME_NAMES", "ProvinceMembers"]
@@ -32,9 +32,10 @@ class ProvinceMembers:
     """Members in order of first appearance; ``index`` finds a member's position."""
 
     __slots__ = (
+        "_all_dirty",
+        "_by_commune",
         "_counted",
         "_names",
-        "by_commune",
         "channel",
         "cluster",
         "communes",
@@ -66,16 +67,18 @@ class ProvinceMembers:
         self.course: list[int] = course
         self.channel: list[int] = channel
         self.index: dict[str, int] = dict(zip(members, range(len(members)), strict=True))
-        #: the positions of each commune's members, for counting commune by commune
-        self.by_commune: dict[str, list[int]] = {}
         #: communes whose counts changed since they were last written
         self.dirty: set[str] = set()
+        #: until the first count, every commune is counted (and nothing needs tracking)
+        self._all_dirty = True
+        #: the positions of each commune's members (built when first needed)
+        self._by_commune: dict[str, list[int]] | None = None
         self._counted: dict[str, tuple[Any, ...]] = {}
         self._names: str | None = None
-        self._group(0)
 
     def _group(self, start: int) -> None:
-        by_commune = self.by_commune
+        by_commune = self._by_commune
+        assert by_commune is not None
         for position, commune in enumerate(self.communes[start:], start):
             group = by_commune.get(commune)
             if group is None:
@@ -170,13 +173,16 @@ class ProvinceMembers:
         for column in (self.in_person, self.cluster, self.course, self.channel):
             column.extend(repeat(0, count))
         self.index.update(zip(new, range(start, start + count), strict=True))
-        self._group(start)
-        self.dirty.update(new_communes)
+        if self._by_commune is not None:
+            self._group(start)
+        if not self._all_dirty:
+            self.dirty.update(new_communes)
         self._names = None
         return every
 
     def _touch(self, positions: list[int]) -> None:
-        self.dirty.update(map(self.communes.__getitem__, positions))
+        if not self._all_dirty:
+            self.dirty.update(map(self.communes.__getitem__, positions))
 
     def set_in_person(self, positions: list[int], outcome: int, cluster: int) -> None:
         # map over __setitem__: a C loop, no Python frame per member
@@ -194,10 +200,9 @@ class ProvinceMembers:
 
     # -- counts ----------------------------------------------------------------------------
 
-    def _count(self, commune: str) -> tuple[Any, ...]:
+    def _count(self, commune: str, positions: list[int]) -> tuple[Any, ...]:
         """Teams enrolled, teams trained in person, members enrolled, in the hall, at a bridge
         point, absent, on the course, following the channel."""
-        positions = self.by_commune[commune]
         outcomes = list(map(self.in_person.__getitem__, positions))
         teams = list(map(self.teams.__getitem__, positions))
         return (
@@ -212,19 +217,56 @@ class ProvinceMembers:
             sum(map(self.channel.__getitem__, positions)),
         )
 
+    def _count_all(self) -> list[tuple[Any, ...]]:
+        """Every commune's counts (see :meth:`_count`), column by column over the province."""
+        communes, teams = self.communes, self.teams
+        trained_mask = list(map(_TRAINED.__contains__, self.in_person))
+        team_commune = dict(zip(teams, communes, strict=True))  # a team is in one commune
+        enrolled_teams = Counter(team_commune.values())
+        trained_teams = Counter(map(team_commune.__getitem__, set(compress(teams, trained_mask))))
+        enrolled = Counter(communes)
+        outcome = {
+            code: Counter(compress(communes, map(eq, self.in_person, repeat(code))))
+            for code in (HALL, BRIDGE, ABSENT)
+        }
+        course = Counter(compress(communes, self.course))
+        channel = Counter(compress(communes, self.channel))
+        return [
+            (
+                commune,
+                enrolled_teams[commune],
+                trained_teams[commune],
+                enrolled[commune],
+                outcome[HALL][commune],
+                outcome[BRIDGE][commune],
+                outcome[ABSENT][commune],
+                course[commune],
+                channel[commune],
+            )
+            for commune in sorted(enrolled)
+        ]
+
     def counts(self) -> tuple[list[tuple[Any, ...]], list[tuple[int, ...]]]:
         """The counts of the communes changed since the last call (see :meth:`_count`), and
         per cluster whose session members attended or missed: teams trained there, members in
-        the hall, at a bridge point, absent."""
-        counted, dirty = self._counted, self.dirty
-        # after loading, the communes not yet counted in memory are counted once (their rows
-        # are already stored; only the changed ones are returned to be written)
-        missing = set(self.by_commune).difference(counted)
-        changed = sorted(dirty | missing)
-        rows = [self._count(commune) for commune in changed]
-        counted.update(zip(changed, rows, strict=True))
+        the hall, at a bridge point, absent.
+
+        The first call counts every commune, all at once; later calls count the communes
+        touched since, one by one.
+        """
+        if self._all_dirty:
+            rows = self._count_all()
+            self._counted = {row[0]: row for row in rows}
+            self._all_dirty = False
+        else:
+            if self._by_commune is None:
+                self._by_commune = {}
+                self._group(0)
+            by_commune = self._by_commune
+            rows = [self._count(commune, by_commune[commune]) for commune in sorted(self.dirty)]
+            self._counted.update((row[0], row) for row in rows)
         self.dirty = set()
-        return [row for row in rows if row[0] in dirty], self._clusters()
+        return rows, self._clusters()
 
     def _clusters(self) -> list[tuple[int, ...]]:
         in_person, teams = self.in_person, self.teams
