@@ -252,9 +252,9 @@ class ProvinceMembers:
         the hall, at a bridge point, absent.
 
         The first call counts every commune, all at once; later calls count the communes
-        touched since, one by one.
+        touched since, one by one (or all at once again, when most were touched).
         """
-        if self._all_dirty:
+        if self._all_dirty or 2 * len(self.dirty) > len(self._counted):
             rows = self._count_all()
             self._counted = {row[0]: row for row in rows}
             self._all_dirty = False
