@@ -26,6 +26,7 @@ from schedcore.errors import (
     MissingDependencyError,
     NotFoundError,
     PermissionDeniedError,
+    ProjectionError,
     ReferenceDataError,
     RuleViolationError,
     SchedcoreError,
@@ -59,6 +60,7 @@ from schedcore.planning import (
     solve,
     validate,
 )
+from schedcore.projections import ProjectionRunner, Views, views_as_of
 from schedcore.reference import (
     Province,
     ProvinceTable,
@@ -94,6 +96,8 @@ __all__ = [
     "PlannedCluster",
     "Problem",
     "ProgrammeSpec",
+    "ProjectionError",
+    "ProjectionRunner",
     "Province",
     "ProvinceTable",
     "Recorded",
@@ -109,6 +113,7 @@ __all__ = [
     "Unit",
     "UnknownProvinceError",
     "Venue",
+    "Views",
     "Weights",
     "WorkingCalendar",
     "__version__",
@@ -125,6 +130,7 @@ __all__ = [
     "solve",
     "validate",
     "vietnam_2022",
+    "views_as_of",
     "write_plan_csv",
     "write_plan_ics",
     "write_plan_json",

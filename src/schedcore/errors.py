@@ -20,6 +20,7 @@ __all__ = [
     "MissingDependencyError",
     "NotFoundError",
     "PermissionDeniedError",
+    "ProjectionError",
     "ReferenceDataError",
     "RuleViolationError",
     "SchedcoreError",
@@ -130,3 +131,19 @@ class InfeasiblePlanError(SchedcoreError):
         self.conflicts: tuple[Conflict, ...] = tuple(conflicts)
         lines = [message] + [f"  - {c.name}: {c.description}" for c in self.conflicts]
         super().__init__("\n".join(lines))
+
+
+class ProjectionError(SchedcoreError, RuntimeError):
+    """A read model could not apply an event; names the event so it can be found in the log.
+
+    ``notification_id`` is the event's log position and ``topic`` its type.  The views and their
+    tracked position stay at the last event applied before it: nothing of the failing batch is
+    half-applied.
+    """
+
+    exit_code = 7
+
+    def __init__(self, message: str, *, notification_id: int, topic: str) -> None:
+        self.notification_id = notification_id
+        self.topic = topic
+        super().__init__(message)
