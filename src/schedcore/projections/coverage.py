@@ -44,6 +44,7 @@ __all__ = [
     "Progress",
     "Status",
     "coverage",
+    "coverage_by",
     "members_of",
     "progress",
 ]
@@ -420,12 +421,25 @@ def coverage(
     ``provinces`` (Vietnam's 2022 table by default); a unit it does not know is in region
     ``"-"``.
     """
+    return coverage_by(database, facts, [by], today=today, provinces=provinces)[Grouping(by)]
+
+
+def coverage_by(
+    database: Reader,
+    facts: ProgrammeFacts,
+    groupings: Sequence[Grouping | str],
+    *,
+    today: date,
+    provinces: ProvinceTable | None = None,
+) -> dict[Grouping, list[CoverageRow]]:
+    """:func:`coverage` for several groupings, reading the counts once."""
     try:
-        grouping = Grouping(by)
+        wanted = [Grouping(g) for g in groupings]
     except ValueError:
         raise InvalidInputError(
-            f"coverage by {by!r}: choose one of {', '.join(g.value for g in Grouping)}"
+            f"coverage by {groupings!r}: choose from {', '.join(g.value for g in Grouping)}"
         ) from None
+    table = provinces or vietnam_2022()
     communes = _commune_counts(database, facts.key)
     ahead = _sessions_ahead(database, facts, today)
     per_province: dict[str, _Counts] = {
@@ -438,35 +452,36 @@ def coverage(
         counts = per_province[code]
         population = max(counts.teams_expected, counts.teams_enrolled)
         counts.teams_pending = population - counts.teams_trained
-
-    if grouping is Grouping.COMMUNE:
-        rows = []
-        for (province, commune), counts in sorted(communes.items()):
-            if province in ahead:
-                counts.teams_pending = counts.teams_enrolled - counts.teams_trained
-            rows.append(_row(grouping, f"{province}/{commune}", commune, counts, facts, today))
-        return rows
-    if grouping is Grouping.PROVINCE:
-        table = provinces or vietnam_2022()
-        return [
-            _row(grouping, code, _province_name(table, code), per_province[code], facts, today)
-            for code in sorted(per_province)
-        ]
-    if grouping is Grouping.COUNTRY:
-        total = _Counts()
-        for counts in per_province.values():
-            total.add(counts)
-        return [_row(grouping, "total", facts.name, total, facts, today)]
-    if grouping is Grouping.REGION:
-        table = provinces or vietnam_2022()
-        regions: dict[str, _Counts] = {}
-        for code, counts in per_province.items():
-            regions.setdefault(_region(table, code), _Counts()).add(counts)
-        return [
-            _row(grouping, region, region, regions[region], facts, today)
-            for region in sorted(regions)
-        ]
-    return _by_cluster(database, facts, per_province, today)
+    result: dict[Grouping, list[CoverageRow]] = {}
+    for grouping in wanted:
+        if grouping is Grouping.COMMUNE:
+            rows = []
+            for (province, commune), counts in sorted(communes.items()):
+                if province in ahead:
+                    counts.teams_pending = counts.teams_enrolled - counts.teams_trained
+                rows.append(_row(grouping, f"{province}/{commune}", commune, counts, facts, today))
+            result[grouping] = rows
+        elif grouping is Grouping.PROVINCE:
+            result[grouping] = [
+                _row(grouping, code, _province_name(table, code), per_province[code], facts, today)
+                for code in sorted(per_province)
+            ]
+        elif grouping is Grouping.COUNTRY:
+            total = _Counts()
+            for counts in per_province.values():
+                total.add(counts)
+            result[grouping] = [_row(grouping, "total", facts.name, total, facts, today)]
+        elif grouping is Grouping.REGION:
+            regions: dict[str, _Counts] = {}
+            for code, counts in per_province.items():
+                regions.setdefault(_region(table, code), _Counts()).add(counts)
+            result[grouping] = [
+                _row(grouping, region, region, regions[region], facts, today)
+                for region in sorted(regions)
+            ]
+        else:
+            result[grouping] = _by_cluster(database, facts, per_province, today)
+    return result
 
 
 def _by_cluster(

@@ -22,6 +22,7 @@ from schedcore.projections.coverage import (
     CoverageRow,
     Grouping,
     coverage,
+    coverage_by,
 )
 from schedcore.projections.roster import ClusterRoster, roster
 from schedcore.reference import ProvinceTable, vietnam_2022
@@ -142,8 +143,15 @@ class Views:
             )
             return data
 
+        groups = coverage_by(
+            self.database,
+            self.facts,
+            [Grouping.PROVINCE, Grouping.REGION, Grouping.COUNTRY],
+            today=day,
+            provinces=self.provinces,
+        )
         provinces = {}
-        for row in self.coverage(Grouping.PROVINCE, today=day):
+        for row in groups[Grouping.PROVINCE]:
             entry: dict[str, Any] = {"name": row.name, "region": self._region(row.key)}
             entry["cluster"] = units[row.key].cluster if row.key in units else None
             entry.update(counts(row))

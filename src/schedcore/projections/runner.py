@@ -214,6 +214,9 @@ class ProjectionRunner:
     def _create_tables(self, target: _Target, *, fresh: bool = False) -> None:
         database = self.database
         with self._transaction() as cursor:
+            if database.dialect == "postgresql":
+                # processes starting together would race to create the same tables
+                cursor.query("SELECT pg_advisory_xact_lock(hashtext('schedcore projections'))")
             Tracking.create_tables(cursor, database)
             for model in self.models:
                 for table in model.tables:
