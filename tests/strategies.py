@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from schedcore.errors import InvalidInputError
 from schedcore.reference import calendar_2022, vietnam_2022
+from schedcore.security import Actor
 from tests.exports.plans import FakeCluster
 
 # --- plans, for the exports ----------------------------------------------------------------
@@ -71,3 +73,33 @@ phone_numbers = st.builds(
 )
 #: A member identifier as a coordinator would type it: a name or a phone number.
 member_ids = st.one_of(person_names, phone_numbers)
+
+
+# --- actors, for roles and scopes --------------------------------------------------------
+
+_names = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00"),
+    min_size=1,
+    max_size=20,
+).filter(str.strip)
+
+
+def _operator_or_none(name: str) -> Actor | None:
+    """An operator of that name, or None if the name reads as a role's text form."""
+    try:
+        return Actor.operator(name)
+    except InvalidInputError:
+        return None
+
+
+#: Any valid actor: a planner, a coordinator of a cluster or a province, or an operator.
+actors = st.one_of(
+    st.builds(Actor.planner, _names),
+    st.builds(Actor.cluster_coordinator, _names, st.integers(1, 500)),
+    st.builds(
+        Actor.province_coordinator,
+        _names,
+        st.text("0123456789ABCDEFXYZ-. ", min_size=1, max_size=4).filter(str.strip),
+    ),
+    _names.map(_operator_or_none).filter(lambda a: a is not None),
+)

@@ -52,12 +52,14 @@ from schedcore.reference import (
     programme_2022,
     vietnam_2022,
 )
+from schedcore.security import Actor, Role
 
 __version__ = "0.1.0"
 
 __all__ = [
     "PROGRAMME_TZ",
     "Activity",
+    "Actor",
     "AppliedPlan",
     "AttendanceRow",
     "BridgePoint",
@@ -78,6 +80,7 @@ __all__ = [
     "Recorded",
     "RecordedAttendance",
     "ReferenceDataError",
+    "Role",
     "RuleViolationError",
     "SchedcoreError",
     "Scheduler",

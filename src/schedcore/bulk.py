@@ -227,7 +227,7 @@ def record_rows(
     if not isinstance(batch_size, int) or batch_size < 1:
         raise InvalidInputError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
     pid = app.programme_id(programme)
-    done = app._receipt(pid, idempotency_key, "record_attendance")
+    done = app._receipt(pid, idempotency_key, "record_attendance", actor)
     if done is not None:
         first: RecordedAttendance = done.result
         return first
@@ -286,7 +286,7 @@ def record_rows(
             try:
                 app._save(*events)
             except ConcurrencyError:
-                done = app._receipt(pid, idempotency_key, "record_attendance")
+                done = app._receipt(pid, idempotency_key, "record_attendance", actor)
                 if done is not None:
                     return done.result  # type: ignore[no-any-return]
                 raise ConcurrencyError(
