@@ -29,7 +29,9 @@ from schedcore.errors import (
     ReferenceDataError,
     RuleViolationError,
     SchedcoreError,
+    StoreBusyError,
     StoreError,
+    UnknownEventError,
     UnknownProvinceError,
 )
 from schedcore.exports import (
@@ -85,9 +87,11 @@ __all__ = [
     "SchedcoreError",
     "Scheduler",
     "SessionStatus",
+    "StoreBusyError",
     "StoreError",
     "Target",
     "Unit",
+    "UnknownEventError",
     "UnknownProvinceError",
     "Venue",
     "WorkingCalendar",

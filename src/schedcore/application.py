@@ -28,8 +28,10 @@ from eventsourcing.domain import Aggregate, EventSourcingError
 from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
+    Mapper,
     MapperDeserialisationError,
     PersistenceError,
+    Transcoder,
 )
 from eventsourcing.utils import Environment, EnvType
 
@@ -66,6 +68,7 @@ from schedcore.security import (
 )
 from schedcore.stores import parse_store_url, resolve_store_url, store_environment
 from schedcore.transcodings import register_transcodings
+from schedcore.upcasting import CheckedMapper, VersionCheckingTranscoder
 
 __all__ = ["AsOf", "ProgrammeRef", "Scheduler"]
 
@@ -161,6 +164,19 @@ class Scheduler(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_transcodings(transcoder)
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = VersionCheckingTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Events this version cannot read (unknown types, newer versions) are a typed
+        :class:`~schedcore.errors.UnknownEventError`; see :mod:`schedcore.upcasting`."""
+        mapper: Mapper[UUID] = self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=CheckedMapper
+        )
+        return mapper
 
     # -- plumbing --------------------------------------------------------------------------
 
