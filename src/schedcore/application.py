@@ -57,6 +57,7 @@ from schedcore.errors import (
     ConcurrencyError,
     InvalidInputError,
     NotFoundError,
+    StoreBusyError,
     StoreError,
 )
 from schedcore.security import (
@@ -145,6 +146,11 @@ class Scheduler(Application[UUID]):
             with setup:
                 app = cls(env=env, programme=programme, require_roles=require_roles)
         except (OSError, EventSourcingError, sqlite3.Error) as exc:
+            if _is_lock_wait(exc):
+                raise StoreBusyError(
+                    f"cannot open store {location.display}: another writer kept it locked "
+                    f"for longer than its lock timeout ({exc}); retry later"
+                ) from None
             raise StoreError(f"cannot open store {location.display}: {exc}") from None
         app.store_display = location.display
         app.check_readable()
@@ -210,6 +216,12 @@ class Scheduler(Application[UUID]):
                 f"{str(exc).split(':')[-1].strip()}"
             ) from None
         except (PersistenceError, sqlite3.Error) as exc:
+            if _is_lock_wait(exc):
+                raise StoreBusyError(
+                    f"store {self.store_display} stayed locked by another writer for longer "
+                    f"than its lock timeout ({exc}); nothing of this command was written: "
+                    "retry later (a retry with the same idempotency key is safe)"
+                ) from None
             raise StoreError(f"store {self.store_display}: {exc}") from None
 
     def _save(self, *objs: Any) -> int:
@@ -978,6 +990,13 @@ class Scheduler(Application[UUID]):
             return [book], Recorded(self._count([book]))
 
         return self._execute(programme, "void_records", who, idempotency_key, decide)
+
+
+def _is_lock_wait(exc: BaseException) -> bool:
+    """A write that gave up waiting for another writer's lock (SQLite "database is locked",
+    PostgreSQL "canceling statement due to lock timeout"), as opposed to a broken store."""
+    text = str(exc).lower()
+    return any(sign in text for sign in ("database is locked", "database is busy", "lock timeout"))
 
 
 def _env_flag(name: str) -> bool:

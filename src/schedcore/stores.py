@@ -8,8 +8,10 @@
 =======================================  ===================================================
 
 The URL comes from the caller, else ``$SCHEDCORE_STORE``, else ``sqlite:///schedcore.sqlite``.
-Options in the query string: ``compress=zlib`` (compress each event's state), and for
-PostgreSQL ``schema=`` and ``connect_timeout=`` (seconds).  Encryption takes its key from the
+Options in the query string: ``compress=zlib`` (compress each event's state),
+``lock_timeout=`` (seconds a write waits for another writer's lock: SQLite 10 by default;
+PostgreSQL 5 per attempt, and ``eventsourcing`` makes up to 10 attempts), and for PostgreSQL
+``schema=`` and ``connect_timeout=`` (seconds).  Encryption takes its key from the
 caller or ``$SCHEDCORE_CIPHER_KEY`` (never from the URL, which ends up in logs).
 """
 
@@ -113,6 +115,8 @@ def parse_store_url(url: str) -> StoreLocation:
             POSTGRES_PASSWORD=unquote(parts.password or os.environ.get("PGPASSWORD", "")),
             POSTGRES_SCHEMA=query.pop("schema", ""),
             POSTGRES_CONNECT_TIMEOUT=query.pop("connect_timeout", "5"),
+            # Without a lock timeout, a writer waits for ever behind a stuck one.
+            POSTGRES_LOCK_TIMEOUT=query.pop("lock_timeout", "5"),
         )
     else:
         raise StoreError(
@@ -120,6 +124,14 @@ def parse_store_url(url: str) -> StoreLocation:
         )
     if query:
         raise StoreError(f"store URL {url!r}: unknown option(s) {', '.join(sorted(query))}")
+    for name in ("SQLITE_LOCK_TIMEOUT", "POSTGRES_LOCK_TIMEOUT", "POSTGRES_CONNECT_TIMEOUT"):
+        value = settings.get(name)
+        if value is not None and not (value.isdigit() and 0 < int(value) <= 3600):
+            option = name.split("_", 1)[1].lower()
+            raise StoreError(
+                f"store URL {url!r}: {option} must be a whole number of seconds from 1 to "
+                f"3600, not {value!r}"
+            )
     return StoreLocation(url=url, kind=kind, settings=settings)
 
 
