@@ -372,8 +372,16 @@ class Scheduler(Application[UUID]):
         self, programme: ProgrammeRef | None = None, *, as_of: AsOf | None = None
     ) -> Programme:
         pid = self.programme_id(programme)
-        name = programme if isinstance(programme, str) else pid
-        return self._get(Programme, pid, f"programme {name!s}", as_of)
+        ref = programme if programme is not None else self.default_programme
+        what = f"programme {ref!r}" if isinstance(ref, str) else f"programme {ref}"
+        try:
+            return self._get(Programme, pid, what, as_of)
+        except NotFoundError as exc:
+            if as_of is not None:
+                raise
+            raise NotFoundError(
+                f"{what} is not in this store; create it first (e.g. schedcore plan --apply)"
+            ) from exc
 
     def cluster(
         self, number: int, *, programme: ProgrammeRef | None = None, as_of: AsOf | None = None
