@@ -292,6 +292,8 @@ class Scheduler(Application[UUID]):
         """
         if key is None:
             return None
+        if not isinstance(key, str) or not key.strip():
+            raise InvalidInputError(f"an idempotency key is non-blank text, not {key!r}")
         receipt = self._find(Receipt, receipt_id(pid, key))
         if receipt is not None:
             receipt.check_command(command)
@@ -709,7 +711,7 @@ class Scheduler(Application[UUID]):
                 pid,
                 cluster,
                 day=day,
-                venue=venue or Venue(found.host),
+                venue=Venue(found.host) if venue is None else _venue(venue),
                 hall_capacity=sum(seats.values()) if hall_capacity is None else hall_capacity,
                 bridge_capacity=(
                     sum(plan.bridge_points.get(p, 0) for p in found.members)
@@ -779,7 +781,7 @@ class Scheduler(Application[UUID]):
             "change_venue",
             who,
             idempotency_key,
-            lambda s, _: s.change_venue(venue, actor=who),
+            lambda s, _: s.change_venue(_venue(venue), actor=who),
         )
 
     def change_capacity(
@@ -855,7 +857,7 @@ class Scheduler(Application[UUID]):
         idempotency_key: str | None = None,
     ) -> Recorded:
         who = self._authorize(actor, "connect_bridge_points", programme, cluster=cluster)
-        wanted = [BridgePoint(*point) for point in points]
+        wanted = _bridge_points(points)
         return self._session_command(
             programme,
             cluster,
@@ -875,7 +877,7 @@ class Scheduler(Application[UUID]):
         idempotency_key: str | None = None,
     ) -> Recorded:
         who = self._authorize(actor, "disconnect_bridge_points", programme, cluster=cluster)
-        wanted = [BridgePoint(*point) for point in points]
+        wanted = _bridge_points(points)
         return self._session_command(
             programme,
             cluster,
@@ -919,7 +921,7 @@ class Scheduler(Application[UUID]):
     ) -> Recorded:
         """Enrol members (member, team, commune) of a province; known members are skipped."""
         who = self._authorize(actor, "enrol_members", programme, provinces=(province,))
-        refs = [MemberRef(*m) for m in members]
+        refs = _rows_of(members, MemberRef, "member (member, team, commune)")
         for ref in refs:
             if not all(isinstance(v, str) and v.strip() for v in ref):
                 raise InvalidInputError(f"member {ref!r}: member, team and commune are required")
@@ -955,6 +957,8 @@ class Scheduler(Application[UUID]):
         """
         from schedcore.bulk import record_rows
 
+        if isinstance(rows, str | bytes) or not isinstance(rows, Iterable):
+            raise InvalidInputError(f"rows must be AttendanceRow values, not {rows!r}")
         rows = rows if isinstance(rows, list) else list(rows)
         who = self._authorize(
             actor,
@@ -990,14 +994,59 @@ class Scheduler(Application[UUID]):
         idempotency_key: str | None = None,
     ) -> Recorded:
         who = self._authorize(actor, "void_records", programme, provinces=(province,))
-        wanted = list(members)
+        wanted = _texts(members, "members to void")
+        try:
+            kind = Activity(activity)
+        except ValueError:
+            raise InvalidInputError(
+                f"activity must be one of {', '.join(Activity)}, not {activity!r}"
+            ) from None
 
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
             book = self.attendance(province, programme=pid)
-            book.void(activity, wanted, reason=reason, actor=who)
+            book.void(kind, wanted, reason=reason, actor=who)
             return [book], Recorded(self._count([book]))
 
         return self._execute(programme, "void_records", who, idempotency_key, decide)
+
+
+T = TypeVar("T", bound=tuple[Any, ...])
+
+
+def _rows_of(values: object, row: Callable[..., T], what: str) -> list[T]:
+    """``row(*value)`` for each value, with a bad shape an input error naming the value."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidInputError(f"expected a list of {what}, not {values!r}")
+    rows = []
+    for value in values:
+        try:
+            rows.append(row(*value))
+        except TypeError:
+            raise InvalidInputError(f"expected a {what}, not {value!r}") from None
+    return rows
+
+
+def _bridge_points(points: object) -> list[BridgePoint]:
+    found = _rows_of(points, BridgePoint, "bridge point (province, commune)")
+    for point in found:
+        if not all(isinstance(v, str) and v.strip() for v in point):
+            raise InvalidInputError(f"bridge point {point!r}: province and commune are text")
+    return found
+
+
+def _texts(values: object, what: str) -> list[str]:
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise InvalidInputError(f"{what} must be a list of names, not {values!r}")
+    found = list(values)
+    if not all(isinstance(v, str) for v in found):
+        raise InvalidInputError(f"{what} must be names (text): {found!r}")
+    return found
+
+
+def _venue(venue: object) -> Venue:
+    if not isinstance(venue, Venue):
+        raise InvalidInputError(f"a venue is a Venue(province, name), not {venue!r}")
+    return venue
 
 
 def _is_lock_wait(exc: BaseException) -> bool:
