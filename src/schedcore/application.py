@@ -23,6 +23,7 @@ from itertools import takewhile
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
+import attrs
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import Aggregate, EventSourcingError
 from eventsourcing.persistence import (
@@ -52,7 +53,14 @@ from schedcore.domain.programme_spec import ProgrammeSpec, Target
 from schedcore.domain.receipt import AppliedPlan, Receipt, Recorded, RecordedAttendance
 from schedcore.domain.rules import check_actor, violation
 from schedcore.domain.session import Session
-from schedcore.domain.values import Activity, AttendanceRow, BridgePoint, MemberRef, Venue
+from schedcore.domain.values import (
+    Activity,
+    AttendanceRow,
+    BridgePoint,
+    MemberRef,
+    SessionStatus,
+    Venue,
+)
 from schedcore.errors import (
     ConcurrencyError,
     InvalidInputError,
@@ -835,17 +843,41 @@ class Scheduler(Application[UUID]):
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
+        """Hold a cancelled session again, on ``day``, for its cluster as it is now.
+
+        While the session was cancelled its cluster may have changed (a plan applied without a
+        date for it, provinces moved out): the reinstated session seats the cluster's current
+        members at the host, its capacities grown if they must be, in the same transaction.
+        """
         who = self._authorize(actor, "reinstate_session", programme, cluster=cluster)
-        return self._session_command(
-            programme,
-            cluster,
-            "reinstate_session",
-            who,
-            idempotency_key,
-            lambda s, p: s.reinstate(
-                day, calendar=p.calendar, override_reason=override_reason, actor=who
-            ),
-        )
+
+        def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
+            plan = self.programme(pid)
+            found = self.cluster(cluster, programme=pid)
+            session = self.session(cluster, programme=pid)
+            if session.status is not SessionStatus.CANCELLED:
+                raise violation("session_cancelled", f"session {cluster} is not cancelled")
+            found.check_active()
+            if found.host is None:
+                raise violation("host_is_member", f"cluster {cluster} has no host to hold it")
+            seats = sum(plan.seats_for(p) for p in found.members)
+            bridges = sum(plan.bridge_points.get(p, 0) for p in found.members)
+            applier = PlanApplier(
+                plan,
+                clusters={cluster: found},
+                sessions={cluster: session},
+                placements={},
+                actor=who,
+                hall_capacity=max(session.hall_capacity, seats),
+                bridge_capacity=max(session.bridge_capacity, bridges),
+                venues={},
+                reason="session reinstated",
+                override_reason=override_reason,
+            )
+            applier.align_session(cluster, _Reinstated(found, day))
+            return [session], Recorded(self._count([session]))
+
+        return self._execute(programme, "reinstate_session", who, idempotency_key, decide)
 
     def connect_bridge_points(
         self,
@@ -1047,6 +1079,30 @@ def _venue(venue: object) -> Venue:
     if not isinstance(venue, Venue):
         raise InvalidInputError(f"a venue is a Venue(province, name), not {venue!r}")
     return venue
+
+
+@attrs.frozen
+class _Reinstated:
+    """A cluster as it stands, planned on the day its session is reinstated."""
+
+    cluster: Cluster
+    date: date
+
+    @property
+    def id(self) -> int:
+        return self.cluster.number
+
+    @property
+    def host(self) -> str:
+        return self.cluster.host or ""
+
+    @property
+    def members(self) -> Sequence[str]:
+        return self.cluster.members
+
+    @property
+    def trainer_team(self) -> str | None:
+        return self.cluster.trainer_team
 
 
 def _is_lock_wait(exc: BaseException) -> bool:

@@ -215,7 +215,7 @@ class PlanApplier:
                     session.cancel(reason=self.reason, actor=actor)
         # 6. sessions follow their clusters
         for number, wanted in planned.items():
-            self._apply_session(number, wanted)
+            self.align_session(number, wanted)
         touched: list[Aggregate] = [
             *self.clusters.values(),
             *self.sessions.values(),
@@ -234,7 +234,9 @@ class PlanApplier:
             events += 1
         return touched, AppliedPlan(self.programme.plan_revision, events, changed)
 
-    def _apply_session(self, number: int, wanted: PlannedClusterLike) -> None:
+    def align_session(self, number: int, wanted: PlannedClusterLike) -> None:
+        """Make cluster ``number``'s session seat its members at its host on ``wanted.date``:
+        scheduled if missing, reinstated if cancelled (when a date is given), re-seated."""
         actor, programme = self.actor, self.programme
         cluster = self.clusters[number]
         seats = {p: programme.seats_for(p) for p in cluster.members}
