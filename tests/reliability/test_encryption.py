@@ -57,13 +57,17 @@ def test_with_a_cipher_key_the_postgresql_table_holds_no_personal_data_in_clear(
 ) -> None:
     import psycopg
 
-    app = _planned(postgres.store_url, create_cipher_key())
+    # A schema of its own: a store is encrypted from its first event or not at all, and the
+    # run's shared schema holds other tests' unencrypted events.
+    schema = f"{postgres.schema}_encrypted"
+    app = _planned(f"{postgres.url}?schema={schema}", create_cipher_key())
     secrets = _record_people(app)
     app.close()
-    with psycopg.connect(postgres.url) as connection:
+    with psycopg.connect(postgres.url, autocommit=True) as connection:
         rows = connection.execute(
-            f'SELECT originator_id::text, topic, state FROM "{postgres.schema}".schedcore_events'
+            f'SELECT originator_id::text, topic, state FROM "{schema}".schedcore_events'
         ).fetchall()
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
     assert rows
     raw = b"\n".join(
         f"{originator} {topic}".encode() + b" " + bytes(state) for originator, topic, state in rows
