@@ -161,6 +161,8 @@ class Scheduler(Application[UUID]):
                 ) from None
             raise StoreError(f"cannot open store {location.display}: {exc}") from None
         app.store_display = location.display
+        if location.kind == "postgresql":
+            _without_prepared_statements(app)
         app.check_readable()
         return app
 
@@ -1103,6 +1105,23 @@ class _Reinstated:
     @property
     def trainer_team(self) -> str | None:
         return self.cluster.trainer_team
+
+
+def _without_prepared_statements(app: Application[UUID]) -> None:
+    """Open PostgreSQL connections that prepare no statements.
+
+    ``eventsourcing`` asks psycopg to prepare its statements.  When a lock timeout aborts the
+    pipeline of an insert, psycopg's record of what is prepared falls out of step with the
+    server, and every later write on that connection fails ("prepared statement "_pg3_4" does
+    not exist") until the connection is dropped.  Without prepared statements a write after a
+    lock timeout simply works (and connections also work behind a transaction pooler).
+    """
+    pool = getattr(getattr(app.recorder, "datastore", None), "pool", None)
+    kwargs = getattr(pool, "kwargs", None)
+    if pool is None or not isinstance(kwargs, dict):  # pragma: no cover - eventsourcing 9.5
+        return
+    kwargs["prepare_threshold"] = None
+    pool.drain()  # connections opened while the tables were set up are replaced
 
 
 def _is_lock_wait(exc: BaseException) -> bool:

@@ -537,6 +537,16 @@ CATALOGUE: list[Entry] = [
         ),
     ),
     Entry(
+        "store-bad-pool-size",
+        "a PostgreSQL pool of 0 connections",
+        StoreError,
+        lambda c: Scheduler.open("postgresql://postgres@127.0.0.1:5432/test?pool_size=0"),
+        lambda c: c.record_argv(
+            c.file("ok.csv", HEADER + GOOD_ROW),
+            url="postgresql://postgres@127.0.0.1:5432/test?pool_size=0",
+        ),
+    ),
+    Entry(
         "store-postgresql-unreachable",
         "a PostgreSQL server that does not answer",
         StoreError,
@@ -754,3 +764,22 @@ def _positions_without_env(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> dic
     with monkeypatch.context() as patch:
         patch.delenv("SCHEDCORE_CIPHER_KEY", raising=False)
         return _positions(ctx)
+
+
+def catalogue_table() -> str:
+    """The catalogue as the Markdown table of docs/reliability.md."""
+    lines = ["| entry | bad input | error | exit code | CLI |", "|---|---|---|---|---|"]
+    for entry in CATALOGUE:
+        cli = "`schedcore record`" if entry.cli else "—"
+        lines.append(
+            f"| `{entry.id}` | {entry.what} | `{entry.error.__name__}` | "
+            f"{entry.error.exit_code} | {cli} |"
+        )
+    return "\n".join(lines)
+
+
+def test_the_reliability_page_lists_exactly_the_catalogue() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "reliability.md").read_text(encoding="utf-8")
+    start = page.index("<!-- catalogue: begin -->\n") + len("<!-- catalogue: begin -->\n")
+    end = page.index("\n<!-- catalogue: end -->")
+    assert page[start:end] == catalogue_table()
