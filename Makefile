@@ -36,5 +36,10 @@ unit: $(VENV)/.installed-dev
 
 test: lint typecheck unit
 
+# The fault-injection runs at their large sizes (see tests/reliability/conftest.py): 22
+# concurrent writers, 400 kills, 300 stateful sequences; `make test` runs the small sizes.
+stress: $(VENV)/.installed-dev
+	SCHEDCORE_STRESS=1 $(BIN)/pytest tests/reliability -q -s -p no:cacheprovider
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

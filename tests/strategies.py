@@ -6,8 +6,11 @@ from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
+from schedcore.domain.values import Activity, AttendanceRow
+from schedcore.errors import InvalidInputError
 from schedcore.planning.problem import Problem, TrainerTeam, Unit, Weights
 from schedcore.reference import calendar_2022, vietnam_2022
+from schedcore.security import Actor
 from tests.exports.plans import FakeCluster
 
 # --- plans, for the exports ----------------------------------------------------------------
@@ -202,3 +205,87 @@ projection_commands = st.lists(
     min_size=8,
     max_size=40,
 )
+
+
+# --- actors, for roles and scopes --------------------------------------------------------
+
+_names = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00"),
+    min_size=1,
+    max_size=20,
+).filter(str.strip)
+
+
+def _operator_or_none(name: str) -> Actor | None:
+    """An operator of that name, or None if the name reads as a role's text form."""
+    try:
+        return Actor.operator(name)
+    except InvalidInputError:
+        return None
+
+
+#: Any valid actor: a planner, a coordinator of a cluster or a province, or an operator.
+actors = st.one_of(
+    st.builds(Actor.planner, _names),
+    st.builds(Actor.cluster_coordinator, _names, st.integers(1, 500)),
+    st.builds(
+        Actor.province_coordinator,
+        _names,
+        st.text("0123456789ABCDEFXYZ-. ", min_size=1, max_size=4).filter(str.strip),
+    ),
+    _names.map(_operator_or_none).filter(lambda a: a is not None),
+)
+
+
+# --- a small programme, for the stateful test of the application ----------------------------
+
+#: Eight provinces in three clusters: small enough that commands keep colliding.
+SMALL_UNITS = ("01", "02", "04", "06", "08", "10", "11", "12")
+SMALL_CLUSTERS = (1, 2, 3)
+SMALL_DAYS = (*calendar_2022().working_days()[:5], date(2022, 9, 17), date(2022, 10, 3))
+#: Members of each small unit: a member's team and commune follow from its number, except
+#: for a few rows drawn with a wrong team, which the rules must refuse.
+SMALL_MEMBERS = tuple(f"m{i}" for i in range(8))
+
+
+@st.composite
+def small_plans(draw: st.DrawFn, *, dated: bool = False) -> tuple[FakeCluster, ...]:
+    """A plan over some of the small units in up to three clusters (sometimes invalid);
+    ``dated``: every cluster has a working day of its own."""
+    units = draw(st.lists(st.sampled_from(SMALL_UNITS), min_size=1, max_size=8, unique=True))
+    count = draw(st.integers(1, min(3, len(units))))
+    clusters = []
+    for number in range(1, count + 1):
+        members = tuple(sorted(units[number - 1 :: count]))
+        clusters.append(
+            FakeCluster(
+                id=number,
+                host=draw(st.sampled_from(members)),
+                members=members,
+                date=SMALL_DAYS[number - 1]
+                if dated
+                else draw(st.none() | st.sampled_from(SMALL_DAYS)),
+                trainer_team=draw(st.none() | st.sampled_from(["A", "B"])),
+            )
+        )
+    return tuple(clusters)
+
+
+@st.composite
+def small_attendance_rows(draw: st.DrawFn, day_of: dict[str, date]) -> list[AttendanceRow]:
+    """Rows for the small units; in-person rows mostly on the unit's session day."""
+    rows = []
+    units = draw(st.lists(st.sampled_from(SMALL_UNITS), min_size=1, max_size=2, unique=True))
+    for _ in range(draw(st.integers(1, 6))):
+        unit = draw(st.sampled_from(units))
+        index = draw(st.integers(0, len(SMALL_MEMBERS) - 1))
+        activity = draw(st.sampled_from(list(Activity)))
+        if activity in (Activity.COURSE, Activity.CHANNEL):
+            day = draw(st.sampled_from(SMALL_DAYS))
+        else:
+            day = draw(st.sampled_from([day_of.get(unit, SMALL_DAYS[0])] * 4 + [SMALL_DAYS[2]]))
+        team = f"{unit}-t{index // 3}" if draw(st.integers(0, 19)) else f"{unit}-t9"
+        rows.append(
+            AttendanceRow(SMALL_MEMBERS[index], team, unit, f"{unit}-c{index // 6}", activity, day)
+        )
+    return rows

@@ -30,7 +30,9 @@ from schedcore.errors import (
     ReferenceDataError,
     RuleViolationError,
     SchedcoreError,
+    StoreBusyError,
     StoreError,
+    UnknownEventError,
     UnknownProvinceError,
 )
 from schedcore.exports import (
@@ -69,12 +71,14 @@ from schedcore.reference import (
     programme_2022,
     vietnam_2022,
 )
+from schedcore.security import Actor, Role
 
 __version__ = "0.1.0"
 
 __all__ = [
     "PROGRAMME_TZ",
     "Activity",
+    "Actor",
     "AppliedPlan",
     "AttendanceRow",
     "BridgePoint",
@@ -103,14 +107,17 @@ __all__ = [
     "Recorded",
     "RecordedAttendance",
     "ReferenceDataError",
+    "Role",
     "RuleViolationError",
     "SchedcoreError",
     "Scheduler",
     "SessionStatus",
+    "StoreBusyError",
     "StoreError",
     "Target",
     "TrainerTeam",
     "Unit",
+    "UnknownEventError",
     "UnknownProvinceError",
     "Venue",
     "Views",

@@ -24,7 +24,9 @@ __all__ = [
     "ReferenceDataError",
     "RuleViolationError",
     "SchedcoreError",
+    "StoreBusyError",
     "StoreError",
+    "UnknownEventError",
     "UnknownProvinceError",
 ]
 
@@ -101,8 +103,24 @@ class ConcurrencyError(SchedcoreError, RuntimeError):
     exit_code = 4
 
 
+class StoreBusyError(ConcurrencyError):
+    """The store stayed locked by another writer for longer than its lock timeout (SQLite's
+    ``lock_timeout``, PostgreSQL's ``lock_timeout`` URL option); nothing of this command was
+    written: retry later."""
+
+    exit_code = 4
+
+
 class StoreError(SchedcoreError, RuntimeError):
     """The event store cannot be opened or used (bad URL, unreachable server, wrong key)."""
+
+    exit_code = 6
+
+
+class UnknownEventError(StoreError):
+    """The store holds an event this version of schedcore cannot read: a type it does not
+    know, or a newer version of one it knows (written by a newer schedcore).  Nothing was
+    written; upgrade schedcore to read this store."""
 
     exit_code = 6
 
