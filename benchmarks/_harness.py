@@ -32,14 +32,17 @@ import attrs
 __all__ = [
     "Comparison",
     "Figure",
+    "Interleaved",
     "Run",
     "Suite",
     "Table",
     "alternate",
+    "interleave",
     "load_average",
     "machine_facts",
     "markdown",
     "median",
+    "percentile",
     "timed",
     "write_results",
 ]
@@ -109,6 +112,54 @@ def alternate(
             ours_seconds.append(ours())
             baseline_seconds.append(baseline())
     return ours_seconds, baseline_seconds
+
+
+@attrs.define
+class Interleaved:
+    """What :func:`interleave` measured: wall and CPU seconds of every call, each side."""
+
+    ours: list[float] = attrs.Factory(list)
+    baseline: list[float] = attrs.Factory(list)
+    ours_cpu: list[float] = attrs.Factory(list)
+    baseline_cpu: list[float] = attrs.Factory(list)
+
+
+def interleave(
+    ours: Sequence[Callable[[], object]],
+    baseline: Sequence[Callable[[], object]],
+    into: Interleaved,
+) -> tuple[float, float]:
+    """Call ours and the baseline in turn, one call each, swapping which goes first.
+
+    For short operations whose cost swings with the machine (a commit waits for the disk, and
+    a shared disk's flush time can change tenfold within a minute), alternating call by call
+    makes both sides meet the same conditions.  Returns the two sides' total seconds; each
+    call's wall and CPU seconds are appended to ``into``.
+    """
+    if len(ours) != len(baseline):
+        raise ValueError("interleave needs as many calls on each side")
+    wall, cpu = time.perf_counter, time.process_time
+    ours_total = baseline_total = 0.0
+    for index, (mine, theirs) in enumerate(zip(ours, baseline, strict=True)):
+        order = ((mine, True), (theirs, False)) if index % 2 else ((theirs, False), (mine, True))
+        for action, is_ours in order:
+            started, started_cpu = wall(), cpu()
+            action()
+            elapsed, elapsed_cpu = wall() - started, cpu() - started_cpu
+            if is_ours:
+                ours_total += elapsed
+                into.ours.append(elapsed)
+                into.ours_cpu.append(elapsed_cpu)
+            else:
+                baseline_total += elapsed
+                into.baseline.append(elapsed)
+                into.baseline_cpu.append(elapsed_cpu)
+    return ours_total, baseline_total
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 @attrs.define

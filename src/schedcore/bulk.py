@@ -27,7 +27,7 @@ from schedcore.domain.programme import Programme
 from schedcore.domain.receipt import Receipt, RecordedAttendance
 from schedcore.domain.rules import check_actor
 from schedcore.domain.session import Session, SessionFacts
-from schedcore.domain.values import Activity, AttendanceRow
+from schedcore.domain.values import IN_PERSON, Activity, AttendanceRow
 from schedcore.errors import (
     ConcurrencyError,
     InvalidInputError,
@@ -255,7 +255,12 @@ def record_rows(
                 try:
                     outcome = book.record(
                         group,
-                        session=context.session_of(province),
+                        # Only in-person rows need the session: online rows skip two loads.
+                        session=(
+                            None
+                            if IN_PERSON.isdisjoint(map(_ACTIVITY, group))
+                            else context.session_of(province)
+                        ),
                         earliest=current.start,
                         actor=actor,
                     )
