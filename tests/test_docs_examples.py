@@ -25,6 +25,9 @@ def test_a_documented_python_block_runs(
     where: str, code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    for package in ("schedcore.planning", "schedcore.projections"):
+        if package in code:
+            pytest.importorskip(package, reason=f"{package} is not merged into this tree")
     if "my_units.csv" in code:
         (tmp_path / "my_units.csv").write_text(
             "code,name_vi,name_en,region,capital_lat,capital_lon,communes\n"

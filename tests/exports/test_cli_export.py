@@ -142,12 +142,29 @@ def test_an_unknown_format_is_one_line_and_exit_2(
     assert "unknown format 'xlsx'; choose one of json, csv, ics, png" in one_line_error(capsys)
 
 
-def test_without_a_plan_file_the_error_says_to_pass_one(
+def test_without_a_plan_file_an_empty_store_says_to_create_the_programme(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = ["export", "--format", "json", "--store", "memory://", "--out", str(tmp_path / "x")]
     assert main(argv) == 2
-    assert "--plan PLAN.json" in one_line_error(capsys)
+    assert "is not in this store; create it first" in one_line_error(capsys)
+
+
+def test_without_a_plan_file_the_plan_in_force_is_read_from_the_store(tmp_path: Path) -> None:
+    from schedcore import Scheduler, programme_2022
+
+    store = f"sqlite:///{tmp_path / 'events.sqlite'}"
+    app = Scheduler.open(store)
+    app.create_programme(programme_2022(), actor="test")
+    planned = [FakeCluster(1, "01", ("01", "26"), dt.date(2022, 9, 12), "T1")]
+    app.apply_plan(planned, actor="test")
+    app.close()
+    out = tmp_path / "plan.json"
+    assert main(["export", "--format", "json", "--store", store, "--out", str(out)]) == 0
+    clusters = read_plan_json(out)
+    assert [(c.id, c.host, c.members, c.date, c.trainer_team) for c in clusters] == [
+        (1, "01", ("01", "26"), dt.date(2022, 9, 12), "T1")
+    ]
 
 
 def test_a_plan_with_an_unknown_province_is_one_line_and_exit_2(

@@ -1,6 +1,7 @@
 """``schedcore export``: write a plan as JSON, CSV, iCalendar (.ics) or pictures (PNG).
 
-The plan is read from ``--plan PLAN.json`` (what ``schedcore plan --json`` writes).  With
+The plan is read from ``--plan PLAN.json`` (what ``schedcore plan --json`` writes) or, without
+``--plan``, from the event store (``--store`` or ``$SCHEDCORE_STORE``): the plan in force.  With
 ``--format png``, ``--out`` is a directory that receives ``cluster_map.png`` and, when the
 sessions have dates, ``session_calendar.png``.  ``--out -`` writes JSON, CSV or iCalendar to
 standard output.
@@ -16,7 +17,7 @@ from typing import Any
 
 from schedcore.calendar import WorkingCalendar
 from schedcore.cli._common import add_store_option
-from schedcore.errors import InvalidInputError
+from schedcore.errors import InvalidInputError, NotFoundError
 from schedcore.exports import (
     ClusterRecord,
     plan_to_csv,
@@ -84,14 +85,9 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"{given}; choose one of {', '.join(FORMATS)}")
     if not args.out:
         raise InvalidInputError("no --out was given: say where to write the export")
-    if not args.plan:
-        raise InvalidInputError(
-            "pass --plan PLAN.json (written by 'schedcore plan --json'); "
-            "exporting straight from --store is not available yet"
-        )
     if args.sequence < 0:
         raise InvalidInputError(f"--sequence must be 0 or more, got {args.sequence}")
-    clusters = read_plan_json(args.plan)
+    clusters = read_plan_json(args.plan) if args.plan else plan_in_store(args.store, args.programme)
     table = load_province_table(args.units) if args.units else None
     units = unit_directory(table)
     programme = args.programme or programme_2022().name
@@ -127,6 +123,36 @@ def run(args: argparse.Namespace) -> int:
         path = write_bytes_atomically(Path(args.out), data)
         print(f"wrote {path} ({summary})")
     return 0
+
+
+def plan_in_store(store: str, programme: str | None) -> tuple[ClusterRecord, ...]:
+    """The plan in force in ``store``: each cluster with its session's day, if it has one."""
+    from schedcore.application import Scheduler
+
+    app = Scheduler.open(store, programme=programme)
+    try:
+        records = []
+        for cluster in app.clusters():
+            if cluster.dissolved or cluster.host is None or not cluster.members:
+                continue
+            try:
+                day = app.session(cluster.number).day
+            except NotFoundError:
+                day = None
+            records.append(
+                ClusterRecord(
+                    id=cluster.number,
+                    host=cluster.host,
+                    members=cluster.members,
+                    date=day,
+                    trainer_team=cluster.trainer_team,
+                )
+            )
+    finally:
+        app.close()
+    if not records:
+        raise NotFoundError(f"the store {store} holds no plan yet: apply one first")
+    return tuple(records)
 
 
 def _calendar_for(clusters: Sequence[ClusterRecord], builtin: bool) -> WorkingCalendar | None:
