@@ -43,6 +43,7 @@ __all__ = [
     "markdown",
     "median",
     "percentile",
+    "run_from_json",
     "timed",
     "write_results",
 ]
@@ -116,45 +117,41 @@ def alternate(
 
 @attrs.define
 class Interleaved:
-    """What :func:`interleave` measured: wall and CPU seconds of every call, each side."""
+    """What :func:`interleave` measured: each side's wall and CPU seconds, call by call."""
 
-    ours: list[float] = attrs.Factory(list)
-    baseline: list[float] = attrs.Factory(list)
-    ours_cpu: list[float] = attrs.Factory(list)
-    baseline_cpu: list[float] = attrs.Factory(list)
+    wall: dict[str, list[float]] = attrs.Factory(dict)
+    cpu: dict[str, list[float]] = attrs.Factory(dict)
 
 
 def interleave(
-    ours: Sequence[Callable[[], object]],
-    baseline: Sequence[Callable[[], object]],
-    into: Interleaved,
-) -> tuple[float, float]:
-    """Call ours and the baseline in turn, one call each, swapping which goes first.
+    sides: Mapping[str, Sequence[Callable[[], object]]], into: Interleaved
+) -> dict[str, float]:
+    """Call every side in turn, one call each, rotating which goes first.
 
     For short operations whose cost swings with the machine (a commit waits for the disk, and
     a shared disk's flush time can change tenfold within a minute), alternating call by call
-    makes both sides meet the same conditions.  Returns the two sides' total seconds; each
-    call's wall and CPU seconds are appended to ``into``.
+    makes all sides meet the same conditions.  Returns each side's total seconds; each call's
+    wall and CPU seconds are appended to ``into``.
     """
-    if len(ours) != len(baseline):
+    names = list(sides)
+    counts = {len(actions) for actions in sides.values()}
+    if len(counts) != 1:
         raise ValueError("interleave needs as many calls on each side")
     wall, cpu = time.perf_counter, time.process_time
-    ours_total = baseline_total = 0.0
-    for index, (mine, theirs) in enumerate(zip(ours, baseline, strict=True)):
-        order = ((mine, True), (theirs, False)) if index % 2 else ((theirs, False), (mine, True))
-        for action, is_ours in order:
+    totals = dict.fromkeys(names, 0.0)
+    for name in names:
+        into.wall.setdefault(name, [])
+        into.cpu.setdefault(name, [])
+    for index in range(counts.pop()):
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
             started, started_cpu = wall(), cpu()
-            action()
+            sides[name][index]()
             elapsed, elapsed_cpu = wall() - started, cpu() - started_cpu
-            if is_ours:
-                ours_total += elapsed
-                into.ours.append(elapsed)
-                into.ours_cpu.append(elapsed_cpu)
-            else:
-                baseline_total += elapsed
-                into.baseline.append(elapsed)
-                into.baseline_cpu.append(elapsed_cpu)
-    return ours_total, baseline_total
+            totals[name] += elapsed
+            into.wall[name].append(elapsed)
+            into.cpu[name].append(elapsed_cpu)
+    return totals
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -296,6 +293,54 @@ class Run:
         }
 
 
+# -- reading results back -----------------------------------------------------------------------
+
+
+def run_from_json(data: Mapping[str, Any]) -> Run:
+    """A :class:`Run` from a result file, e.g. to publish several runs' suites together."""
+    if data.get("schema") != SCHEMA_VERSION:
+        raise ValueError(f"result schema {data.get('schema')!r}, expected {SCHEMA_VERSION}")
+    run = Run(
+        mode=data["mode"],
+        machine=dict(data["machine"]),
+        started=data["started"],
+        finished=data.get("finished", ""),
+        seconds=data.get("seconds", 0.0),
+    )
+    for item in data["suites"]:
+        suite = Suite(
+            name=item["name"],
+            title=item["title"],
+            settings=dict(item.get("settings") or {}),
+            skipped=item.get("skipped"),
+            notes=list(item.get("notes") or []),
+            load_before=_triple(item.get("load_before")),
+            load_after=_triple(item.get("load_after")),
+            seconds=item.get("seconds", 0.0),
+        )
+        suite.comparisons = [
+            Comparison(
+                c["name"],
+                c["baseline_name"],
+                c["work"],
+                c["unit"],
+                list(c["ours_seconds"]),
+                list(c["baseline_seconds"]),
+                goal=c.get("goal"),
+                notes=c.get("notes", ""),
+            )
+            for c in item.get("comparisons", [])
+        ]
+        suite.figures = [Figure(**f) for f in item.get("figures", [])]
+        suite.tables = [Table(**t) for t in item.get("tables", [])]
+        run.suites.append(suite)
+    return run
+
+
+def _triple(value: Any) -> tuple[float, float, float] | None:
+    return None if value is None else (float(value[0]), float(value[1]), float(value[2]))
+
+
 # -- machine facts -----------------------------------------------------------------------------
 
 
@@ -344,6 +389,14 @@ def _git_commit(folder: Path) -> str | None:
     return done.stdout.strip() or None
 
 
+def _schedcore_source() -> str:
+    """Which schedcore was measured: its folder and that tree's commit."""
+    import schedcore
+
+    folder = Path(schedcore.__file__).resolve().parent
+    return f"{folder} ({_git_commit(folder) or 'no git'})"
+
+
 def postgres_version(url: str) -> str | None:
     try:
         import psycopg
@@ -372,6 +425,7 @@ def machine_facts(postgres: str | None = None) -> dict[str, Any]:
         "postgresql": postgres_version(postgres) if postgres else None,
         "packages": _versions(PACKAGES),
         "git_commit": _git_commit(Path(__file__).resolve().parent),
+        "schedcore_source": _schedcore_source(),
         "load_average": load_average(),
         "argv": sys.argv[1:],
     }
@@ -473,7 +527,8 @@ def machine_markdown(machine: Mapping[str, Any]) -> list[str]:
         f"- {machine['python']}; SQLite {machine['sqlite']}; PostgreSQL "
         f"{machine['postgresql'] or 'not measured'}",
         f"- {packages}",
-        f"- commit {machine.get('git_commit') or 'unknown'}; load average at start "
+        f"- harness commit {machine.get('git_commit') or 'unknown'}, schedcore from "
+        f"{machine.get('schedcore_source') or 'unknown'}; load average at start "
         f"{_load(machine.get('load_average'))}",
     ]
 

@@ -17,6 +17,7 @@ the generated block of that page with this run's tables.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -41,6 +42,7 @@ from _harness import (  # noqa: E402
     load_average,
     machine_facts,
     markdown,
+    run_from_json,
     utc_now,
     write_results,
 )
@@ -60,8 +62,8 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         "projections": {
             "scale": 1.0,
             "repeat": 3,
-            "per_event_events": 3000,
-            "postgres": False,
+            "per_event_events": 20_000,
+            "on_postgres": False,
         },
         "planner": {
             "scenario_runs": 3,
@@ -76,7 +78,7 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     "quick": {
         "store_append": {"rows": 20_000, "batch_size": 1000, "repeat": 3},
         "command_latency": {"commands": 100, "repeat": 3},
-        "projections": {"scale": 0.02, "repeat": 3, "per_event_events": 500, "postgres": False},
+        "projections": {"scale": 0.02, "repeat": 3, "per_event_events": 500, "on_postgres": False},
         "planner": {
             "scenario_runs": 1,
             "scenario_limit": 30.0,
@@ -181,7 +183,8 @@ def projections(
     repeat: int,
     per_event_events: int,
     postgres: str | None,
-    **settings: Any,
+    on_postgres: bool = False,
+    **_: Any,
 ) -> list[Suite]:
     """One national ingest, then rebuild and per-event comparisons on the store it made."""
     bench = _import_projections()
@@ -190,7 +193,7 @@ def projections(
     from schedcore.application import Scheduler
 
     stores: list[tuple[str, str | None]] = [("SQLite file", None)]
-    if postgres and settings.get("postgres"):
+    if postgres and on_postgres:
         stores.append(("PostgreSQL", postgres))
     rebuilds = Suite(
         "projections",
@@ -543,6 +546,28 @@ def run_suite(name: str, settings: dict[str, Any], postgres: str | None) -> list
     return suites
 
 
+def combine(paths: Sequence[Path]) -> Run:
+    """Several result files as one run: the first file's machine, every file's suites in order
+    (a suite keeps the load average and settings of its own run)."""
+    runs = [run_from_json(json.loads(path.read_text("utf-8"))) for path in paths]
+    first = runs[0]
+    combined = Run(
+        mode=first.mode,
+        machine=first.machine,
+        started=first.started,
+        finished=runs[-1].finished,
+        seconds=sum(r.seconds for r in runs),
+    )
+    for run in runs:
+        source = run.machine.get("schedcore_source")
+        for suite in run.suites:
+            if source and source != first.machine.get("schedcore_source"):
+                suite.notes.append(f"Measured on schedcore from {source}.")
+            suite.notes.append(f"Run started {run.started[:19].replace('T', ' ')} UTC.")
+        combined.suites += run.suites
+    return combined
+
+
 def update_doc(path: Path, run: Run) -> None:
     """Replace the generated block of ``path`` (between the markers) with this run."""
     text = path.read_text("utf-8")
@@ -563,7 +588,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-postgres", action="store_true", help="measure SQLite only")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the results")
     parser.add_argument("--update-doc", type=Path, metavar="MD", help="rewrite its results")
+    parser.add_argument(
+        "--combine",
+        type=Path,
+        nargs="+",
+        metavar="JSON",
+        help="run nothing: publish these result files' suites as one (with --update-doc)",
+    )
     args = parser.parse_args(argv)
+    if args.combine:
+        run = combine(args.combine)
+        print(markdown(run))
+        if args.update_doc:
+            update_doc(args.update_doc, run)
+            print(f"updated {args.update_doc}")
+        return 0
     mode_name = "quick" if args.quick else "tiny" if args.tiny else "full"
     wanted = args.only.split(",") if args.only else list(SETTINGS[mode_name])
     unknown = set(wanted) - set(SUITES)

@@ -15,7 +15,15 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
-from _harness import Comparison, Run, Suite, alternate, markdown  # noqa: E402
+from _harness import (  # noqa: E402
+    Comparison,
+    Interleaved,
+    Run,
+    Suite,
+    alternate,
+    interleave,
+    markdown,
+)
 from run import DOC_BEGIN, DOC_END, update_doc  # noqa: E402
 
 
@@ -36,6 +44,24 @@ def test_alternate_returns_each_side_s_seconds_in_order() -> None:
         [1.0, 2.0, 3.0],
         [10.0, 20.0, 30.0],
     )
+
+
+def test_interleave_rotates_which_side_goes_first_call_by_call() -> None:
+    calls: list[str] = []
+
+    def side(name: str) -> list[object]:
+        return [lambda: calls.append(name)] * 3
+
+    measured = Interleaved()
+    totals = interleave({"a": side("a"), "b": side("b"), "c": side("c")}, measured)
+    assert calls == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]
+    assert set(totals) == {"a", "b", "c"}
+    assert [len(measured.wall[name]) for name in "abc"] == [3, 3, 3]
+
+
+def test_interleave_refuses_sides_of_different_lengths() -> None:
+    with pytest.raises(ValueError, match="as many calls"):
+        interleave({"a": [lambda: None], "b": []}, Interleaved())
 
 
 def test_the_ratio_is_the_median_of_paired_baseline_over_ours() -> None:
