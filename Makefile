@@ -22,7 +22,7 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	touch $@ $(VENV)/.installed-run
 
 plan: $(VENV)/.installed-run
-	$(BIN)/schedcore plan --store $(STORE)
+	$(BIN)/schedcore plan --apply --store $(STORE)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check $(CODE)

@@ -17,7 +17,8 @@ from typing import Any
 
 from schedcore.calendar import WorkingCalendar
 from schedcore.cli._common import add_store_option
-from schedcore.errors import InvalidInputError, NotFoundError
+from schedcore.cli._plan_in_store import plan_in_store
+from schedcore.errors import InvalidInputError
 from schedcore.exports import (
     ClusterRecord,
     plan_to_csv,
@@ -123,36 +124,6 @@ def run(args: argparse.Namespace) -> int:
         path = write_bytes_atomically(Path(args.out), data)
         print(f"wrote {path} ({summary})")
     return 0
-
-
-def plan_in_store(store: str, programme: str | None) -> tuple[ClusterRecord, ...]:
-    """The plan in force in ``store``: each cluster with its session's day, if it has one."""
-    from schedcore.application import Scheduler
-
-    app = Scheduler.open(store, programme=programme)
-    try:
-        records = []
-        for cluster in app.clusters():
-            if cluster.dissolved or cluster.host is None or not cluster.members:
-                continue
-            try:
-                day = app.session(cluster.number).day
-            except NotFoundError:
-                day = None
-            records.append(
-                ClusterRecord(
-                    id=cluster.number,
-                    host=cluster.host,
-                    members=cluster.members,
-                    date=day,
-                    trainer_team=cluster.trainer_team,
-                )
-            )
-    finally:
-        app.close()
-    if not records:
-        raise NotFoundError(f"the store {store} holds no plan yet: apply one first")
-    return tuple(records)
 
 
 def _calendar_for(clusters: Sequence[ClusterRecord], builtin: bool) -> WorkingCalendar | None:

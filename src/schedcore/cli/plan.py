@@ -1,42 +1,286 @@
-"""``schedcore plan``: plan a programme (the built-in 2022 one by default)."""
+"""``schedcore plan``: plan a programme (the built-in 2022 one by default), with proof.
+
+Prints the clusters as a table; ``--json PATH`` (or ``-``) writes the plan and the problem
+(see ``docs/reference/plan.schema.json``).  Exit codes: 0 a plan, 1 no plan within the time
+limit, 2 invalid input, 3 infeasible (the conflicting rules are printed).
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import json
+import sys
+from datetime import date
+from typing import Any, TextIO
 
+from schedcore.calendar import VIETNAM_HOLIDAYS_2022, WorkingCalendar
+from schedcore.cli._apply import add_apply_options, apply_to_store, plan_in_force
 from schedcore.cli._common import add_json_option, add_store_option
-from schedcore.reference import programme_2022, vietnam_2022
+from schedcore.errors import InvalidInputError, RuleViolationError
+from schedcore.planning.explain import explain
+from schedcore.planning.plan import Plan
+from schedcore.planning.problem import (
+    DEFAULT_TRAVEL_DAY_KM,
+    ObjectiveKind,
+    Pin,
+    Problem,
+    TrainerTeam,
+    Weights,
+)
+from schedcore.planning.replan import replan
+from schedcore.planning.scenario_2022 import default_capacity, scenario_2022, team_names
+from schedcore.planning.solve import Progress, solve
+from schedcore.planning.units_csv import load_distances, load_units
+from schedcore.planning.validate import validate
+from schedcore.reference.programme_2022 import CLUSTERS_2022, WINDOW_2022
 
-__all__ = ["register"]
+__all__ = [
+    "add_problem_options",
+    "build_problem",
+    "parse_pin",
+    "print_plan",
+    "register",
+    "run",
+    "write_json",
+]
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "plan", help="plan the programme", description=__doc__
+        "plan",
+        help="plan the programme: clusters, hosts, dates, trainer teams",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_problem_options(parser)
     add_store_option(parser)
+    add_apply_options(parser)
     add_json_option(parser)
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    table = vietnam_2022()
-    programme = programme_2022(table)
-    days = programme.calendar.working_days()
-    print(programme.name)
-    print(
-        f"  window {programme.start} to {programme.end}: {len(days)} working days, "
-        f"{programme.clusters} clusters"
+def add_problem_options(parser: argparse.ArgumentParser) -> None:
+    """The options that describe a planning problem (shared with ``schedcore replan``)."""
+    data = parser.add_argument_group("data (default: the built-in 2022 scenario)")
+    data.add_argument(
+        "--units", metavar="FILE.csv", help="your own units (see docs/how-to/plan.md)"
     )
-    print(
-        f"  {len(table)} provinces in {len(table.regions)} regions, "
-        f"{programme.total_bridge_points:,} communes, {programme.total_teams:,} teams, "
-        f"{programme.total_members:,} members"
+    data.add_argument(
+        "--distances", metavar="FILE.csv", help="square distance matrix (km or minutes)"
     )
-    for region in table.regions:
-        members = table.in_region(region)
-        print(
-            f"  {region}: {len(members)} provinces, {sum(p.communes for p in members):,} communes"
+    shape = parser.add_argument_group("the plan")
+    shape.add_argument("--clusters", type=int, metavar="P", help="number of clusters (2022: 10)")
+    shape.add_argument("--capacity", type=int, metavar="Q", help="hall seats for every unit")
+    shape.add_argument("--min-size", type=int, default=1, metavar="N", help="units per cluster")
+    shape.add_argument("--max-size", type=int, metavar="N", help="units per cluster at most")
+    shape.add_argument("--start", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    shape.add_argument("--end", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    shape.add_argument(
+        "--no-dates", action="store_true", help="allocation only: no dates, teams or bridges"
+    )
+    shape.add_argument("--trainer-teams", type=int, default=2, metavar="K")
+    shape.add_argument(
+        "--bridge-capacity",
+        type=int,
+        metavar="N",
+        help="commune bridge points connected a day (default: 1.5 x average cluster)",
+    )
+    shape.add_argument(
+        "--travel-day-km",
+        type=int,
+        default=DEFAULT_TRAVEL_DAY_KM,
+        metavar="KM",
+        help="a team needs a free day before a longer hop (default: %(default)s)",
+    )
+    shape.add_argument(
+        "--objective",
+        choices=[kind.value for kind in ObjectiveKind],
+        default=ObjectiveKind.PERSON_KM.value,
+        help="delegate travel as person-km or plain distance (default: %(default)s)",
+    )
+    shape.add_argument(
+        "--trainer-weight",
+        type=int,
+        default=Weights().trainer_travel,
+        metavar="W",
+        help="weight of trainer km in the objective (default: %(default)s)",
+    )
+    shape.add_argument(
+        "--pin",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="keep something agreed, e.g. unit=01,host=01,date=2022-09-12,team=T1 or "
+        "unit=26,with=01 (repeatable)",
+    )
+    solver = parser.add_argument_group("solver")
+    solver.add_argument("--time-limit", type=float, default=60.0, metavar="S")
+    solver.add_argument("--workers", type=int, default=2, metavar="N")
+    solver.add_argument("--seed", type=int, default=0, metavar="N")
+    solver.add_argument("--progress", action="store_true", help="print each improving solution")
+
+
+def parse_pin(spec: str) -> Pin:
+    """``unit=01,host=01,with=26,date=2022-09-12,team=T1`` -> :class:`Pin`."""
+    fields: dict[str, str] = {}
+    for part in spec.split(","):
+        key, sep, value = part.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or key not in {"unit", "host", "with", "date", "team"} or not value:
+            raise InvalidInputError(
+                f"bad pin {spec!r}: expected key=value pairs among unit, host, with, date, team"
+            )
+        fields[key] = value
+    if "unit" not in fields:
+        raise InvalidInputError(f"bad pin {spec!r}: unit= is required")
+    day = None
+    if "date" in fields:
+        try:
+            day = date.fromisoformat(fields["date"])
+        except ValueError:
+            raise InvalidInputError(f"bad pin {spec!r}: {fields['date']!r} is not a date") from None
+    return Pin(
+        unit=fields["unit"],
+        host=fields.get("host"),
+        with_unit=fields.get("with"),
+        day=day,
+        team=fields.get("team"),
+    )
+
+
+def build_problem(args: argparse.Namespace) -> Problem:
+    """The problem the options describe (the 2022 scenario unless ``--units`` is given)."""
+    pins = [parse_pin(spec) for spec in args.pin]
+    weights = Weights(trainer_travel=args.trainer_weight)
+    objective = ObjectiveKind(args.objective)
+    if args.units is None:
+        if args.distances is not None:
+            raise InvalidInputError("--distances needs --units (the matrix names their codes)")
+        if args.start is not None or args.end is not None:
+            raise InvalidInputError("--start/--end need --units (2022 is 12-30 Sep 2022)")
+        return scenario_2022(
+            clusters=args.clusters,
+            capacity=args.capacity,
+            with_dates=not args.no_dates,
+            trainer_teams=args.trainer_teams,
+            bridge_capacity=args.bridge_capacity,
+            travel_day_km=args.travel_day_km,
+            min_size=args.min_size,
+            max_size=args.max_size,
+            objective=objective,
+            weights=weights,
+            pins=pins,
+            time_limit=args.time_limit,
+            workers=args.workers,
+            seed=args.seed,
         )
+    units = load_units(args.units, default_capacity=args.capacity)
+    distances = None
+    if args.distances is not None:
+        distances = load_distances(args.distances, [u.code for u in units])
+    clusters = args.clusters or min(CLUSTERS_2022, len(units))
+    days = None
+    bridge = None
+    if not args.no_dates:
+        start = args.start or WINDOW_2022[0]
+        end = args.end or (WINDOW_2022[1] if args.start is None else start)
+        calendar = WorkingCalendar(start, end, holidays=VIETNAM_HOLIDAYS_2022)
+        days = calendar.working_days()
+        bridge = args.bridge_capacity
+        if bridge is None and any(u.communes for u in units):
+            bridge = default_capacity(sum(u.communes for u in units), clusters, 1.5)
+    return Problem(
+        units=units,
+        clusters=clusters,
+        min_size=args.min_size,
+        max_size=args.max_size,
+        days=days,
+        trainer_teams=[TrainerTeam(n) for n in team_names(args.trainer_teams)] if days else [],
+        bridge_capacity=bridge,
+        travel_day_km=args.travel_day_km,
+        pins=pins,
+        weights=weights,
+        objective=objective,
+        distances=distances,
+        time_limit=args.time_limit,
+        workers=args.workers,
+        seed=args.seed,
+        name=str(args.units),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    problem = build_problem(args)
+    json_to_stdout = args.json == "-"
+    out: TextIO = sys.stderr if json_to_stdout else sys.stdout
+
+    def report(progress: Progress) -> None:
+        print(
+            f"  solution {progress.solutions}: {progress.objective:,} "
+            f"(bound {progress.bound:,}, {progress.seconds:.1f} s)",
+            file=out,
+        )
+
+    current = plan_in_force(args, problem, builtin=args.units is None)
+    if current is None:
+        plan = solve(problem, progress=report if args.progress else None)
+    else:
+        print(
+            "re-planning the plan in force with the least disruption (--fresh: from scratch)",
+            file=out,
+        )
+        plan = replan(problem, current, progress=report if args.progress else None)
+    if plan.status.value == "INFEASIBLE":
+        raise explain(problem, time_limit=max(10.0, args.time_limit))
+    if not plan.has_solution:
+        print(f"no plan found within {args.time_limit:g} s ({plan.status.value})", file=out)
+        write_json(args.json, plan, problem)
+        return 1
+    violations = validate(problem, plan)
+    if violations:
+        first = violations[0]
+        raise RuleViolationError(
+            f"internal error: the plan breaks {first.description}", rule=first.name
+        )
+    print_plan(problem, plan, out)
+    write_json(args.json, plan, problem)
+    if args.apply:
+        apply_to_store(args, problem, plan, out, builtin=args.units is None)
     return 0
+
+
+def write_json(target: str | None, plan: Plan, problem: Problem) -> None:
+    """Write the ``--json`` document to a file, or to standard output for ``-``."""
+    if target is None:
+        return
+    text = json.dumps(plan.to_json(problem), ensure_ascii=False, indent=2)
+    if target == "-":
+        sys.stdout.write(text + "\n")
+    else:
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+
+
+def print_plan(problem: Problem, plan: Plan, out: TextIO) -> None:
+    """The plan as a planner reads it: one line per cluster, then the totals."""
+    gap = f"{plan.gap:.2%}" if plan.gap is not None else "n/a"
+    print(
+        f"{plan.status.value}: objective {plan.objective:,} (bound {plan.bound or 0:,}, gap {gap}) "
+        f"in {plan.wall_seconds:.1f} s",
+        file=out,
+    )
+    loads = {load.cluster: load for load in plan.loads}
+    for cluster in plan.clusters:
+        load = loads[cluster.id]
+        when = cluster.date.strftime("%a %d %b") if cluster.date else "-"
+        team = cluster.trainer_team or "-"
+        members = ", ".join(problem.unit(code).name for code in cluster.members)
+        seats = f"{load.delegates:,}/{load.capacity or 0:,} seats"
+        print(
+            f"  {cluster.id:>2}  {when:<10} {team:<4} host {problem.unit(cluster.host).name}: "
+            f"{seats}, {load.bridge_points:,} bridges | {members}",
+            file=out,
+        )
+    terms = ", ".join(f"{name} {value:,}" for name, value in plan.breakdown.items())
+    print(f"  breakdown: {terms}", file=out)
+    print("  every hard constraint re-checked by the validator: OK", file=out)

@@ -1,0 +1,117 @@
+"""Recording a solved plan in the event store (``schedcore plan --apply``).
+
+Kept apart from the planning CLI so that planning itself never needs a store: applying is a
+command on the application, and the plan becomes history like every other change.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from schedcore.application import Scheduler
+from schedcore.calendar import WorkingCalendar
+from schedcore.cli._plan_in_store import plan_in_store
+from schedcore.domain.programme_spec import ProgrammeSpec
+from schedcore.errors import NotFoundError
+from schedcore.planning import Plan, PlannedCluster, PlanStatus, Problem
+from schedcore.reference import programme_2022
+
+__all__ = ["add_apply_options", "apply_to_store", "plan_in_force"]
+
+
+def add_apply_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("recording the plan")
+    group.add_argument(
+        "--apply",
+        action="store_true",
+        help="record the plan in --store as events (only the changes to the plan in force)",
+    )
+    group.add_argument(
+        "--actor", default="planner", help="who applies the plan, recorded on every event"
+    )
+    group.add_argument(
+        "--fresh",
+        action="store_true",
+        help="with --apply: plan from scratch instead of re-planning the plan in force with "
+        "the least disruption",
+    )
+    group.add_argument(
+        "--idempotency-key", metavar="KEY", help="apply at most once for this key (safe retries)"
+    )
+
+
+def plan_in_force(args: argparse.Namespace, problem: Problem, *, builtin: bool) -> Plan | None:
+    """The store's plan in force, when ``--apply`` should re-plan it rather than start afresh.
+
+    Re-planning from the published plan means an unchanged problem records nothing, and a
+    changed one moves as little as it must.  ``None`` when there is no plan yet, or when it
+    covers other units than the problem (then the plan is made from scratch).
+    """
+    if not args.apply or args.fresh:
+        return None
+    try:
+        records = plan_in_store(args.store, _spec_for(problem, builtin).name)
+    except NotFoundError:
+        return None
+    clusters = tuple(
+        PlannedCluster(
+            id=r.id, host=r.host, members=r.members, date=r.date, trainer_team=r.trainer_team
+        )
+        for r in records
+    )
+    if {code for c in clusters for code in c.members} != set(problem.codes):
+        return None
+    return Plan(status=PlanStatus.FEASIBLE, clusters=clusters)
+
+
+def _spec_for(problem: Problem, builtin: bool) -> ProgrammeSpec:
+    """The programme a plan belongs to: the 2022 one, or one made from the user's units."""
+    if builtin:
+        return programme_2022()
+    days = problem.days
+    # Without dates the window only bounds re-dating later; the 2022 one is as good as any.
+    calendar = WorkingCalendar(min(days), max(days)) if days else programme_2022().calendar
+    return ProgrammeSpec(
+        name=problem.name or "custom programme",
+        calendar=calendar,
+        clusters=problem.clusters,
+        teams={},
+        members={},
+        delegates={unit.code: unit.demand for unit in problem.units},
+        bridge_points={unit.code: unit.communes for unit in problem.units},
+        targets=(),
+    )
+
+
+def apply_to_store(
+    args: argparse.Namespace, problem: Problem, plan: Plan, out: TextIO, *, builtin: bool
+) -> None:
+    spec = _spec_for(problem, builtin)
+    scheduler = Scheduler.open(args.store, programme=spec.name)
+    try:
+        scheduler.programme()
+    except NotFoundError:
+        scheduler.create_programme(spec, actor=args.actor)
+        print(f"created programme {spec.name!r} in {args.store}", file=out)
+    capacity = {unit.code: unit.capacity for unit in problem.units}
+    halls = {
+        cluster.id: hall
+        for cluster in plan.clusters
+        if (hall := capacity.get(cluster.host)) is not None
+    }
+    applied = scheduler.apply_plan(
+        plan.clusters,
+        actor=args.actor,
+        idempotency_key=args.idempotency_key,
+        hall_capacity=halls or None,
+        reason=f"schedcore plan ({plan.status.value})",
+    )
+    if applied.events:
+        print(
+            f"applied to {args.store}: revision {applied.revision}, {applied.events} events, "
+            f"{len(applied.clusters_changed)} clusters changed",
+            file=out,
+        )
+    else:
+        print(f"{args.store} already holds this plan: nothing recorded", file=out)

@@ -1,0 +1,65 @@
+"""The solve itself: progress reports, determinism, the OR-Library optimum."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from schedcore.planning import PlanStatus, Progress, load_cpmp, solve
+
+from .helpers import WEIGHTED_TRAINERS, days, line_units, problem, teams
+
+CPMP = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "cpmp"
+
+
+def test_progress_reports_each_improving_solution() -> None:
+    seen: list[Progress] = []
+    p = problem(
+        line_units([0, 3, 50, 52, 90]),
+        2,
+        days=days(3),
+        trainer_teams=teams(1),
+        weights=WEIGHTED_TRAINERS,
+    )
+    plan = solve(p, progress=seen.append)
+    assert seen
+    assert all(report.bound <= report.objective for report in seen)
+    assert seen[-1].objective >= plan.objective  # type: ignore[operator]
+
+
+def test_one_worker_and_a_seed_give_the_same_plan_twice() -> None:
+    p = problem(
+        line_units([0, 3, 50, 52, 90, 95]),
+        3,
+        days=days(4),
+        trainer_teams=teams(2),
+        weights=WEIGHTED_TRAINERS,
+        workers=1,
+        seed=7,
+    )
+    assert solve(p).clusters == solve(p).clusters
+
+
+def test_trainer_travel_in_the_objective_is_proven_jointly() -> None:
+    p = problem(
+        line_units([0, 1, 40, 41, 80, 81]),
+        3,
+        days=days(3),
+        trainer_teams=teams(1),
+        weights=WEIGHTED_TRAINERS,
+    )
+    plan = solve(p)
+    assert plan.status is PlanStatus.OPTIMAL
+    assert plan.objective == plan.breakdown["delegate_travel"] + plan.breakdown["trainer_travel"]
+
+
+def test_the_first_or_library_instance_reaches_its_published_optimum() -> None:
+    instance = load_cpmp(CPMP / "pmedcap01.txt")
+    plan = solve(instance.problem)
+    assert plan.status is PlanStatus.OPTIMAL
+    assert plan.objective == instance.optimum == 713
+
+
+def test_an_allocation_only_plan_has_no_dates_or_teams() -> None:
+    plan = solve(problem(line_units([0, 1, 9, 10]), 2))
+    assert all(c.date is None and c.trainer_team is None for c in plan.clusters)
+    assert plan.gap == 0.0
