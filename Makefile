@@ -41,5 +41,14 @@ test: lint typecheck unit
 stress: $(VENV)/.installed-dev
 	SCHEDCORE_STRESS=1 $(BIN)/pytest tests/reliability -q -s -p no:cacheprovider
 
+# Benchmarks: ours against its baselines, alternating, median of the paired ratios.
+# `make bench` is the full run behind docs/benchmarks.md (about an hour); `make bench QUICK=1`
+# runs every suite small, in under two minutes.  Results: benchmarks/results/<mode>.json|.md.
+# BENCH_POSTGRES (default: the local test server) adds PostgreSQL; BENCH_ARGS passes more.
+BENCH_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/run.py $(if $(QUICK),--quick) \
+		$(if $(BENCH_POSTGRES),--postgres $(BENCH_POSTGRES),--no-postgres) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

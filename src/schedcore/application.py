@@ -383,11 +383,18 @@ class Scheduler(Application[UUID]):
     def programme(
         self, programme: ProgrammeRef | None = None, *, as_of: AsOf | None = None
     ) -> Programme:
+        return self._programme(programme, as_of=as_of)
+
+    def _programme(
+        self, programme: ProgrammeRef | None, *, as_of: AsOf | None = None, copy: bool = True
+    ) -> Programme:
+        """``copy=False`` is for commands that only read the programme: they get the cached
+        aggregate itself, as copying it costs more than all the rest of a small command."""
         pid = self.programme_id(programme)
         ref = programme if programme is not None else self.default_programme
         what = f"programme {ref!r}" if isinstance(ref, str) else f"programme {ref}"
         try:
-            return self._get(Programme, pid, what, as_of)
+            return self._get(Programme, pid, what, as_of, copy=copy)
         except NotFoundError as exc:
             if as_of is not None:
                 raise
@@ -459,7 +466,7 @@ class Scheduler(Application[UUID]):
         who = self._authorize(actor, "create_programme", spec.name)
 
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
-            if self._find(Programme, pid) is not None:
+            if self._find(Programme, pid, copy=False) is not None:
                 raise violation("programme_unique", f"programme {spec.name!r} already exists")
             created = Programme.create(spec, actor=who, require_roles=require_roles)
             return [created], Recorded(1)
@@ -563,7 +570,7 @@ class Scheduler(Application[UUID]):
         who = self._authorize(actor, "assign_province", programme)
 
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
-            plan = self.programme(pid)
+            plan = self._programme(pid, copy=False)
             plan.check_unit(province)
             target = self.cluster(cluster, programme=pid)
             target.assign_province(province, actor=who)
@@ -596,7 +603,7 @@ class Scheduler(Application[UUID]):
         who = self._authorize(actor, "move_province", programme)
 
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
-            plan = self.programme(pid)
+            plan = self._programme(pid, copy=False)
             plan.check_unit(province)
             placement = self._find(Placement, placement_id(pid, province))
             if placement is None or placement.cluster is None:
@@ -631,7 +638,7 @@ class Scheduler(Application[UUID]):
         who = self._authorize(actor, "withdraw_province", programme)
 
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
-            self.programme(pid).check_unit(province)
+            self._programme(pid, copy=False).check_unit(province)
             placement = self._find(Placement, placement_id(pid, province))
             if placement is None or placement.cluster is None:
                 raise violation("province_in_cluster", f"province {province} is in no cluster")
@@ -709,8 +716,8 @@ class Scheduler(Application[UUID]):
         who = self._authorize(actor, "schedule_session", programme, cluster=cluster)
 
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
-            plan = self.programme(pid)
-            found = self.cluster(cluster, programme=pid)
+            plan = self._programme(pid, copy=False)
+            found = self._get(Cluster, cluster_id(pid, cluster), f"cluster {cluster}", copy=False)
             found.check_active()
             if self._session_or_none(pid, cluster) is not None:
                 raise violation("session_unique", f"cluster {cluster} already has a session")
@@ -748,7 +755,7 @@ class Scheduler(Application[UUID]):
     ) -> Recorded:
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
             session = self.session(cluster, programme=pid)
-            change(session, self.programme(pid))
+            change(session, self._programme(pid, copy=False))
             return [session], Recorded(self._count([session]))
 
         return self._execute(programme, command, actor, idempotency_key, decide)
@@ -961,7 +968,7 @@ class Scheduler(Application[UUID]):
                 raise InvalidInputError(f"member {ref!r}: member, team and commune are required")
 
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
-            self.programme(pid).check_unit(province)
+            self._programme(pid, copy=False).check_unit(province)
             book = self._find(Attendance, attendance_id(pid, province))
             if book is None:
                 book = Attendance.open(pid, province, actor=who)

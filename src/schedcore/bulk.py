@@ -27,7 +27,7 @@ from schedcore.domain.programme import Programme
 from schedcore.domain.receipt import Receipt, RecordedAttendance
 from schedcore.domain.rules import check_actor
 from schedcore.domain.session import Session, SessionFacts
-from schedcore.domain.values import Activity, AttendanceRow
+from schedcore.domain.values import IN_PERSON, Activity, AttendanceRow
 from schedcore.errors import (
     ConcurrencyError,
     InvalidInputError,
@@ -197,12 +197,14 @@ class _Context:
 
     def session_of(self, province: str) -> SessionFacts | None:
         if province not in self._facts:
-            placement = self.app._find(Placement, placement_id(self.pid, province))
+            placement = self.app._find(Placement, placement_id(self.pid, province), copy=False)
             cluster = placement.cluster if placement is not None else None
             session = None
             if cluster is not None:
                 if cluster not in self._sessions:
-                    self._sessions[cluster] = self.app._find(Session, session_id(self.pid, cluster))
+                    self._sessions[cluster] = self.app._find(
+                        Session, session_id(self.pid, cluster), copy=False
+                    )
                 session = self._sessions[cluster]
             self._facts[province] = session.facts_for(province) if session is not None else None
         return self._facts[province]
@@ -232,7 +234,7 @@ def record_rows(
     if done is not None:
         first: RecordedAttendance = done.result
         return first
-    current = app.programme(pid)
+    current = app._programme(pid, copy=False)
     rows = rows if isinstance(rows, list) else list(rows)
     segments = _batches(_by_province(rows, current), batch_size)
     context = _Context(app, current)
@@ -254,7 +256,12 @@ def record_rows(
                 try:
                     outcome = book.record(
                         group,
-                        session=context.session_of(province),
+                        # Only in-person rows need the session: online rows skip two loads.
+                        session=(
+                            None
+                            if IN_PERSON.isdisjoint(map(_ACTIVITY, group))
+                            else context.session_of(province)
+                        ),
                         earliest=current.start,
                         actor=actor,
                     )

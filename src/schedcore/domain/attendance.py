@@ -23,6 +23,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from schedcore.domain._copying import copy_aggregate
 from schedcore.domain.ids import attendance_id
 from schedcore.domain.rules import check_actor, check_reason, violation
 from schedcore.domain.session import SessionFacts
@@ -63,6 +64,8 @@ def _where(row: AttendanceRow) -> str:
 
 class Attendance(Aggregate):
     """Enrolment and attendance of the members of one province."""
+
+    __deepcopy__ = copy_aggregate
 
     @staticmethod
     def create_id(programme_id: UUID, province: str) -> UUID:

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from schedcore.domain._copying import copy_aggregate
 from schedcore.domain.ids import cluster_id, placement_id
 from schedcore.domain.rules import check_actor, check_reason, violation
 from schedcore.errors import InvalidInputError
@@ -20,6 +21,8 @@ __all__ = ["Cluster", "Placement"]
 
 class Cluster(Aggregate):
     """Cluster ``number`` of a programme: members, host, trainer team."""
+
+    __deepcopy__ = copy_aggregate
 
     @staticmethod
     def create_id(programme_id: UUID, number: int) -> UUID:
@@ -210,6 +213,8 @@ class Placement(Aggregate):
     same province into two clusters at once collide here (one gets ``ConcurrencyError``).
     Attendance reads it to find a province's session without scanning clusters.
     """
+
+    __deepcopy__ = copy_aggregate
 
     @staticmethod
     def create_id(programme_id: UUID, province: str) -> UUID:

@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from schedcore.calendar import WorkingCalendar
+from schedcore.domain._copying import copy_aggregate
 from schedcore.domain.ids import programme_id
 from schedcore.domain.programme_spec import Measure, ProgrammeSpec, Target
 from schedcore.domain.rules import check_actor, violation
@@ -24,6 +25,8 @@ __all__ = ["Programme"]
 
 class Programme(Aggregate):
     """A training programme: window, calendar, units in scope, expected counts, targets."""
+
+    __deepcopy__ = copy_aggregate
 
     @staticmethod
     def create_id(name: str) -> UUID:

@@ -14,6 +14,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from schedcore.domain._copying import copy_aggregate
 from schedcore.domain.ids import receipt_id
 from schedcore.domain.rules import check_actor
 from schedcore.errors import InvalidInputError
@@ -54,6 +55,8 @@ class RecordedAttendance:
 
 class Receipt(Aggregate):
     """The first outcome of the command sent with an idempotency key."""
+
+    __deepcopy__ = copy_aggregate
 
     @staticmethod
     def create_id(programme_id: UUID, key: str) -> UUID:

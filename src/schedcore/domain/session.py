@@ -18,6 +18,7 @@ import attrs
 from eventsourcing.domain import Aggregate, event
 
 from schedcore.calendar import WorkingCalendar
+from schedcore.domain._copying import copy_aggregate
 from schedcore.domain.ids import session_id
 from schedcore.domain.rules import (
     check_actor,
@@ -52,6 +53,8 @@ def _points(points: Iterable[Any]) -> frozenset[BridgePoint]:
 
 class Session(Aggregate):
     """The session of cluster ``cluster``: day, venue, capacities, seats, bridge points."""
+
+    __deepcopy__ = copy_aggregate
 
     @staticmethod
     def create_id(programme_id: UUID, cluster: int) -> UUID:
