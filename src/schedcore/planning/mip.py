@@ -69,8 +69,11 @@ def solve_allocation(
     for i in range(n):
         model.add_linear_constraint(sum(x[i, j] for j in open_hosts if (i, j) in x) == 1)
     model.add_linear_constraint(sum(x[j, j] for j in open_hosts) == problem.clusters)
+    by_host: dict[int, list[tuple[int, mathopt.Variable]]] = {}
+    for (i, h), v in x.items():
+        by_host.setdefault(h, []).append((i, v))
     for j in open_hosts:
-        served = [(i, v) for (i, h), v in x.items() if h == j]
+        served = by_host.get(j, [])
         hall = problem.units[j].capacity or 0
         model.add_linear_constraint(
             sum(problem.units[i].demand * v for i, v in served) <= hall * x[j, j]
@@ -103,7 +106,8 @@ def solve_allocation(
         model.add_linear_constraint(sum(chosen) <= len(chosen) - 1)
     model.minimize(sum(weight * problem.delegate_cost(i, j) * v for (i, j), v in x.items()))
     params = mathopt.SolveParameters(
-        time_limit=timedelta(seconds=max(0.1, time_limit)),
+        # building a large model takes a while too: it counts against the limit
+        time_limit=timedelta(seconds=max(0.1, time_limit - (time.perf_counter() - started))),
         relative_gap_tolerance=0.0,
         absolute_gap_tolerance=_ABSOLUTE_GAP,
         random_seed=problem.seed,

@@ -52,19 +52,39 @@ class PlanningModel:
     #: Enforcement literal of each named group (only when built for explanations).
     groups: dict[str, Lit] = attrs.field(factory=dict)
     explaining: bool = False
+    _host_index: dict[int, list[tuple[int, Lit]]] | None = attrs.field(default=None, repr=False)
+    _unit_index: dict[int, list[tuple[int, Lit]]] | None = attrs.field(default=None, repr=False)
 
     @property
     def hosts(self) -> tuple[int, ...]:
-        return tuple(sorted({j for (_, j) in self.assign}))
+        return tuple(sorted(self._by_host()))
 
     def is_open(self, host: int) -> Lit:
         return self.assign[host, host]
 
     def served_by(self, host: int) -> list[tuple[int, Lit]]:
-        return [(i, v) for (i, j), v in self.assign.items() if j == host]
+        """(unit, literal) pairs of the units ``host`` may serve."""
+        return self._by_host().get(host, [])
 
     def options_of(self, unit: int) -> list[tuple[int, Lit]]:
-        return [(j, v) for (i, j), v in self.assign.items() if i == unit]
+        """(host, literal) pairs of the hosts that may serve ``unit``."""
+        return self._by_unit().get(unit, [])
+
+    def _by_host(self) -> dict[int, list[tuple[int, Lit]]]:
+        if self._host_index is None:
+            index: dict[int, list[tuple[int, Lit]]] = {}
+            for (i, j), v in self.assign.items():
+                index.setdefault(j, []).append((i, v))
+            self._host_index = index
+        return self._host_index
+
+    def _by_unit(self) -> dict[int, list[tuple[int, Lit]]]:
+        if self._unit_index is None:
+            index: dict[int, list[tuple[int, Lit]]] = {}
+            for (i, j), v in self.assign.items():
+                index.setdefault(i, []).append((j, v))
+            self._unit_index = index
+        return self._unit_index
 
     def guard(self, group: str) -> list[Lit]:
         """The enforcement literals for ``group`` (none unless explaining)."""

@@ -100,6 +100,8 @@ def prove_allocation(problem: Problem, *, time_limit: float) -> Allocation:
     if cp_proved and "mip" not in received:
         child.terminate()
     watcher.join()
+    if "mip" not in received and child.is_alive():
+        child.terminate()  # over its time limit (building a large model counts too)
     child.join()
     receiver.close()
     mip: Allocation | None = received.get("mip")
