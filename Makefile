@@ -36,6 +36,11 @@ unit: $(VENV)/.installed-dev
 
 test: lint typecheck unit
 
+# The fault-injection runs at their large sizes (see tests/reliability/conftest.py): 22
+# concurrent writers, 400 kills, 300 stateful sequences; `make test` runs the small sizes.
+stress: $(VENV)/.installed-dev
+	SCHEDCORE_STRESS=1 $(BIN)/pytest tests/reliability -q -s -p no:cacheprovider
+
 # Benchmarks: ours against its baselines, alternating, median of the paired ratios.
 # `make bench` is the full run behind docs/benchmarks.md (about an hour); `make bench QUICK=1`
 # runs every suite small, in under two minutes.  Results: benchmarks/results/<mode>.json|.md.

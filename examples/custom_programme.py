@@ -17,18 +17,16 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from schedcore.planning import Problem, TrainerTeam, load_units, solve, validate
-
 from schedcore import (
     Measure,
     ProgrammeSpec,
     SchedcoreError,
     Scheduler,
     Target,
-    Unit,
     WorkingCalendar,
 )
-from schedcore.exports import write_plan_ics, write_plan_json, write_plan_pictures
+from schedcore.exports import Unit, write_plan_ics, write_plan_json, write_plan_pictures
+from schedcore.planning import Problem, TrainerTeam, load_units, solve, validate
 
 HERE = Path(__file__).resolve().parent
 

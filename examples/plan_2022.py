@@ -16,10 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-from schedcore.planning import Plan, Problem, scenario_2022, solve, validate
-
 from schedcore import SchedcoreError, calendar_2022, programme_2022
 from schedcore.exports import write_plan_csv, write_plan_ics, write_plan_json, write_plan_pictures
+from schedcore.planning import Plan, Problem, scenario_2022, solve, validate
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,11 +18,11 @@ from datetime import date
 from pathlib import Path
 
 import attrs
-from schedcore.planning import Plan, PlannedCluster, PlanStatus, Problem, replan, scenario_2022
-from schedcore.planning import solve as solve_plan
 
 from schedcore import SchedcoreError, programme_2022, read_plan_json
 from schedcore.exports import write_plan_json
+from schedcore.planning import Plan, PlannedCluster, PlanStatus, Problem, replan, scenario_2022
+from schedcore.planning import solve as solve_plan
 
 
 def main(argv: list[str] | None = None) -> int:

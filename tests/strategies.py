@@ -6,8 +6,11 @@ from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
+from schedcore.domain.values import Activity, AttendanceRow
+from schedcore.errors import InvalidInputError
 from schedcore.planning.problem import Problem, TrainerTeam, Unit, Weights
 from schedcore.reference import calendar_2022, vietnam_2022
+from schedcore.security import Actor
 from tests.exports.plans import FakeCluster
 
 # --- plans, for the exports ----------------------------------------------------------------
@@ -131,3 +134,158 @@ def tiny_planning_problems(draw: st.DrawFn, *, max_units: int = 5) -> Problem:
         workers=draw(st.sampled_from([1, 1, 2])),
         seed=0,
     )
+
+
+# -- projections: random command sequences over the small test programme ---------------------
+# (tests/projections/conftest.py: provinces 01 and 02 in cluster 1, 04 and 06 in cluster 2)
+
+_PROVINCES = st.sampled_from(["01", "02", "04", "06"])
+_CLUSTERS = st.sampled_from([1, 2])
+#: Member k of a province: team k // 2, commune k // 4 (so identities never contradict).
+_MEMBER_NUMBERS = st.lists(st.integers(0, 11), min_size=1, max_size=6)
+
+_ATTEND = st.tuples(
+    st.just("attend"),
+    _PROVINCES,
+    st.sampled_from(["hall", "bridge", "absent"]),
+    _MEMBER_NUMBERS,
+)
+_ONLINE = st.tuples(
+    st.just("online"),
+    _PROVINCES,
+    st.sampled_from(["course", "channel"]),
+    st.integers(0, 60),
+    _MEMBER_NUMBERS,
+)
+_VOID = st.tuples(
+    st.just("void"),
+    _PROVINCES,
+    st.sampled_from(["hall", "bridge", "absent", "course", "channel"]),
+    _MEMBER_NUMBERS,
+)
+
+#: Recording and voiding come up more often than planning changes: they are most of a log.
+projection_commands = st.lists(
+    st.one_of(
+        _ATTEND,
+        _ONLINE,
+        _VOID,
+        _ATTEND,
+        _ONLINE,
+        _VOID,
+        st.tuples(st.just("enrol"), _PROVINCES, _MEMBER_NUMBERS),
+        st.tuples(st.just("move"), _PROVINCES, _CLUSTERS),
+        st.tuples(st.just("withdraw"), _PROVINCES),
+        st.tuples(st.just("assign"), _PROVINCES, _CLUSTERS),
+        st.tuples(st.just("host"), _CLUSTERS, _PROVINCES),
+        st.tuples(st.just("trainer"), _CLUSTERS, st.sampled_from(["trainers-A", "trainers-C"])),
+        st.tuples(st.just("reschedule"), _CLUSTERS, st.integers(0, 14)),
+        st.tuples(st.just("cancel"), _CLUSTERS),
+        st.tuples(st.just("reinstate"), _CLUSTERS, st.integers(0, 14)),
+        st.tuples(st.just("held"), _CLUSTERS),
+        st.tuples(
+            st.just("connect"),
+            _CLUSTERS,
+            st.lists(st.tuples(_PROVINCES, st.integers(0, 3)), min_size=1, max_size=3),
+        ),
+        st.tuples(
+            st.just("disconnect"),
+            _CLUSTERS,
+            st.lists(st.tuples(_PROVINCES, st.integers(0, 3)), min_size=1, max_size=2),
+        ),
+        st.tuples(
+            st.just("target"),
+            st.sampled_from(
+                ["teams_trained_in_person", "members_online_course", "members_following_channel"]
+            ),
+            st.sampled_from([0.5, 0.8, 1.0]),
+        ),
+        st.tuples(st.just("catch_up"), st.integers(0, 6)),
+    ),
+    min_size=8,
+    max_size=40,
+)
+
+
+# --- actors, for roles and scopes --------------------------------------------------------
+
+_names = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00"),
+    min_size=1,
+    max_size=20,
+).filter(str.strip)
+
+
+def _operator_or_none(name: str) -> Actor | None:
+    """An operator of that name, or None if the name reads as a role's text form."""
+    try:
+        return Actor.operator(name)
+    except InvalidInputError:
+        return None
+
+
+#: Any valid actor: a planner, a coordinator of a cluster or a province, or an operator.
+actors = st.one_of(
+    st.builds(Actor.planner, _names),
+    st.builds(Actor.cluster_coordinator, _names, st.integers(1, 500)),
+    st.builds(
+        Actor.province_coordinator,
+        _names,
+        st.text("0123456789ABCDEFXYZ-. ", min_size=1, max_size=4).filter(str.strip),
+    ),
+    _names.map(_operator_or_none).filter(lambda a: a is not None),
+)
+
+
+# --- a small programme, for the stateful test of the application ----------------------------
+
+#: Eight provinces in three clusters: small enough that commands keep colliding.
+SMALL_UNITS = ("01", "02", "04", "06", "08", "10", "11", "12")
+SMALL_CLUSTERS = (1, 2, 3)
+SMALL_DAYS = (*calendar_2022().working_days()[:5], date(2022, 9, 17), date(2022, 10, 3))
+#: Members of each small unit: a member's team and commune follow from its number, except
+#: for a few rows drawn with a wrong team, which the rules must refuse.
+SMALL_MEMBERS = tuple(f"m{i}" for i in range(8))
+
+
+@st.composite
+def small_plans(draw: st.DrawFn, *, dated: bool = False) -> tuple[FakeCluster, ...]:
+    """A plan over some of the small units in up to three clusters (sometimes invalid);
+    ``dated``: every cluster has a working day of its own."""
+    units = draw(st.lists(st.sampled_from(SMALL_UNITS), min_size=1, max_size=8, unique=True))
+    count = draw(st.integers(1, min(3, len(units))))
+    clusters = []
+    for number in range(1, count + 1):
+        members = tuple(sorted(units[number - 1 :: count]))
+        clusters.append(
+            FakeCluster(
+                id=number,
+                host=draw(st.sampled_from(members)),
+                members=members,
+                date=SMALL_DAYS[number - 1]
+                if dated
+                else draw(st.none() | st.sampled_from(SMALL_DAYS)),
+                trainer_team=draw(st.none() | st.sampled_from(["A", "B"])),
+            )
+        )
+    return tuple(clusters)
+
+
+@st.composite
+def small_attendance_rows(draw: st.DrawFn, day_of: dict[str, date]) -> list[AttendanceRow]:
+    """Rows for the small units; in-person rows mostly on the unit's session day."""
+    rows = []
+    units = draw(st.lists(st.sampled_from(SMALL_UNITS), min_size=1, max_size=2, unique=True))
+    for _ in range(draw(st.integers(1, 6))):
+        unit = draw(st.sampled_from(units))
+        index = draw(st.integers(0, len(SMALL_MEMBERS) - 1))
+        activity = draw(st.sampled_from(list(Activity)))
+        if activity in (Activity.COURSE, Activity.CHANNEL):
+            day = draw(st.sampled_from(SMALL_DAYS))
+        else:
+            day = draw(st.sampled_from([day_of.get(unit, SMALL_DAYS[0])] * 4 + [SMALL_DAYS[2]]))
+        team = f"{unit}-t{index // 3}" if draw(st.integers(0, 19)) else f"{unit}-t9"
+        rows.append(
+            AttendanceRow(SMALL_MEMBERS[index], team, unit, f"{unit}-c{index // 6}", activity, day)
+        )
+    return rows

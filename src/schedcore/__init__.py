@@ -26,10 +26,13 @@ from schedcore.errors import (
     MissingDependencyError,
     NotFoundError,
     PermissionDeniedError,
+    ProjectionError,
     ReferenceDataError,
     RuleViolationError,
     SchedcoreError,
+    StoreBusyError,
     StoreError,
+    UnknownEventError,
     UnknownProvinceError,
 )
 from schedcore.exports import (
@@ -59,6 +62,7 @@ from schedcore.planning import (
     solve,
     validate,
 )
+from schedcore.projections import ProjectionRunner, Views, views_as_of
 from schedcore.reference import (
     Province,
     ProvinceTable,
@@ -67,12 +71,14 @@ from schedcore.reference import (
     programme_2022,
     vietnam_2022,
 )
+from schedcore.security import Actor, Role
 
 __version__ = "0.1.0"
 
 __all__ = [
     "PROGRAMME_TZ",
     "Activity",
+    "Actor",
     "AppliedPlan",
     "AttendanceRow",
     "BridgePoint",
@@ -94,21 +100,27 @@ __all__ = [
     "PlannedCluster",
     "Problem",
     "ProgrammeSpec",
+    "ProjectionError",
+    "ProjectionRunner",
     "Province",
     "ProvinceTable",
     "Recorded",
     "RecordedAttendance",
     "ReferenceDataError",
+    "Role",
     "RuleViolationError",
     "SchedcoreError",
     "Scheduler",
     "SessionStatus",
+    "StoreBusyError",
     "StoreError",
     "Target",
     "TrainerTeam",
     "Unit",
+    "UnknownEventError",
     "UnknownProvinceError",
     "Venue",
+    "Views",
     "Weights",
     "WorkingCalendar",
     "__version__",
@@ -125,6 +137,7 @@ __all__ = [
     "solve",
     "validate",
     "vietnam_2022",
+    "views_as_of",
     "write_plan_csv",
     "write_plan_ics",
     "write_plan_json",

@@ -92,13 +92,19 @@ def read_csv(
 ) -> Iterator[CsvRow]:
     """Yield the data rows of a UTF-8 CSV file (a leading BOM is accepted).
 
-    Fails with :class:`ReferenceDataError` on undecodable bytes, an empty file, missing or
-    duplicated header columns, and rows with too many or too few cells.  Columns outside
+    Fails with :class:`ReferenceDataError` on undecodable bytes, a NUL byte, an empty file,
+    missing or duplicated header columns, and rows with too many or too few cells.  Columns outside
     ``required`` and ``optional`` are refused too, since a misspelt optional column would
     otherwise be silently ignored.
     """
     path_name = name or (str(source) if isinstance(source, str | Path) else "<stream>")
     text = _read_text(source, path_name)
+    if "\x00" in text:
+        raise ReferenceDataError(
+            "contains a NUL byte: not a text CSV file (a binary file, or UTF-16 saved wrong)",
+            path=path_name,
+            row=text.count("\n", 0, text.index("\x00")) + 1,
+        )
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)

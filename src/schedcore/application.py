@@ -14,6 +14,7 @@ Aggregates returned by queries are copies: change the programme through commands
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext, suppress
@@ -22,13 +23,16 @@ from itertools import takewhile
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
+import attrs
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import Aggregate, EventSourcingError
 from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
+    Mapper,
     MapperDeserialisationError,
     PersistenceError,
+    Transcoder,
 )
 from eventsourcing.utils import Environment, EnvType
 
@@ -49,15 +53,31 @@ from schedcore.domain.programme_spec import ProgrammeSpec, Target
 from schedcore.domain.receipt import AppliedPlan, Receipt, Recorded, RecordedAttendance
 from schedcore.domain.rules import check_actor, violation
 from schedcore.domain.session import Session
-from schedcore.domain.values import Activity, AttendanceRow, BridgePoint, MemberRef, Venue
+from schedcore.domain.values import (
+    Activity,
+    AttendanceRow,
+    BridgePoint,
+    MemberRef,
+    SessionStatus,
+    Venue,
+)
 from schedcore.errors import (
     ConcurrencyError,
     InvalidInputError,
     NotFoundError,
+    StoreBusyError,
     StoreError,
+)
+from schedcore.security import (
+    REQUIRE_ROLES_ENV,
+    ActorLike,
+    Role,
+    authorize,
+    resolve_actor,
 )
 from schedcore.stores import parse_store_url, resolve_store_url, store_environment
 from schedcore.transcodings import register_transcodings
+from schedcore.upcasting import CheckedMapper, VersionCheckingTranscoder
 
 __all__ = ["AsOf", "ProgrammeRef", "Scheduler"]
 
@@ -92,9 +112,17 @@ class Scheduler(Application[UUID]):
         "AGGREGATE_CACHE_MAXSIZE": "1000",
     }
 
-    def __init__(self, env: EnvType | None = None, *, programme: ProgrammeRef | None = None):
+    def __init__(
+        self,
+        env: EnvType | None = None,
+        *,
+        programme: ProgrammeRef | None = None,
+        require_roles: bool = False,
+    ):
         super().__init__(env)
         self.default_programme: ProgrammeRef = programme or default_programme_name()
+        #: Refuse operators (plain string actors) for every programme of this store.
+        self.requires_roles = require_roles
 
     @classmethod
     def open(
@@ -104,12 +132,17 @@ class Scheduler(Application[UUID]):
         cipher_key: str | None = None,
         compress: bool = False,
         programme: ProgrammeRef | None = None,
+        require_roles: bool | None = None,
     ) -> Scheduler:
         """Open the store at ``url`` (else ``$SCHEDCORE_STORE``, else ``./schedcore.sqlite``).
 
-        ``cipher_key`` defaults to ``$SCHEDCORE_CIPHER_KEY``.  Raises :class:`StoreError` if the
-        store cannot be opened or its events cannot be read with the key given.
+        ``cipher_key`` defaults to ``$SCHEDCORE_CIPHER_KEY``.  ``require_roles`` (default
+        ``$SCHEDCORE_REQUIRE_ROLES``) refuses operators, i.e. plain string actors, for every
+        programme: see :mod:`schedcore.security`.  Raises :class:`StoreError` if the store
+        cannot be opened or its events cannot be read with the key given.
         """
+        if require_roles is None:
+            require_roles = _env_flag(REQUIRE_ROLES_ENV)
         location = parse_store_url(resolve_store_url(url))
         env = store_environment(location.url, cipher_key=cipher_key, compress=compress)
         setup = (
@@ -119,10 +152,17 @@ class Scheduler(Application[UUID]):
         )
         try:
             with setup:
-                app = cls(env=env, programme=programme)
+                app = cls(env=env, programme=programme, require_roles=require_roles)
         except (OSError, EventSourcingError, sqlite3.Error) as exc:
+            if _is_lock_wait(exc):
+                raise StoreBusyError(
+                    f"cannot open store {location.display}: another writer kept it locked "
+                    f"for longer than its lock timeout ({exc}); retry later"
+                ) from None
             raise StoreError(f"cannot open store {location.display}: {exc}") from None
         app.store_display = location.display
+        if location.kind == "postgresql":
+            _without_prepared_statements(app)
         app.check_readable()
         return app
 
@@ -140,6 +180,19 @@ class Scheduler(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_transcodings(transcoder)
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = VersionCheckingTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Events this version cannot read (unknown types, newer versions) are a typed
+        :class:`~schedcore.errors.UnknownEventError`; see :mod:`schedcore.upcasting`."""
+        mapper: Mapper[UUID] = self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=CheckedMapper
+        )
+        return mapper
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -173,6 +226,12 @@ class Scheduler(Application[UUID]):
                 f"{str(exc).split(':')[-1].strip()}"
             ) from None
         except (PersistenceError, sqlite3.Error) as exc:
+            if _is_lock_wait(exc):
+                raise StoreBusyError(
+                    f"store {self.store_display} stayed locked by another writer for longer "
+                    f"than its lock timeout ({exc}); nothing of this command was written: "
+                    "retry later (a retry with the same idempotency key is safe)"
+                ) from None
             raise StoreError(f"store {self.store_display}: {exc}") from None
 
     def _save(self, *objs: Any) -> int:
@@ -232,13 +291,55 @@ class Scheduler(Application[UUID]):
                 with suppress(KeyError):
                     cache.get(aggregate_id, evict=True)
 
-    def _receipt(self, pid: UUID, key: str | None, command: str) -> Receipt | None:
+    def _receipt(
+        self, pid: UUID, key: str | None, command: str, actor: str | None = None
+    ) -> Receipt | None:
+        """The receipt of an earlier command sent with ``key``, if any.
+
+        A key answers only the command, and (when ``actor`` is given) the actor, that first
+        used it: another actor reusing a key must not receive someone else's result (and have
+        its own command silently dropped).
+        """
         if key is None:
             return None
+        if not isinstance(key, str) or not key.strip():
+            raise InvalidInputError(f"an idempotency key is non-blank text, not {key!r}")
         receipt = self._find(Receipt, receipt_id(pid, key))
         if receipt is not None:
             receipt.check_command(command)
+            if actor is not None and receipt.actor != actor:
+                raise InvalidInputError(
+                    f"idempotency key {key!r} was already used by another actor; "
+                    "choose a key of your own"
+                )
         return receipt
+
+    def _authorize(
+        self,
+        actor: object,
+        command: str,
+        programme: ProgrammeRef | None,
+        *,
+        cluster: int | None = None,
+        provinces: Iterable[object] | Callable[[], Iterable[object]] = (),
+    ) -> str:
+        """Check the actor may send ``command``, before anything is read or written; returns
+        the actor as events record it.  ``provinces`` may be a function, called only when the
+        actor's scope needs it (the rows of a bulk import)."""
+        strict = self.requires_roles
+        if not strict:
+            found = self._find(Programme, self.programme_id(programme), copy=False)
+            strict = found is not None and found.roles_required
+        who = resolve_actor(actor, require_roles=strict)
+        if who.role is Role.PROVINCE_COORDINATOR and callable(provinces):
+            provinces = provinces()
+        authorize(
+            who,
+            command,
+            cluster=cluster,
+            provinces=() if callable(provinces) else provinces,
+        )
+        return str(who)
 
     def _execute(
         self,
@@ -252,7 +353,7 @@ class Scheduler(Application[UUID]):
         aggregate it touched, with the idempotency receipt, in one transaction."""
         check_actor(actor)
         pid = self.programme_id(programme)
-        done = self._receipt(pid, idempotency_key, command)
+        done = self._receipt(pid, idempotency_key, command, actor)
         if done is not None:
             result: R = done.result
             return result
@@ -267,7 +368,7 @@ class Scheduler(Application[UUID]):
         try:
             self._save(*pending)
         except ConcurrencyError:
-            done = self._receipt(pid, idempotency_key, command)
+            done = self._receipt(pid, idempotency_key, command, actor)
             if done is not None:
                 return done.result  # type: ignore[no-any-return]
             raise
@@ -346,33 +447,49 @@ class Scheduler(Application[UUID]):
     # -- programme commands ----------------------------------------------------------------
 
     def create_programme(
-        self, spec: ProgrammeSpec, *, actor: str, idempotency_key: str | None = None
+        self,
+        spec: ProgrammeSpec,
+        *,
+        actor: ActorLike,
+        idempotency_key: str | None = None,
+        require_roles: bool = False,
     ) -> UUID:
-        """Record ``Programme.Created``; a programme of the same name must not exist."""
+        """Record ``Programme.Created``; a programme of the same name must not exist.
+
+        ``require_roles=True`` records that the programme accepts only actors with a role
+        (no operator, no text): every store that holds it enforces that, whoever opens it.
+        """
+        if not isinstance(require_roles, bool):
+            raise InvalidInputError(f"require_roles must be True or False, not {require_roles!r}")
+        if require_roles:
+            resolve_actor(actor, require_roles=True)  # no text, no operator: says what to pass
+        who = self._authorize(actor, "create_programme", spec.name)
 
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
             if self._find(Programme, pid, copy=False) is not None:
                 raise violation("programme_unique", f"programme {spec.name!r} already exists")
-            created = Programme.create(spec, actor=actor)
+            created = Programme.create(spec, actor=who, require_roles=require_roles)
             return [created], Recorded(1)
 
-        self._execute(spec.name, "create_programme", actor, idempotency_key, decide)
+        self._execute(spec.name, "create_programme", who, idempotency_key, decide)
         return programme_id(spec.name)
 
     def change_target(
         self,
         target: Target,
         *,
-        actor: str,
+        actor: ActorLike,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
+        who = self._authorize(actor, "change_target", programme)
+
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
             current = self.programme(pid)
-            current.change_target(target, actor=actor)
+            current.change_target(target, actor=who)
             return [current], Recorded(self._count([current]))
 
-        return self._execute(programme, "change_target", actor, idempotency_key, decide)
+        return self._execute(programme, "change_target", who, idempotency_key, decide)
 
     # -- applying a plan -------------------------------------------------------------------
 
@@ -380,7 +497,7 @@ class Scheduler(Application[UUID]):
         self,
         clusters: Iterable[PlannedClusterLike],
         *,
-        actor: str,
+        actor: ActorLike,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
         hall_capacity: int | Mapping[int, int] | None = None,
@@ -398,6 +515,7 @@ class Scheduler(Application[UUID]):
         members, the bridge connects their communes.  Applying the plan in force records
         nothing.  Everything is saved in one transaction: all of it, or nothing.
         """
+        who = self._authorize(actor, "apply_plan", programme)
 
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], AppliedPlan]:
             plan = check_plan(clusters)
@@ -423,7 +541,7 @@ class Scheduler(Application[UUID]):
                 clusters={n: c for n, c in found.items() if c is not None},
                 sessions={n: s for n, s in sessions.items() if s is not None},
                 placements={p: pl for p, pl in placements.items() if pl is not None},
-                actor=actor,
+                actor=who,
                 hall_capacity=hall_capacity,
                 bridge_capacity=bridge_capacity,
                 venues=venues or {},
@@ -432,7 +550,7 @@ class Scheduler(Application[UUID]):
             )
             return applier.apply(plan)
 
-        return self._execute(programme, "apply_plan", actor, idempotency_key, decide)
+        return self._execute(programme, "apply_plan", who, idempotency_key, decide)
 
     # -- cluster commands ------------------------------------------------------------------
 
@@ -444,30 +562,31 @@ class Scheduler(Application[UUID]):
         province: str,
         cluster: int,
         *,
-        actor: str,
+        actor: ActorLike,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
         """Put a province that is in no cluster into ``cluster`` (and its session's hall)."""
+        who = self._authorize(actor, "assign_province", programme)
 
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
             plan = self._programme(pid, copy=False)
             plan.check_unit(province)
             target = self.cluster(cluster, programme=pid)
-            target.assign_province(province, actor=actor)
+            target.assign_province(province, actor=who)
             placement = self._find(Placement, placement_id(pid, province))
             if placement is None:
-                placement = Placement.assign(pid, province, cluster, actor=actor)
+                placement = Placement.assign(pid, province, cluster, actor=who)
             else:
-                placement.reassign(cluster, actor=actor)
+                placement.reassign(cluster, actor=who)
             touched: list[Aggregate] = [target, placement]
             session = self._session_or_none(pid, cluster)
             if session is not None:
-                session.allot_seats(province, plan.seats_for(province), actor=actor)
+                session.allot_seats(province, plan.seats_for(province), actor=who)
                 touched.append(session)
             return touched, Recorded(self._count(touched))
 
-        return self._execute(programme, "assign_province", actor, idempotency_key, decide)
+        return self._execute(programme, "assign_province", who, idempotency_key, decide)
 
     def move_province(
         self,
@@ -475,12 +594,13 @@ class Scheduler(Application[UUID]):
         to_cluster: int,
         *,
         reason: str,
-        actor: str,
+        actor: ActorLike,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
         """Move a province to another cluster: both clusters, its placement and both
         sessions' seats change in one transaction."""
+        who = self._authorize(actor, "move_province", programme)
 
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
             plan = self._programme(pid, copy=False)
@@ -490,87 +610,92 @@ class Scheduler(Application[UUID]):
                 raise violation("province_in_cluster", f"province {province} is in no cluster")
             source = self.cluster(placement.cluster, programme=pid)
             target = self.cluster(to_cluster, programme=pid)
-            source.move_out(province, to_cluster=to_cluster, reason=reason, actor=actor)
-            target.move_in(province, from_cluster=source.number, reason=reason, actor=actor)
-            placement.move(to_cluster, reason=reason, actor=actor)
+            source.move_out(province, to_cluster=to_cluster, reason=reason, actor=who)
+            target.move_in(province, from_cluster=source.number, reason=reason, actor=who)
+            placement.move(to_cluster, reason=reason, actor=who)
             touched: list[Aggregate] = [source, target, placement]
             old_session = self._session_or_none(pid, source.number)
             if old_session is not None:
-                old_session.release_seats(province, actor=actor)
+                old_session.release_seats(province, actor=who)
                 touched.append(old_session)
             new_session = self._session_or_none(pid, to_cluster)
             if new_session is not None:
-                new_session.allot_seats(province, plan.seats_for(province), actor=actor)
+                new_session.allot_seats(province, plan.seats_for(province), actor=who)
                 touched.append(new_session)
             return touched, Recorded(self._count(touched))
 
-        return self._execute(programme, "move_province", actor, idempotency_key, decide)
+        return self._execute(programme, "move_province", who, idempotency_key, decide)
 
     def withdraw_province(
         self,
         province: str,
         *,
         reason: str,
-        actor: str,
+        actor: ActorLike,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
+        who = self._authorize(actor, "withdraw_province", programme)
+
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
             self._programme(pid, copy=False).check_unit(province)
             placement = self._find(Placement, placement_id(pid, province))
             if placement is None or placement.cluster is None:
                 raise violation("province_in_cluster", f"province {province} is in no cluster")
             source = self.cluster(placement.cluster, programme=pid)
-            source.withdraw_province(province, reason=reason, actor=actor)
-            placement.withdraw(reason=reason, actor=actor)
+            source.withdraw_province(province, reason=reason, actor=who)
+            placement.withdraw(reason=reason, actor=who)
             touched: list[Aggregate] = [source, placement]
             session = self._session_or_none(pid, source.number)
             if session is not None:
-                session.release_seats(province, actor=actor)
+                session.release_seats(province, actor=who)
                 touched.append(session)
             return touched, Recorded(self._count(touched))
 
-        return self._execute(programme, "withdraw_province", actor, idempotency_key, decide)
+        return self._execute(programme, "withdraw_province", who, idempotency_key, decide)
 
     def set_host(
         self,
         cluster: int,
         province: str,
         *,
-        actor: str,
+        actor: ActorLike,
         venue_name: str = "",
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
         """Make a member province the host; a scheduled session moves to its venue."""
+        who = self._authorize(actor, "set_host", programme)
 
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
             found = self.cluster(cluster, programme=pid)
-            found.set_host(province, actor=actor)
+            found.set_host(province, actor=who)
             touched: list[Aggregate] = [found]
             session = self._session_or_none(pid, cluster)
             if session is not None and session.venue.province != province:
-                session.change_venue(Venue(province, venue_name), actor=actor)
+                session.change_venue(Venue(province, venue_name), actor=who)
                 touched.append(session)
             return touched, Recorded(self._count(touched))
 
-        return self._execute(programme, "set_host", actor, idempotency_key, decide)
+        return self._execute(programme, "set_host", who, idempotency_key, decide)
 
     def assign_trainer_team(
         self,
         cluster: int,
         trainer_team: str,
         *,
-        actor: str,
+        actor: ActorLike,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
+        who = self._authorize(actor, "assign_trainer_team", programme)
+
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
             found = self.cluster(cluster, programme=pid)
-            found.assign_trainer_team(trainer_team, actor=actor)
+            found.assign_trainer_team(trainer_team, actor=who)
             return [found], Recorded(self._count([found]))
 
-        return self._execute(programme, "assign_trainer_team", actor, idempotency_key, decide)
+        return self._execute(programme, "assign_trainer_team", who, idempotency_key, decide)
 
     # -- session commands ------------------------------------------------------------------
 
@@ -579,7 +704,7 @@ class Scheduler(Application[UUID]):
         cluster: int,
         day: date,
         *,
-        actor: str,
+        actor: ActorLike,
         venue: Venue | None = None,
         hall_capacity: int | None = None,
         bridge_capacity: int | None = None,
@@ -588,6 +713,7 @@ class Scheduler(Application[UUID]):
         idempotency_key: str | None = None,
     ) -> Recorded:
         """Schedule the session of a cluster that has a host and no session yet."""
+        who = self._authorize(actor, "schedule_session", programme, cluster=cluster)
 
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
             plan = self._programme(pid, copy=False)
@@ -602,7 +728,7 @@ class Scheduler(Application[UUID]):
                 pid,
                 cluster,
                 day=day,
-                venue=venue or Venue(found.host),
+                venue=Venue(found.host) if venue is None else _venue(venue),
                 hall_capacity=sum(seats.values()) if hall_capacity is None else hall_capacity,
                 bridge_capacity=(
                     sum(plan.bridge_points.get(p, 0) for p in found.members)
@@ -612,11 +738,11 @@ class Scheduler(Application[UUID]):
                 seats=seats,
                 calendar=plan.calendar,
                 override_reason=override_reason,
-                actor=actor,
+                actor=who,
             )
             return [session], Recorded(1)
 
-        return self._execute(programme, "schedule_session", actor, idempotency_key, decide)
+        return self._execute(programme, "schedule_session", who, idempotency_key, decide)
 
     def _session_command(
         self,
@@ -639,19 +765,20 @@ class Scheduler(Application[UUID]):
         cluster: int,
         day: date,
         *,
-        actor: str,
+        actor: ActorLike,
         override_reason: str | None = None,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
+        who = self._authorize(actor, "reschedule_session", programme, cluster=cluster)
         return self._session_command(
             programme,
             cluster,
             "reschedule_session",
-            actor,
+            who,
             idempotency_key,
             lambda s, p: s.reschedule(
-                day, calendar=p.calendar, override_reason=override_reason, actor=actor
+                day, calendar=p.calendar, override_reason=override_reason, actor=who
             ),
         )
 
@@ -660,37 +787,39 @@ class Scheduler(Application[UUID]):
         cluster: int,
         venue: Venue,
         *,
-        actor: str,
+        actor: ActorLike,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
+        who = self._authorize(actor, "change_venue", programme, cluster=cluster)
         return self._session_command(
             programme,
             cluster,
             "change_venue",
-            actor,
+            who,
             idempotency_key,
-            lambda s, _: s.change_venue(venue, actor=actor),
+            lambda s, _: s.change_venue(_venue(venue), actor=who),
         )
 
     def change_capacity(
         self,
         cluster: int,
         *,
-        actor: str,
+        actor: ActorLike,
         hall_capacity: int | None = None,
         bridge_capacity: int | None = None,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
+        who = self._authorize(actor, "change_capacity", programme, cluster=cluster)
         return self._session_command(
             programme,
             cluster,
             "change_capacity",
-            actor,
+            who,
             idempotency_key,
             lambda s, _: s.change_capacity(
-                hall_capacity=hall_capacity, bridge_capacity=bridge_capacity, actor=actor
+                hall_capacity=hall_capacity, bridge_capacity=bridge_capacity, actor=who
             ),
         )
 
@@ -699,17 +828,18 @@ class Scheduler(Application[UUID]):
         cluster: int,
         *,
         reason: str,
-        actor: str,
+        actor: ActorLike,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
+        who = self._authorize(actor, "cancel_session", programme, cluster=cluster)
         return self._session_command(
             programme,
             cluster,
             "cancel_session",
-            actor,
+            who,
             idempotency_key,
-            lambda s, _: s.cancel(reason=reason, actor=actor),
+            lambda s, _: s.cancel(reason=reason, actor=who),
         )
 
     def reinstate_session(
@@ -717,39 +847,65 @@ class Scheduler(Application[UUID]):
         cluster: int,
         day: date,
         *,
-        actor: str,
+        actor: ActorLike,
         override_reason: str | None = None,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
-        return self._session_command(
-            programme,
-            cluster,
-            "reinstate_session",
-            actor,
-            idempotency_key,
-            lambda s, p: s.reinstate(
-                day, calendar=p.calendar, override_reason=override_reason, actor=actor
-            ),
-        )
+        """Hold a cancelled session again, on ``day``, for its cluster as it is now.
+
+        While the session was cancelled its cluster may have changed (a plan applied without a
+        date for it, provinces moved out): the reinstated session seats the cluster's current
+        members at the host, its capacities grown if they must be, in the same transaction.
+        """
+        who = self._authorize(actor, "reinstate_session", programme, cluster=cluster)
+
+        def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
+            plan = self.programme(pid)
+            found = self.cluster(cluster, programme=pid)
+            session = self.session(cluster, programme=pid)
+            if session.status is not SessionStatus.CANCELLED:
+                raise violation("session_cancelled", f"session {cluster} is not cancelled")
+            found.check_active()
+            if found.host is None:
+                raise violation("host_is_member", f"cluster {cluster} has no host to hold it")
+            seats = sum(plan.seats_for(p) for p in found.members)
+            bridges = sum(plan.bridge_points.get(p, 0) for p in found.members)
+            applier = PlanApplier(
+                plan,
+                clusters={cluster: found},
+                sessions={cluster: session},
+                placements={},
+                actor=who,
+                hall_capacity=max(session.hall_capacity, seats),
+                bridge_capacity=max(session.bridge_capacity, bridges),
+                venues={},
+                reason="session reinstated",
+                override_reason=override_reason,
+            )
+            applier.align_session(cluster, _Reinstated(found, day))
+            return [session], Recorded(self._count([session]))
+
+        return self._execute(programme, "reinstate_session", who, idempotency_key, decide)
 
     def connect_bridge_points(
         self,
         cluster: int,
         points: Iterable[BridgePoint | tuple[str, str]],
         *,
-        actor: str,
+        actor: ActorLike,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
-        wanted = [BridgePoint(*point) for point in points]
+        who = self._authorize(actor, "connect_bridge_points", programme, cluster=cluster)
+        wanted = _bridge_points(points)
         return self._session_command(
             programme,
             cluster,
             "connect_bridge_points",
-            actor,
+            who,
             idempotency_key,
-            lambda s, _: s.connect_bridge_points(wanted, actor=actor),
+            lambda s, _: s.connect_bridge_points(wanted, actor=who),
         )
 
     def disconnect_bridge_points(
@@ -757,38 +913,40 @@ class Scheduler(Application[UUID]):
         cluster: int,
         points: Iterable[BridgePoint | tuple[str, str]],
         *,
-        actor: str,
+        actor: ActorLike,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
-        wanted = [BridgePoint(*point) for point in points]
+        who = self._authorize(actor, "disconnect_bridge_points", programme, cluster=cluster)
+        wanted = _bridge_points(points)
         return self._session_command(
             programme,
             cluster,
             "disconnect_bridge_points",
-            actor,
+            who,
             idempotency_key,
-            lambda s, _: s.disconnect_bridge_points(wanted, actor=actor),
+            lambda s, _: s.disconnect_bridge_points(wanted, actor=who),
         )
 
     def mark_session_held(
         self,
         cluster: int,
         *,
-        actor: str,
+        actor: ActorLike,
         on: date | None = None,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
         """Record that the session took place (``on`` defaults to today, programme time)."""
+        who = self._authorize(actor, "mark_session_held", programme, cluster=cluster)
         today = on or now().date()
         return self._session_command(
             programme,
             cluster,
             "mark_session_held",
-            actor,
+            who,
             idempotency_key,
-            lambda s, _: s.mark_held(on=today, actor=actor),
+            lambda s, _: s.mark_held(on=today, actor=who),
         )
 
     # -- attendance commands ---------------------------------------------------------------
@@ -798,12 +956,13 @@ class Scheduler(Application[UUID]):
         province: str,
         members: Iterable[MemberRef | tuple[str, str, str]],
         *,
-        actor: str,
+        actor: ActorLike,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
         """Enrol members (member, team, commune) of a province; known members are skipped."""
-        refs = [MemberRef(*m) for m in members]
+        who = self._authorize(actor, "enrol_members", programme, provinces=(province,))
+        refs = _rows_of(members, MemberRef, "member (member, team, commune)")
         for ref in refs:
             if not all(isinstance(v, str) and v.strip() for v in ref):
                 raise InvalidInputError(f"member {ref!r}: member, team and commune are required")
@@ -812,17 +971,17 @@ class Scheduler(Application[UUID]):
             self._programme(pid, copy=False).check_unit(province)
             book = self._find(Attendance, attendance_id(pid, province))
             if book is None:
-                book = Attendance.open(pid, province, actor=actor)
-            book.enrol(refs, actor=actor)
+                book = Attendance.open(pid, province, actor=who)
+            book.enrol(refs, actor=who)
             return [book], Recorded(self._count([book]))
 
-        return self._execute(programme, "enrol_members", actor, idempotency_key, decide)
+        return self._execute(programme, "enrol_members", who, idempotency_key, decide)
 
     def record_attendance(
         self,
         rows: Iterable[AttendanceRow],
         *,
-        actor: str,
+        actor: ActorLike,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
         batch_size: int = 1000,
@@ -833,13 +992,31 @@ class Scheduler(Application[UUID]):
         Every row is checked before anything is written: a bad row rejects the call with an
         error naming the row, and nothing is written.  Rows already recorded are skipped and
         counted.  See :mod:`schedcore.bulk`.
+
+        A province coordinator may only send rows of its own province: one row of another
+        province refuses the whole call (:class:`PermissionDeniedError`), nothing written.
         """
         from schedcore.bulk import record_rows
 
+        if isinstance(rows, str | bytes) or not isinstance(rows, Iterable):
+            raise InvalidInputError(f"rows must be AttendanceRow values, not {rows!r}")
+        rows = rows if isinstance(rows, list) else list(rows)
+        who = self._authorize(
+            actor,
+            "record_attendance",
+            programme,
+            provinces=lambda: {getattr(row, "province", None) for row in rows},
+        )
+        done = self._receipt(
+            self.programme_id(programme), idempotency_key, "record_attendance", who
+        )
+        if done is not None:
+            first: RecordedAttendance = done.result
+            return first
         return record_rows(
             self,
             rows,
-            actor=actor,
+            actor=who,
             programme=programme,
             idempotency_key=idempotency_key,
             batch_size=batch_size,
@@ -853,18 +1030,116 @@ class Scheduler(Application[UUID]):
         members: Iterable[str],
         *,
         reason: str,
-        actor: str,
+        actor: ActorLike,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
-        wanted = list(members)
+        who = self._authorize(actor, "void_records", programme, provinces=(province,))
+        wanted = _texts(members, "members to void")
+        try:
+            kind = Activity(activity)
+        except ValueError:
+            raise InvalidInputError(
+                f"activity must be one of {', '.join(Activity)}, not {activity!r}"
+            ) from None
 
         def decide(pid: UUID) -> tuple[Sequence[Aggregate], Recorded]:
             book = self.attendance(province, programme=pid)
-            book.void(activity, wanted, reason=reason, actor=actor)
+            book.void(kind, wanted, reason=reason, actor=who)
             return [book], Recorded(self._count([book]))
 
-        return self._execute(programme, "void_records", actor, idempotency_key, decide)
+        return self._execute(programme, "void_records", who, idempotency_key, decide)
+
+
+T = TypeVar("T", bound=tuple[Any, ...])
+
+
+def _rows_of(values: object, row: Callable[..., T], what: str) -> list[T]:
+    """``row(*value)`` for each value, with a bad shape an input error naming the value."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidInputError(f"expected a list of {what}, not {values!r}")
+    rows = []
+    for value in values:
+        try:
+            rows.append(row(*value))
+        except TypeError:
+            raise InvalidInputError(f"expected a {what}, not {value!r}") from None
+    return rows
+
+
+def _bridge_points(points: object) -> list[BridgePoint]:
+    found = _rows_of(points, BridgePoint, "bridge point (province, commune)")
+    for point in found:
+        if not all(isinstance(v, str) and v.strip() for v in point):
+            raise InvalidInputError(f"bridge point {point!r}: province and commune are text")
+    return found
+
+
+def _texts(values: object, what: str) -> list[str]:
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise InvalidInputError(f"{what} must be a list of names, not {values!r}")
+    found = list(values)
+    if not all(isinstance(v, str) for v in found):
+        raise InvalidInputError(f"{what} must be names (text): {found!r}")
+    return found
+
+
+def _venue(venue: object) -> Venue:
+    if not isinstance(venue, Venue):
+        raise InvalidInputError(f"a venue is a Venue(province, name), not {venue!r}")
+    return venue
+
+
+@attrs.frozen
+class _Reinstated:
+    """A cluster as it stands, planned on the day its session is reinstated."""
+
+    cluster: Cluster
+    date: date
+
+    @property
+    def id(self) -> int:
+        return self.cluster.number
+
+    @property
+    def host(self) -> str:
+        return self.cluster.host or ""
+
+    @property
+    def members(self) -> Sequence[str]:
+        return self.cluster.members
+
+    @property
+    def trainer_team(self) -> str | None:
+        return self.cluster.trainer_team
+
+
+def _without_prepared_statements(app: Application[UUID]) -> None:
+    """Open PostgreSQL connections that prepare no statements.
+
+    ``eventsourcing`` asks psycopg to prepare its statements.  When a lock timeout aborts the
+    pipeline of an insert, psycopg's record of what is prepared falls out of step with the
+    server, and every later write on that connection fails ("prepared statement "_pg3_4" does
+    not exist") until the connection is dropped.  Without prepared statements a write after a
+    lock timeout simply works (and connections also work behind a transaction pooler).
+    """
+    pool = getattr(getattr(app.recorder, "datastore", None), "pool", None)
+    kwargs = getattr(pool, "kwargs", None)
+    if pool is None or not isinstance(kwargs, dict):  # pragma: no cover - eventsourcing 9.5
+        return
+    kwargs["prepare_threshold"] = None
+    pool.drain()  # connections opened while the tables were set up are replaced
+
+
+def _is_lock_wait(exc: BaseException) -> bool:
+    """A write that gave up waiting for another writer's lock (SQLite "database is locked",
+    PostgreSQL "canceling statement due to lock timeout"), as opposed to a broken store."""
+    text = str(exc).lower()
+    return any(sign in text for sign in ("database is locked", "database is busy", "lock timeout"))
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 @contextmanager

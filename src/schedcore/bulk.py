@@ -32,6 +32,7 @@ from schedcore.errors import (
     ConcurrencyError,
     InvalidInputError,
     RuleViolationError,
+    StoreBusyError,
     UnknownProvinceError,
 )
 
@@ -229,7 +230,7 @@ def record_rows(
     if not isinstance(batch_size, int) or batch_size < 1:
         raise InvalidInputError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
     pid = app.programme_id(programme)
-    done = app._receipt(pid, idempotency_key, "record_attendance")
+    done = app._receipt(pid, idempotency_key, "record_attendance", actor)
     if done is not None:
         first: RecordedAttendance = done.result
         return first
@@ -292,14 +293,19 @@ def record_rows(
                 continue
             try:
                 app._save(*events)
-            except ConcurrencyError:
-                done = app._receipt(pid, idempotency_key, "record_attendance")
+            except ConcurrencyError as exc:
+                done = app._receipt(pid, idempotency_key, "record_attendance", actor)
                 if done is not None:
                     return done.result  # type: ignore[no-any-return]
-                raise ConcurrencyError(
-                    f"batch {number} of {len(batches)} conflicted with another writer of the "
-                    f"same province; the {written} rows of the batches before it are recorded, "
-                    "nothing after; run again: recorded rows are skipped, nothing doubles"
+                why = (
+                    "found the store locked by another writer for longer than its lock timeout"
+                    if isinstance(exc, StoreBusyError)
+                    else "conflicted with another writer of the same province"
+                )
+                raise type(exc)(
+                    f"batch {number} of {len(batches)} {why}; the {written} rows of the "
+                    "batches before it are recorded, nothing after; run again: recorded rows "
+                    "are skipped, nothing doubles"
                 ) from None
             written += sizes[number - 1]
     except BaseException:

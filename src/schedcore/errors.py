@@ -20,10 +20,13 @@ __all__ = [
     "MissingDependencyError",
     "NotFoundError",
     "PermissionDeniedError",
+    "ProjectionError",
     "ReferenceDataError",
     "RuleViolationError",
     "SchedcoreError",
+    "StoreBusyError",
     "StoreError",
+    "UnknownEventError",
     "UnknownProvinceError",
 ]
 
@@ -100,8 +103,24 @@ class ConcurrencyError(SchedcoreError, RuntimeError):
     exit_code = 4
 
 
+class StoreBusyError(ConcurrencyError):
+    """The store stayed locked by another writer for longer than its lock timeout (SQLite's
+    ``lock_timeout``, PostgreSQL's ``lock_timeout`` URL option); nothing of this command was
+    written: retry later."""
+
+    exit_code = 4
+
+
 class StoreError(SchedcoreError, RuntimeError):
     """The event store cannot be opened or used (bad URL, unreachable server, wrong key)."""
+
+    exit_code = 6
+
+
+class UnknownEventError(StoreError):
+    """The store holds an event this version of schedcore cannot read: a type it does not
+    know, or a newer version of one it knows (written by a newer schedcore).  Nothing was
+    written; upgrade schedcore to read this store."""
 
     exit_code = 6
 
@@ -130,3 +149,19 @@ class InfeasiblePlanError(SchedcoreError):
         self.conflicts: tuple[Conflict, ...] = tuple(conflicts)
         lines = [message] + [f"  - {c.name}: {c.description}" for c in self.conflicts]
         super().__init__("\n".join(lines))
+
+
+class ProjectionError(SchedcoreError, RuntimeError):
+    """A read model could not apply an event; names the event so it can be found in the log.
+
+    ``notification_id`` is the event's log position and ``topic`` its type.  The views and their
+    tracked position stay at the last event applied before it: nothing of the failing batch is
+    half-applied.
+    """
+
+    exit_code = 7
+
+    def __init__(self, message: str, *, notification_id: int, topic: str) -> None:
+        self.notification_id = notification_id
+        self.topic = topic
+        super().__init__(message)

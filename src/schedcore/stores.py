@@ -8,9 +8,13 @@
 =======================================  ===================================================
 
 The URL comes from the caller, else ``$SCHEDCORE_STORE``, else ``sqlite:///schedcore.sqlite``.
-Options in the query string: ``compress=zlib`` (compress each event's state), and for
-PostgreSQL ``schema=`` and ``connect_timeout=`` (seconds).  Encryption takes its key from the
-caller or ``$SCHEDCORE_CIPHER_KEY`` (never from the URL, which ends up in logs).
+Options in the query string: ``compress=zlib`` (compress each event's state),
+``lock_timeout=`` (seconds a write waits for another writer's lock: SQLite 10 by default;
+PostgreSQL 5 per attempt, and ``eventsourcing`` makes up to 10 attempts), and for PostgreSQL
+``schema=``, ``connect_timeout=`` (seconds), ``pool_size=`` (connections a process keeps open,
+1 by default) and ``max_overflow=`` (more while its threads need them, 4 by default).
+Encryption takes its key from the caller or ``$SCHEDCORE_CIPHER_KEY`` (never from the URL,
+which ends up in logs).
 """
 
 from __future__ import annotations
@@ -113,6 +117,13 @@ def parse_store_url(url: str) -> StoreLocation:
             POSTGRES_PASSWORD=unquote(parts.password or os.environ.get("PGPASSWORD", "")),
             POSTGRES_SCHEMA=query.pop("schema", ""),
             POSTGRES_CONNECT_TIMEOUT=query.pop("connect_timeout", "5"),
+            # Without a lock timeout, a writer waits for ever behind a stuck one.
+            POSTGRES_LOCK_TIMEOUT=query.pop("lock_timeout", "5"),
+            # eventsourcing opens 5 connections per process by default: 20 processes (a
+            # service's workers, coordinators' imports) would exhaust a default server.  One
+            # connection, and a few more only while threads of the process need them.
+            POSTGRES_POOL_SIZE=query.pop("pool_size", "1"),
+            POSTGRES_MAX_OVERFLOW=query.pop("max_overflow", "4"),
         )
     else:
         raise StoreError(
@@ -120,6 +131,20 @@ def parse_store_url(url: str) -> StoreLocation:
         )
     if query:
         raise StoreError(f"store URL {url!r}: unknown option(s) {', '.join(sorted(query))}")
+    for name, low, high, unit in (
+        ("SQLITE_LOCK_TIMEOUT", 1, 3600, "seconds"),
+        ("POSTGRES_LOCK_TIMEOUT", 1, 3600, "seconds"),
+        ("POSTGRES_CONNECT_TIMEOUT", 1, 3600, "seconds"),
+        ("POSTGRES_POOL_SIZE", 1, 100, "connections"),
+        ("POSTGRES_MAX_OVERFLOW", 0, 100, "connections"),
+    ):
+        value = settings.get(name)
+        if value is not None and not (value.isdigit() and low <= int(value) <= high):
+            option = name.split("_", 1)[1].lower()
+            raise StoreError(
+                f"store URL {url!r}: {option} must be a whole number of {unit} from {low} to "
+                f"{high}, not {value!r}"
+            )
     return StoreLocation(url=url, kind=kind, settings=settings)
 
 

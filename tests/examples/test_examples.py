@@ -44,7 +44,7 @@ def test_replan_after_change_moves_the_province_off_its_blacked_out_day(
     done = run_example(
         "replan_after_change.py",
         *("--current", str(plan_file), "--province", "01"),
-        *("--out", str(tmp_path), "--time-limit", "15"),
+        *("--out", str(tmp_path), "--time-limit", "60"),
     )
     assert "Re-plan" in done.stdout
     after = {

@@ -39,7 +39,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--actor",
         default=None,
-        help="who records (default: $SCHEDCORE_ACTOR or cli:<user name>)",
+        help=(
+            "who records, e.g. 'province_coordinator[02]:an' (default: $SCHEDCORE_ACTOR or "
+            "cli:<user name>, an operator; see docs/how-to/roles.md)"
+        ),
     )
     parser.add_argument(
         "--idempotency-key",
@@ -59,6 +62,11 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from schedcore.application import Scheduler
     from schedcore.bulk import read_attendance_csv
+    from schedcore.security import Actor
+
+    # The CLI is a local tool (whoever runs it holds the store's credentials), so the actor's
+    # text form is taken at its word; a service builds Actor values from its own logins.
+    actor = Actor.parse(args.actor or _default_actor())
 
     app = Scheduler.open(args.store, programme=args.programme)
     try:
@@ -66,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         rows = read_attendance_csv(args.file, programme.units)
         result = app.record_attendance(
             rows,
-            actor=args.actor or _default_actor(),
+            actor=actor,
             idempotency_key=args.idempotency_key,
             batch_size=args.batch_size,
             source=args.file,

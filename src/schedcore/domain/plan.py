@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from eventsourcing.domain import Aggregate
 
 from schedcore.domain.cluster import Cluster, Placement
 from schedcore.domain.programme import Programme
 from schedcore.domain.receipt import AppliedPlan
-from schedcore.domain.rules import violation
+from schedcore.domain.rules import check_day, violation
 from schedcore.domain.session import Session
 from schedcore.domain.values import SessionStatus, Venue
 from schedcore.errors import InvalidInputError
@@ -45,7 +45,14 @@ class PlannedClusterLike(Protocol):
 def check_plan(clusters: Iterable[PlannedClusterLike]) -> list[PlannedClusterLike]:
     """Rules that span clusters: unique numbers, a province in one cluster, a host among its
     members, a trainer team at one session a day.  Returns the clusters sorted by number."""
-    plan = sorted(clusters, key=lambda c: c.id)
+    if isinstance(clusters, str | bytes) or not isinstance(clusters, Iterable):
+        raise InvalidInputError(
+            f"a plan is a list of planned clusters, not {type(clusters).__name__}"
+        )
+    given = list(clusters)
+    for index, cluster in enumerate(given, start=1):
+        _check_planned_shape(cluster, index)
+    plan = sorted(given, key=lambda c: c.id)
     placed: dict[str, int] = {}
     busy: dict[tuple[str, datetime.date], int] = {}
     numbers: set[int] = set()
@@ -79,6 +86,28 @@ def check_plan(clusters: Iterable[PlannedClusterLike]) -> list[PlannedClusterLik
                 )
             busy[slot] = cluster.id
     return plan
+
+
+def _check_planned_shape(cluster: Any, index: int) -> None:
+    """Attributes of the right kinds, so a wrong object is an input error, not a traceback."""
+    missing = [
+        name
+        for name in ("id", "host", "members", "date", "trainer_team")
+        if not hasattr(cluster, name)
+    ]
+    if missing:
+        raise InvalidInputError(
+            f"planned cluster {index} ({type(cluster).__name__}) has no {', '.join(missing)}"
+        )
+    members = cluster.members
+    if isinstance(members, str) or not isinstance(members, Iterable):
+        raise InvalidInputError(
+            f"planned cluster {index}: members must be a list of unit codes, not {members!r}"
+        )
+    if not isinstance(cluster.host, str) or not all(isinstance(m, str) for m in members):
+        raise InvalidInputError(f"planned cluster {index}: host and members are unit codes")
+    if cluster.date is not None:
+        check_day(cluster.date, f"the date of planned cluster {index}")
 
 
 def _capacity(value: int | Mapping[int, int] | None, cluster: int, default: int) -> int:
@@ -186,7 +215,7 @@ class PlanApplier:
                     session.cancel(reason=self.reason, actor=actor)
         # 6. sessions follow their clusters
         for number, wanted in planned.items():
-            self._apply_session(number, wanted)
+            self.align_session(number, wanted)
         touched: list[Aggregate] = [
             *self.clusters.values(),
             *self.sessions.values(),
@@ -205,7 +234,9 @@ class PlanApplier:
             events += 1
         return touched, AppliedPlan(self.programme.plan_revision, events, changed)
 
-    def _apply_session(self, number: int, wanted: PlannedClusterLike) -> None:
+    def align_session(self, number: int, wanted: PlannedClusterLike) -> None:
+        """Make cluster ``number``'s session seat its members at its host on ``wanted.date``:
+        scheduled if missing, reinstated if cancelled (when a date is given), re-seated."""
         actor, programme = self.actor, self.programme
         cluster = self.clusters[number]
         seats = {p: programme.seats_for(p) for p in cluster.members}

@@ -32,9 +32,39 @@ class Programme(Aggregate):
     def create_id(name: str) -> UUID:
         return programme_id(name)
 
+    class Created(Aggregate.Created):
+        """The programme was created.
+
+        Version 2 added ``require_roles``.  Version 1 events (schedcore 0.1) are upcast with
+        ``require_roles=False``: programmes of that time trusted plain string actors.
+        """
+
+        class_version = 2
+
+        name: str
+        calendar: WorkingCalendar
+        clusters: int
+        units: Sequence[str]
+        teams: Mapping[str, int]
+        members: Mapping[str, int]
+        delegates: Mapping[str, int]
+        bridge_points: Mapping[str, int]
+        targets: Sequence[Target]
+        notes: str
+        actor: str
+        require_roles: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["require_roles"] = False
+
     @classmethod
-    def create(cls, spec: ProgrammeSpec, *, actor: str) -> Programme:
-        """Check the spec and record ``Programme.Created``."""
+    def create(cls, spec: ProgrammeSpec, *, actor: str, require_roles: bool = False) -> Programme:
+        """Check the spec and record ``Programme.Created``.
+
+        ``require_roles`` makes the programme accept only actors with a role (see
+        :mod:`schedcore.security`); it is recorded, so every store holding it enforces it.
+        """
         check_actor(actor)
         if not spec.name.strip():
             raise InvalidInputError("a programme needs a name")
@@ -60,9 +90,10 @@ class Programme(Aggregate):
             targets=tuple(spec.targets),
             notes=spec.notes,
             actor=actor,
+            require_roles=require_roles,
         )
 
-    @event("Created")
+    @event(Created)
     def __init__(
         self,
         name: str,
@@ -76,6 +107,7 @@ class Programme(Aggregate):
         targets: Sequence[Target],
         notes: str,
         actor: str,
+        require_roles: bool = False,
     ) -> None:
         self.name = name
         self.calendar = calendar
@@ -88,6 +120,7 @@ class Programme(Aggregate):
         self.targets = tuple(targets)
         self.notes = notes
         self.created_by = actor
+        self.roles_required = require_roles
         self.plan_revision = 0
         self.clusters: tuple[int, ...] = ()
 

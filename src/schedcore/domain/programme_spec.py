@@ -13,6 +13,7 @@ from datetime import date
 import attrs
 
 from schedcore.calendar import WorkingCalendar
+from schedcore.domain.rules import check_count
 from schedcore.errors import InvalidInputError
 
 __all__ = ["Measure", "ProgrammeSpec", "Target"]
@@ -61,17 +62,30 @@ class ProgrammeSpec:
     notes: str = ""
 
     def __attrs_post_init__(self) -> None:
-        if self.clusters < 1:
-            raise InvalidInputError(f"a programme needs at least one cluster, got {self.clusters}")
+        if type(self.clusters) is not int or self.clusters < 1:
+            raise InvalidInputError(
+                f"a programme needs a whole number of clusters >= 1, got {self.clusters!r}"
+            )
+        units: set[str] = set()
         for label, counts in (
             ("teams", self.teams),
             ("members", self.members),
             ("delegates", self.delegates),
             ("bridge_points", self.bridge_points),
         ):
-            negative = {unit: n for unit, n in counts.items() if n < 0}
+            negative = {
+                unit: n for unit, n in counts.items() if isinstance(n, int | float) and n < 0
+            }
             if negative:
                 raise InvalidInputError(f"negative {label}: {negative}")
+            for unit, count in counts.items():
+                check_count(count, f"{label} of unit {unit}")
+            units.update(counts)
+        if units and self.clusters > len(units):
+            raise InvalidInputError(
+                f"{self.clusters} clusters cannot be formed from {len(units)} units: "
+                "every cluster needs at least one"
+            )
 
     @property
     def start(self) -> date:

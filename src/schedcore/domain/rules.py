@@ -7,12 +7,24 @@ The names are part of the public contract (``RuleViolationError.rule``) and are 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from schedcore.calendar import WorkingCalendar
 from schedcore.errors import InvalidInputError, RuleViolationError
 
-__all__ = ["check_actor", "check_reason", "check_session_day", "violation"]
+__all__ = [
+    "MAX_COUNT",
+    "check_actor",
+    "check_count",
+    "check_day",
+    "check_reason",
+    "check_session_day",
+    "violation",
+]
+
+#: No hall seats, no bridge connects and no unit counts more than this: a bigger number is a
+#: typo (an extra zero, a phone number in the wrong cell), not a plan.
+MAX_COUNT = 10_000_000
 
 
 def violation(rule: str, message: str) -> RuleViolationError:
@@ -23,6 +35,23 @@ def check_actor(actor: str) -> None:
     """Every command names who asked: the actor is recorded on each of its events."""
     if not isinstance(actor, str) or not actor.strip():
         raise InvalidInputError("every command needs an actor (who asked), got none")
+
+
+def check_count(value: object, what: str) -> int:
+    """A whole number from 0 to :data:`MAX_COUNT` (not a bool, a float or NaN)."""
+    if type(value) is not int or not 0 <= value <= MAX_COUNT:
+        raise InvalidInputError(
+            f"{what} must be a whole number from 0 to {MAX_COUNT:,}, got {value!r}"
+        )
+    return value
+
+
+def check_day(day: object, what: str) -> date:
+    """A calendar day: a ``date``, and not a ``datetime`` (a day has no time of day, and a
+    naive time would not say in which time zone it falls)."""
+    if not isinstance(day, date) or isinstance(day, datetime):
+        raise InvalidInputError(f"{what} must be a date, not {type(day).__name__} {day!r}")
+    return day
 
 
 def check_reason(reason: str | None, what: str) -> None:
@@ -38,8 +67,7 @@ def check_session_day(
 ) -> None:
     """A session day is inside the window (always) and a working day that none of the
     cluster's units has blacked out (unless an override gives a reason)."""
-    if not isinstance(day, date):
-        raise InvalidInputError(f"a session day must be a date, not {type(day).__name__}")
+    check_day(day, "a session day")
     if not calendar.in_window(day):
         raise violation(
             "date_in_window",

@@ -20,9 +20,15 @@ from eventsourcing.domain import Aggregate, event
 from schedcore.calendar import WorkingCalendar
 from schedcore.domain._copying import copy_aggregate
 from schedcore.domain.ids import session_id
-from schedcore.domain.rules import check_actor, check_reason, check_session_day, violation
+from schedcore.domain.rules import (
+    check_actor,
+    check_count,
+    check_day,
+    check_reason,
+    check_session_day,
+    violation,
+)
 from schedcore.domain.values import BridgePoint, SessionStatus, Venue
-from schedcore.errors import InvalidInputError
 
 __all__ = ["Session", "SessionFacts"]
 
@@ -38,8 +44,7 @@ class SessionFacts:
 
 
 def _check_capacity(value: int, what: str) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidInputError(f"{what} must be a whole number >= 0, got {value!r}")
+    check_count(value, what)
 
 
 def _points(points: Iterable[Any]) -> frozenset[BridgePoint]:
@@ -347,6 +352,7 @@ class Session(Aggregate):
     def mark_held(self, *, on: date, actor: str) -> None:
         """Record that the session took place; not before its day."""
         check_actor(actor)
+        check_day(on, "the day a session was held")
         self.check_open()
         if on < self.day:
             raise violation(

@@ -1,0 +1,40 @@
+"""What ``report``, ``rebuild`` and ``history`` share: opening the store and its views."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["add_views_options", "open_runner"]
+
+
+def add_views_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--programme",
+        metavar="NAME",
+        help="the programme's name (default: the built-in 2022 programme)",
+    )
+    parser.add_argument(
+        "--views",
+        metavar="URL",
+        help="where the read models live (default: beside the events, in the same database)",
+    )
+
+
+@contextmanager
+def open_runner(args: argparse.Namespace) -> Iterator[tuple[Any, Any]]:
+    """(application, projection runner) for the store and views named in ``args``."""
+    from schedcore.application import Scheduler
+    from schedcore.projections import ProjectionRunner
+
+    app = Scheduler.open(args.store, programme=args.programme)
+    try:
+        runner = ProjectionRunner(app, views=args.views)
+        try:
+            yield app, runner
+        finally:
+            runner.close()
+    finally:
+        app.close()

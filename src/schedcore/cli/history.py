@@ -1,0 +1,64 @@
+"""``schedcore history``: the audit trail -- who did what, when.
+
+Catches the views up first; filter by ``--province`` (GSO code), ``--cluster`` or ``--actor``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from schedcore.cli._common import add_json_option, add_store_option
+from schedcore.cli._views import add_views_options, open_runner
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "history", help="show the audit trail", description=__doc__
+    )
+    add_store_option(parser)
+    add_json_option(parser)
+    add_views_options(parser)
+    parser.add_argument("--province", metavar="CODE", help="events about this province")
+    parser.add_argument("--cluster", type=int, metavar="ID", help="events about this cluster")
+    parser.add_argument("--actor", help="events recorded by this actor")
+    parser.add_argument("--limit", type=int, metavar="N", help="the last N entries only")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with open_runner(args) as (_, runner):
+        runner.catch_up()
+        entries = runner.views().history(
+            province=args.province, cluster=args.cluster, actor=args.actor, limit=args.limit
+        )
+    if args.json:
+        data = [
+            {
+                "position": e.position,
+                "recorded_at": e.recorded_at.isoformat(),
+                "actor": e.actor,
+                "event": e.event,
+                "province": e.province,
+                "cluster": e.cluster,
+                "summary": e.summary,
+            }
+            for e in entries
+        ]
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+        if args.json == "-":
+            print(text)
+            return 0
+        with open(args.json, "w", encoding="utf-8") as out:
+            out.write(text + "\n")
+    for e in entries:
+        print(
+            f"{e.position:>8}  {e.recorded_at.isoformat(timespec='seconds')}  {e.actor:<20} "
+            f"{e.event:<32} {e.summary}"
+        )
+    if not entries:
+        print("no events match")
+    return 0

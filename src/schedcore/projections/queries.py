@@ -1,0 +1,201 @@
+"""One object to ask the read models questions: :class:`Views`.
+
+A :class:`Views` is bound to a view database (live, or folded "as of" a moment or position by
+:mod:`schedcore.projections.time_travel`), to one programme, and to the log position it
+reflects.  Its :meth:`Views.report` is what ``schedcore report --json`` prints.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from schedcore.calendar import local_date, now
+from schedcore.projections._database import ViewDatabase
+from schedcore.projections.audit import AuditEntry, history
+from schedcore.projections.bridge import BridgeCoverage, bridge_coverage, connected_points
+from schedcore.projections.calendar_view import SessionEntry, sessions
+from schedcore.projections.catalogue import ProgrammeFacts, programme_facts
+from schedcore.projections.coverage import (
+    COUNTS,
+    CoverageRow,
+    Grouping,
+    coverage,
+    coverage_by,
+)
+from schedcore.projections.roster import ClusterRoster, roster
+from schedcore.reference import ProvinceTable, vietnam_2022
+
+__all__ = ["Views"]
+
+
+class Views:
+    """The read models of one programme, as of ``position``.
+
+    ``today`` is the day statuses are judged on: the as-of moment's day for time travel,
+    otherwise the current day in the programme's time zone.
+    """
+
+    def __init__(
+        self,
+        database: ViewDatabase,
+        programme: str | UUID | int,
+        *,
+        position: int,
+        as_of: datetime | None = None,
+        today: date | None = None,
+        provinces: ProvinceTable | None = None,
+    ) -> None:
+        self.database = database
+        self.position = position
+        self.as_of = as_of
+        self.facts: ProgrammeFacts = programme_facts(database, programme)
+        self.today = today or (local_date(as_of) if as_of is not None else now().date())
+        self.provinces = provinces or vietnam_2022()
+
+    @property
+    def key(self) -> int:
+        return self.facts.key
+
+    # -- the questions ---------------------------------------------------------------------
+
+    def clusters(self, *, include_dissolved: bool = False) -> list[ClusterRoster]:
+        """Which provinces train together, who hosts, on which day, with which trainers."""
+        return roster(self.database, self.key, include_dissolved=include_dissolved)
+
+    def sessions(
+        self,
+        *,
+        day: date | None = None,
+        cluster: int | None = None,
+        province: str | None = None,
+        include_cancelled: bool = True,
+    ) -> list[SessionEntry]:
+        """The session calendar, by day; filter by day, cluster or a seated province."""
+        return sessions(
+            self.database,
+            self.key,
+            day=day,
+            cluster=cluster,
+            province=province,
+            include_cancelled=include_cancelled,
+        )
+
+    def coverage(
+        self, by: Grouping | str = Grouping.PROVINCE, *, today: date | None = None
+    ) -> list[CoverageRow]:
+        """Teams and members trained, by country, region, province, cluster or commune."""
+        return coverage(
+            self.database,
+            self.facts,
+            by,
+            today=today or self.today,
+            provinces=self.provinces,
+        )
+
+    def bridge(self) -> BridgeCoverage:
+        """Share of communes connected per session and overall."""
+        return bridge_coverage(self.database, self.facts)
+
+    def bridge_points(self, cluster: int) -> list[tuple[str, str]]:
+        """The communes connected to a cluster's session."""
+        return connected_points(self.database, self.key, cluster)
+
+    def history(
+        self,
+        *,
+        province: str | None = None,
+        cluster: int | None = None,
+        actor: str | None = None,
+        limit: int | None = None,
+    ) -> list[AuditEntry]:
+        """Who did what, when, for this programme."""
+        return history(
+            self.database,
+            programme=self.key,
+            province=province,
+            cluster=cluster,
+            actor=actor,
+            limit=limit,
+        )
+
+    # -- the report ------------------------------------------------------------------------
+
+    def report(self, *, today: date | None = None) -> dict[str, Any]:
+        """Everything a coordinator's report shows, as plain JSON-ready data.
+
+        Keys: ``programme``, ``position``, ``as_of``, ``today``, ``targets``, ``clusters``,
+        ``provinces`` (by GSO code), ``regions``, ``totals``, ``bridge``.
+        """
+        day = today or self.today
+        units = self.facts.units
+
+        def counts(row: CoverageRow) -> dict[str, Any]:
+            data: dict[str, Any] = {name: getattr(row, name) for name in COUNTS}
+            data.update(
+                teams_expected=row.teams_expected,
+                teams_enrolled=row.teams_enrolled,
+                members_expected=row.members_expected,
+                members_enrolled=row.members_enrolled,
+                members_absent=row.members_absent,
+                status={name: str(p.status) for name, p in row.progress.items()},
+            )
+            return data
+
+        groups = coverage_by(
+            self.database,
+            self.facts,
+            [Grouping.PROVINCE, Grouping.REGION, Grouping.COUNTRY],
+            today=day,
+            provinces=self.provinces,
+        )
+        provinces = {}
+        for row in groups[Grouping.PROVINCE]:
+            entry: dict[str, Any] = {"name": row.name, "region": self._region(row.key)}
+            entry["cluster"] = units[row.key].cluster if row.key in units else None
+            entry.update(counts(row))
+            provinces[row.key] = entry
+        bridge = self.bridge()
+        return {
+            "programme": self.facts.name,
+            "position": self.position,
+            "as_of": self.as_of.isoformat() if self.as_of is not None else None,
+            "today": day.isoformat(),
+            "targets": [
+                {"measure": str(t.measure), "share": t.share, "deadline": t.deadline.isoformat()}
+                for t in self.facts.targets.values()
+            ],
+            "clusters": [
+                {
+                    "id": c.id,
+                    "host": c.host,
+                    "members": list(c.members),
+                    "date": c.date.isoformat() if c.date is not None else None,
+                    "trainer_team": c.trainer_team,
+                    "status": c.status,
+                    "venue": c.venue,
+                }
+                for c in self.clusters()
+            ],
+            "provinces": provinces,
+            "regions": {row.key: counts(row) for row in self.coverage(Grouping.REGION, today=day)},
+            "totals": counts(self.coverage(Grouping.COUNTRY, today=day)[0]),
+            "bridge": {
+                "connected": bridge.connected,
+                "expected": bridge.expected,
+                "share": round(bridge.share, 6),
+                "sessions": [
+                    {
+                        "cluster": s.cluster,
+                        "connected": s.connected,
+                        "expected": s.expected,
+                        "share": round(s.share, 6),
+                    }
+                    for s in bridge.sessions
+                ],
+            },
+        }
+
+    def _region(self, code: str) -> str:
+        return self.provinces.by_code(code).region if code in self.provinces else "-"

@@ -1,0 +1,66 @@
+"""Time travel: the roster, calendar and coverage as they were at a log position or a moment.
+
+The events up to that point are folded, by the same read models the live runner keeps, into a
+private in-memory database; the answers come from the same queries.  A moment means "every event
+recorded at or before it" (events carry the time they were recorded); a position means "every
+event up to and including it".  At national scale this costs about one rebuild.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from schedcore.calendar import ensure_aware, local_date
+from schedcore.errors import InvalidInputError
+from schedcore.projections._database import SqliteViews
+from schedcore.projections.queries import Views
+from schedcore.projections.runner import ProjectionRunner
+from schedcore.reference import ProvinceTable
+
+__all__ = ["views_as_of"]
+
+
+def views_as_of(
+    app: Any,
+    *,
+    position: int | None = None,
+    moment: datetime | None = None,
+    programme: str | UUID | None = None,
+    provinces: ProvinceTable | None = None,
+) -> Views:
+    """The views of ``programme`` (default: the application's) as of ``position`` or ``moment``.
+
+    A naive ``moment`` is refused (:class:`InvalidInputError`): "10 September" is a different
+    instant in Hà Nội and in Paris.  The views' ``position`` is the last event they include.
+    """
+    if (position is None) == (moment is None):
+        raise InvalidInputError("give exactly one of position and moment")
+    head = int(app.recorder.max_notification_id() or 0)
+    if position is not None:
+        if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+            raise InvalidInputError(f"a log position is a whole number >= 0, not {position!r}")
+        if position > head:
+            raise InvalidInputError(f"position {position} is beyond the log's last event ({head})")
+    if moment is not None:
+        moment = ensure_aware(moment, "as-of moment")
+    database = SqliteViews(":memory:")
+    runner = ProjectionRunner(
+        app, views=database, name="as-of", batch_size=2000, recorded_by=moment
+    )
+    done = runner.catch_up(until=position if position is not None else head)
+    last = done.last_applied if moment is not None else done.position
+    today = None
+    if position is not None and last:
+        rows = database.query("SELECT recorded_at FROM view_audit WHERE position = ?", (last,))
+        if rows:
+            today = local_date(datetime.fromisoformat(rows[0][0]))
+    return Views(
+        database,
+        programme if programme is not None else app.default_programme,
+        position=last,
+        as_of=moment,
+        today=today,
+        provinces=provinces,
+    )
