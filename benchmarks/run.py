@@ -69,15 +69,15 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "scenario_runs": 3,
             "scenario_limit": 120.0,
             "cpmp": list(range(1, 21)),
-            "cpmp_limit": 600.0,
+            "cpmp_limit": 300.0,
             "sizes": [63, 100, 200, 400],
             "clusters": [10, 20],
-            "scaling_limit": 120.0,
+            "scaling_limit": 60.0,
         },
     },
     "quick": {
         "store_append": {"rows": 20_000, "batch_size": 1000, "repeat": 3},
-        "command_latency": {"commands": 100, "repeat": 3},
+        "command_latency": {"commands": 60, "repeat": 3},
         "projections": {"scale": 0.02, "repeat": 3, "per_event_events": 500, "on_postgres": False},
         "planner": {
             "scenario_runs": 1,
@@ -87,7 +87,7 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "cpmp_limit": 10.0,
             "sizes": [63],
             "clusters": [10],
-            "scaling_limit": 10.0,
+            "scaling_limit": 5.0,
         },
     },
     "tiny": {
@@ -548,7 +548,8 @@ def run_suite(name: str, settings: dict[str, Any], postgres: str | None) -> list
 
 def combine(paths: Sequence[Path]) -> Run:
     """Several result files as one run: the first file's machine, every file's suites in order
-    (a suite keeps the load average and settings of its own run)."""
+    (a suite keeps the load average and settings of its own run; a suite measured again in a
+    later file replaces the earlier one)."""
     runs = [run_from_json(json.loads(path.read_text("utf-8"))) for path in paths]
     first = runs[0]
     combined = Run(
@@ -564,7 +565,9 @@ def combine(paths: Sequence[Path]) -> Run:
             if source and source != first.machine.get("schedcore_source"):
                 suite.notes.append(f"Measured on schedcore from {source}.")
             suite.notes.append(f"Run started {run.started[:19].replace('T', ' ')} UTC.")
-        combined.suites += run.suites
+        for suite in run.suites:
+            combined.suites = [s for s in combined.suites if s.name != suite.name]
+            combined.suites.append(suite)
     return combined
 
 
