@@ -188,9 +188,8 @@ def projections(
 ) -> list[Suite]:
     """One national ingest, then rebuild and per-event comparisons on the store it made."""
     bench = _import_projections()
-    from schedcore.projections import ProjectionRunner
-
     from schedcore.application import Scheduler
+    from schedcore.projections import ProjectionRunner
 
     stores: list[tuple[str, str | None]] = [("SQLite file", None)]
     if postgres and on_postgres:
