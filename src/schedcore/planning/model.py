@@ -112,12 +112,11 @@ def build_model(
     """
     model = cp_model.CpModel()
     hosts = problem.hosts()
-    if pairs is None:
-        pairs = [(i, j) for j in hosts for i in range(problem.size)]
+    allowed = {(i, j) for j in hosts for i in range(problem.size)} if pairs is None else set(pairs)
     assign = {
         (i, j): model.new_bool_var(f"assign[{problem.units[i].code},{problem.units[j].code}]")
-        for (i, j) in sorted(pairs)
-        if problem.units[j].can_host and (j, j) in pairs
+        for (i, j) in sorted(allowed)
+        if problem.units[j].can_host and (j, j) in allowed
     }
     planning = PlanningModel(problem, model, assign, explaining=explaining)
     add_one_cluster_per_unit(planning)
