@@ -7,6 +7,10 @@ process can be ended) with a one-second head start, then CP-SAT races it for a f
 stops; the first proof ends the other solver.  Instances HiGHS proves at once pay nothing for
 the race, hard ones pay at most the few seconds CP-SAT shares the machine.  With one worker, or
 where processes cannot be forked, only HiGHS runs, which keeps the result deterministic.
+
+Two failures are covered: when neither solver has any plan once CP-SAT's budget is spent (large
+instances), CP-SAT searches on until HiGHS has one or the time is up; when HiGHS's process ends
+without a result (killed, out of memory), HiGHS solves in this process with the time left.
 """
 
 from __future__ import annotations
@@ -82,28 +86,48 @@ def prove_allocation(problem: Problem, *, time_limit: float) -> Allocation:
     solver.parameters.random_seed = problem.seed
     solver.parameters.linearization_level = 2
     received: dict[str, Any] = {}
+    # Once CP-SAT's budget is spent without a plan, it keeps searching until HiGHS has one.
+    phase = {"searching_for_any_plan": False}
 
     def watch_highs() -> None:
         try:
             if receiver.poll(time_limit + 5.0):
                 received["mip"] = receiver.recv()
-        except (EOFError, OSError):
+        except (EOFError, OSError):  # the child died without a result
+            received["died"] = True
+            if phase["searching_for_any_plan"]:
+                solver.stop_search()  # HiGHS takes over in this process
             return
         mip = received.get("mip")
-        if isinstance(mip, Allocation) and mip.proven:
+        if not isinstance(mip, Allocation):
+            return
+        if mip.proven or (phase["searching_for_any_plan"] and mip.cost is not None):
             solver.stop_search()
 
     watcher = threading.Thread(target=watch_highs, name="highs-watcher", daemon=True)
     watcher.start()
     status = solver.solve(planning.model)
+    if status == cp_model.UNKNOWN and not _has_plan(received.get("mip")):
+        # Neither solver has a plan yet (large instances): giving up here would waste the rest
+        # of the time limit, so CP-SAT searches on beside HiGHS.
+        phase["searching_for_any_plan"] = True
+        remaining = time_limit - (time.perf_counter() - started)
+        if remaining > 0.1 and not _has_plan(received.get("mip")) and "died" not in received:
+            solver.parameters.max_time_in_seconds = remaining
+            status = solver.solve(planning.model)
     cp_proved = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
     if cp_proved and "mip" not in received:
         child.terminate()
-    watcher.join()
-    if "mip" not in received and child.is_alive():
+    watcher.join()  # HiGHS's result, its death, or its time limit (+5 s) passing
+    if child.is_alive():
         child.terminate()  # over its time limit (building a large model counts too)
     child.join()
     receiver.close()
+    if "died" in received and not cp_proved:
+        # HiGHS's process ended without a result (killed, out of memory): it is the stronger
+        # prover, so it solves here with the time left rather than leaving CP-SAT's bound.
+        remaining = max(0.1, time_limit - (time.perf_counter() - started))
+        received["mip"] = solve_allocation(view, time_limit=remaining)
     mip: Allocation | None = received.get("mip")
     if mip is not None and (mip.proven or (not cp_proved and status != cp_model.FEASIBLE)):
         return mip
@@ -121,3 +145,7 @@ def prove_allocation(problem: Problem, *, time_limit: float) -> Allocation:
     proven = status == cp_model.OPTIMAL
     bound = cost if proven else round(solver.best_objective_bound)
     return Allocation(host_of, cost, bound, proven, False, seconds)
+
+
+def _has_plan(result: object) -> bool:
+    return isinstance(result, Allocation) and result.cost is not None
