@@ -144,3 +144,33 @@ def _machine() -> dict[str, object]:
         "git_commit": None,
         "load_average": (0.0, 0.0, 0.0),
     }
+
+
+def test_the_profile_of_one_command_per_transaction_splits_all_of_its_time_by_layer(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import profile_hot_paths
+
+    small = ("one command per transaction", profile_hot_paths.command_path, 20)
+    monkeypatch.setitem(profile_hot_paths.PATHS, "command", small)
+    assert profile_hot_paths.main(["--only", "command", "--top", "3"]) == 0
+    out = capsys.readouterr().out
+    shares = [
+        int(line.rsplit("|", 2)[1].strip().rstrip("%"))
+        for line in out.split("| layer |")[1].split("| function |")[0].splitlines()
+        if line.startswith("| ") and line.rstrip().endswith("% |")
+    ]
+    assert 97 <= sum(shares) <= 103  # rounded shares of the whole
+    assert "database driver" in out
+    assert out.count("calls)") == 3  # the three costliest functions
+
+
+def test_the_profiler_assigns_each_entry_to_its_layer() -> None:
+    from profile_hot_paths import layer_of
+
+    assert layer_of("~", "<method 'commit' of 'sqlite3.Connection' objects>") == ("database driver")
+    assert layer_of("/x/site-packages/eventsourcing/application.py", "save") == "eventsourcing"
+    assert layer_of("/x/src/schedcore/bulk.py", "record_rows") == "schedcore"
+    assert layer_of("/usr/lib/python3.11/json/decoder.py", "raw_decode") == (
+        "encoding (JSON, zlib)"
+    )
