@@ -11,13 +11,13 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from schedcore.cli import export, history, plan, rebuild, record, replan, report
+from schedcore.cli import explain, export, history, plan, rebuild, record, replan, report
 from schedcore.errors import SchedcoreError
 
 __all__ = ["main"]
 
 #: Sub-command modules; each has ``register(subparsers)`` that sets ``func`` on its parser.
-COMMANDS = (plan, replan, record, report, rebuild, history, export)
+COMMANDS = (plan, replan, explain, record, report, rebuild, history, export)
 
 
 def build_parser() -> argparse.ArgumentParser:
