@@ -10,6 +10,7 @@ import argparse
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 from schedcore.cli import explain, export, history, plan, rebuild, record, replan, report
 from schedcore.errors import SchedcoreError
@@ -20,8 +21,15 @@ __all__ = ["main"]
 COMMANDS = (plan, replan, explain, record, report, rebuild, history, export)
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="schedcore",
         description="Plan and track national training programmes (event-sourced, CP-SAT).",
     )

@@ -64,9 +64,12 @@ def _console() -> Any:
 
 
 @contextmanager
-def solve_progress(args: argparse.Namespace, description: str) -> Iterator[ProgressCallback | None]:
+def solve_progress(
+    args: argparse.Namespace, description: str, *, feasibility: bool = False
+) -> Iterator[ProgressCallback | None]:
     """A callback for :func:`~schedcore.planning.solve.solve` showing elapsed time, the best
-    objective, the bound and the gap; ``None`` when no bar is wanted.
+    objective, the bound and the gap; ``None`` when no bar is wanted.  With ``feasibility``
+    (a search without objective, as ``explain`` runs it) the bar says when a plan is found.
 
     ``--progress`` (``plan``, ``replan``, ``explain``) also prints each improving solution as
     a plain line, on a terminal or not.
@@ -101,10 +104,12 @@ def solve_progress(args: argparse.Namespace, description: str) -> Iterator[Progr
                 if progress.objective
                 else 0.0
             )
-            bar.update(
-                task,
-                state=f"best {progress.objective:,}  bound {progress.bound:,}  gap {gap:.2%}",
+            state = (
+                "a plan exists"
+                if feasibility
+                else f"best {progress.objective:,}  bound {progress.bound:,}  gap {gap:.2%}"
             )
+            bar.update(task, state=state)
             if lines:
                 line(progress)
 

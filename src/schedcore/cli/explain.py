@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     out = human_output(args)
     error: InfeasiblePlanError | None = None
     replanned: dict[str, Any] | None = None
-    with solve_progress(args, "checking the rules") as progress:
+    with solve_progress(args, "checking the rules", feasibility=current is None) as progress:
         if current is None:
             found = diagnose(problem, time_limit=args.time_limit, progress=progress)
             status, error = found.status, found.error
