@@ -121,7 +121,7 @@ def apply_to_store(
         actor=args.actor,
         idempotency_key=args.idempotency_key,
         hall_capacity=halls or None,
-        reason=f"schedcore plan ({plan.status.value})",
+        reason=f"schedcore {getattr(args, 'command', 'plan')} ({plan.status.value})",
     )
     if applied.events:
         print(

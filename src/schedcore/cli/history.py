@@ -6,9 +6,10 @@ Catches the views up first; filter by ``--province`` (GSO code), ``--cluster`` o
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
-from schedcore.cli._common import add_json_option, add_store_option, human_output, write_json
+from schedcore.cli._common import add_json_option, add_store_option, write_json
 from schedcore.cli._views import add_views_options, open_runner
 
 __all__ = ["register"]
@@ -46,7 +47,10 @@ def run(args: argparse.Namespace) -> int:
         }
         for e in entries
     ]
-    out = human_output(args)
+    if args.json == "-":
+        write_json(args.json, data)
+        return 0
+    out = sys.stdout
     for e in entries:
         print(
             f"{e.position:>8}  {e.recorded_at.isoformat(timespec='seconds')}  {e.actor:<20} "

@@ -12,7 +12,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from schedcore.cli._common import add_json_option, add_store_option, human_output, write_json
+from schedcore.cli._common import add_json_option, add_store_option, write_json
 from schedcore.cli._views import add_views_options, open_runner
 from schedcore.errors import InvalidInputError
 
@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
             runner.catch_up()
             views = runner.views()
         report = views.report()
-    print_text(report, human_output(args))
+    if args.json != "-":
+        print_text(report)
     write_json(args.json, report)
     return 0
 
