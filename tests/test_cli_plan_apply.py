@@ -8,6 +8,7 @@ import pytest
 
 from schedcore.application import Scheduler
 from schedcore.cli import main
+from tests.cli_programme import Programme
 
 UNITS = """code,name,lat,lon,demand,capacity,communes
 A,Alpha,10.0,105.0,30,100,3
@@ -48,3 +49,31 @@ def test_applying_twice_records_the_plan_once(
     app = Scheduler.open(store, programme=str(units))
     assert app.max_notification_id() == head
     app.close()
+
+
+def test_replan_from_the_store_with_apply_records_only_the_re_dated_session(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    programme = Programme(tmp_path)
+    assert main(["plan", *programme.problem(), "--apply", "--store", programme.store]) == 0
+    app = Scheduler.open(programme.store, programme=programme.name)
+    before = {c.number: (c.host, c.members) for c in app.clusters() if not c.dissolved}
+    day_of_a = next(app.session(n).day for n, (_, members) in before.items() if "A" in members)
+    head = app.max_notification_id()
+    app.close()
+
+    replan = ["replan", *programme.problem(), "--store", programme.store]
+    replan += ["--blackout", f"A={day_of_a}"]
+    assert main(replan) == 0
+    assert main([*replan, "--apply"]) == 0
+    out = capsys.readouterr().out
+    assert "session hosted by" in out and "1 clusters changed" in out
+
+    app = Scheduler.open(programme.store, programme=programme.name)
+    after = {c.number: (c.host, c.members) for c in app.clusters() if not c.dissolved}
+    recorded = [item.topic.rsplit(":", 1)[-1] for item in app.notification_log.select(head + 1, 10)]
+    new_day = next(app.session(n).day for n, (_, members) in after.items() if "A" in members)
+    app.close()
+    assert after == before, "a re-plan that moves no unit keeps every cluster's number"
+    assert new_day != day_of_a
+    assert recorded == ["Session.Rescheduled", "Programme.PlanApplied"]

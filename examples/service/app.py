@@ -5,7 +5,12 @@ Run it (the ``service`` and ``postgres`` extras)::
     SCHEDCORE_STORE=postgresql://postgres@127.0.0.1:5432/test?schema=demo \\
         uvicorn --app-dir examples --factory service.app:create_app
 
-Writes need an ``X-Actor`` header (who does it: recorded on every event); a retry may carry an
+Writes need who sends them, as headers a gateway sets after authenticating the caller:
+``X-Actor`` (a name), ``X-Role`` (``planner``, ``cluster_coordinator`` or
+``province_coordinator``) and, for coordinators, ``X-Scope`` (the cluster number or the
+province code).  :func:`writer` builds an :class:`~schedcore.Actor` from them with its
+constructors: text never becomes an all-rights operator, and the programme is created with
+``require_roles=True`` so that no later caller can act as one.  A retry may carry an
 ``Idempotency-Key`` header so that it changes nothing the second time.  Errors of the
 :class:`~schedcore.errors.SchedcoreError` family become JSON ``{"error", "message", "rule"}``
 with the status of :data:`STATUS`; a body of the wrong shape is FastAPI's 422.
@@ -26,6 +31,7 @@ from pydantic import BaseModel, Field
 
 from schedcore import (
     Activity,
+    Actor,
     AttendanceRow,
     ConcurrencyError,
     InfeasiblePlanError,
@@ -46,7 +52,7 @@ STATUS: tuple[tuple[type[SchedcoreError], int], ...] = (
     (ConcurrencyError, 409),
     (InfeasiblePlanError, 422),
     (RuleViolationError, 409),
-    (InvalidInputError, 400),
+    (InvalidInputError, 422),
     (NotFoundError, 404),
     (StoreError, 503),
 )
@@ -83,11 +89,34 @@ class AttendanceIn(BaseModel):
     rows: list[RowIn] = Field(min_length=1)
 
 
-def writer(x_actor: Annotated[str | None, Header()] = None) -> str:
-    """Who writes: required on every write, so every event names a person or a system."""
+def writer(
+    x_actor: Annotated[str | None, Header()] = None,
+    x_role: Annotated[str | None, Header()] = None,
+    x_scope: Annotated[str | None, Header()] = None,
+) -> Actor:
+    """Who writes, as an :class:`Actor` with a role: required on every write.
+
+    Stands in for real authentication: a gateway in front of the service says who the caller
+    is and in which role.  The role is looked up, never parsed from free text, and there is no
+    way to ask for an operator: the service grants no more than the role's rights.
+    """
     if x_actor is None or not x_actor.strip():
         raise PermissionDeniedError("writes need an X-Actor header naming who makes the change")
-    return x_actor.strip()
+    name = x_actor.strip()
+    role = (x_role or "").strip()
+    scope = (x_scope or "").strip()
+    if role == "planner":
+        return Actor.planner(name)
+    if role == "cluster_coordinator":
+        if not scope.isdigit():
+            raise InvalidInputError(f"X-Scope {scope!r}: a cluster coordinator needs its cluster")
+        return Actor.cluster_coordinator(name, int(scope))
+    if role == "province_coordinator":
+        return Actor.province_coordinator(name, scope)
+    raise PermissionDeniedError(
+        f"X-Role {role!r}: writes need a role, one of planner, cluster_coordinator, "
+        "province_coordinator"
+    )
 
 
 def scheduler(request: Request) -> Scheduler:
@@ -96,7 +125,7 @@ def scheduler(request: Request) -> Scheduler:
     return found
 
 
-Actor = Annotated[str, Depends(writer)]
+Writer = Annotated[Actor, Depends(writer)]
 App = Annotated[Scheduler, Depends(scheduler)]
 IdempotencyKey = Annotated[str | None, Header()]
 
@@ -135,11 +164,14 @@ def create_app(store: str | None = None) -> FastAPI:
 
     @app.post("/programme", status_code=201)
     def create_programme(
-        app_: App, actor: Actor, idempotency_key: IdempotencyKey = None
+        app_: App, actor: Writer, idempotency_key: IdempotencyKey = None
     ) -> dict[str, str]:
-        """Create the built-in 2022 programme (409 if it exists)."""
+        """Create the built-in 2022 programme (409 if it exists); only actors with a role may
+        change it afterwards."""
         spec = programme_2022()
-        programme_id = app_.create_programme(spec, actor=actor, idempotency_key=idempotency_key)
+        programme_id = app_.create_programme(
+            spec, actor=actor, idempotency_key=idempotency_key, require_roles=True
+        )
         return {"name": spec.name, "id": str(programme_id)}
 
     @app.post("/plan")
@@ -160,7 +192,7 @@ def create_app(store: str | None = None) -> FastAPI:
 
     @app.post("/plan/apply")
     def apply_plan(
-        body: PlanIn, app_: App, actor: Actor, idempotency_key: IdempotencyKey = None
+        body: PlanIn, app_: App, actor: Writer, idempotency_key: IdempotencyKey = None
     ) -> dict[str, Any]:
         """Make the stored plan equal the body's clusters, recording only the differences."""
         clusters = [ClusterRecord(**c.model_dump()) for c in body.clusters]
@@ -171,7 +203,7 @@ def create_app(store: str | None = None) -> FastAPI:
 
     @app.post("/attendance")
     def record_attendance(
-        body: AttendanceIn, app_: App, actor: Actor, idempotency_key: IdempotencyKey = None
+        body: AttendanceIn, app_: App, actor: Writer, idempotency_key: IdempotencyKey = None
     ) -> dict[str, Any]:
         rows = [
             AttendanceRow(r.member, r.team, r.province, r.commune, r.activity, r.date, line=n)

@@ -986,12 +986,14 @@ class Scheduler(Application[UUID]):
         idempotency_key: str | None = None,
         batch_size: int = 1000,
         source: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> RecordedAttendance:
         """Record many attendance rows, in batches of ``batch_size`` rows per transaction.
 
         Every row is checked before anything is written: a bad row rejects the call with an
         error naming the row, and nothing is written.  Rows already recorded are skipped and
-        counted.  See :mod:`schedcore.bulk`.
+        counted.  See :mod:`schedcore.bulk`.  ``progress(rows_written, rows)`` is called after
+        each batch is written (a progress bar's hook).
 
         A province coordinator may only send rows of its own province: one row of another
         province refuses the whole call (:class:`PermissionDeniedError`), nothing written.
@@ -1021,6 +1023,7 @@ class Scheduler(Application[UUID]):
             idempotency_key=idempotency_key,
             batch_size=batch_size,
             source=source,
+            progress=progress,
         )
 
     def void_records(

@@ -12,7 +12,7 @@ Reading a ``record`` CSV file (``member,team,province,commune,activity,date``) i
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from operator import attrgetter
 from pathlib import Path
@@ -219,6 +219,7 @@ def record_rows(
     idempotency_key: str | None = None,
     batch_size: int = 1000,
     source: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RecordedAttendance:
     """See :meth:`schedcore.application.Scheduler.record_attendance`.
 
@@ -308,6 +309,8 @@ def record_rows(
                     "are skipped, nothing doubles"
                 ) from None
             written += sizes[number - 1]
+            if progress is not None:
+                progress(sum(sizes[:number]), len(rows))
     except BaseException:
         # The cached aggregates were changed in memory: forget them, the store is the truth.
         app._evict(attendance_id(pid, province) for province in books)

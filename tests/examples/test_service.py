@@ -19,7 +19,15 @@ from tests.examples.conftest import ROOT
 pytestmark = pytest.mark.postgres
 
 SERVE = ("--app-dir", "examples", "--factory", "service.app:create_app")
-WRITER = {"X-Actor": "test:coordinator"}
+PLANNER = {"X-Actor": "minh", "X-Role": "planner"}
+
+
+def coordinator(province: str) -> dict[str, str]:
+    """The headers of the coordinator of ``province``, as a gateway would set them."""
+    return {"X-Actor": f"an-{province}", "X-Role": "province_coordinator", "X-Scope": province}
+
+
+HANOI = coordinator("01")
 PLAN = {
     "clusters": [
         {
@@ -80,8 +88,8 @@ def service(postgres: PostgresTarget) -> Iterator[httpx.Client]:
                     output = server.stdout.read().decode() if server.stdout else ""
                     pytest.fail(f"the service did not start:\n{output}")
                 time.sleep(0.2)
-            assert client.post("/programme", headers=WRITER).status_code == 201
-            assert client.post("/plan/apply", json=PLAN, headers=WRITER).status_code == 200
+            assert client.post("/programme", headers=PLANNER).status_code == 201
+            assert client.post("/plan/apply", json=PLAN, headers=PLANNER).status_code == 200
             yield client
     finally:
         server.terminate()
@@ -99,7 +107,7 @@ def test_the_roster_shows_the_applied_plan_with_its_session_days(service: httpx.
 
 
 def test_applying_the_plan_in_force_again_records_nothing(service: httpx.Client) -> None:
-    response = service.post("/plan/apply", json=PLAN, headers=WRITER)
+    response = service.post("/plan/apply", json=PLAN, headers=PLANNER)
     assert response.status_code == 200
     assert response.json()["events"] == 0
 
@@ -108,7 +116,7 @@ def test_recorded_attendance_is_counted_and_a_retry_with_its_key_records_nothing
     service: httpx.Client,
 ) -> None:
     body = {"rows": [_row("01-M1"), _row("01-M2", activity="bridge")]}
-    headers = {**WRITER, "Idempotency-Key": "import-1"}
+    headers = {**HANOI, "Idempotency-Key": "import-1"}
     first = service.post("/attendance", json=body, headers=headers)
     again = service.post("/attendance", json=body, headers=headers)
     assert first.status_code == 200 and first.json()["recorded"] == 2
@@ -121,27 +129,75 @@ def test_a_write_without_an_actor_is_forbidden(service: httpx.Client) -> None:
     assert response.json()["error"] == "PermissionDeniedError"
 
 
-def test_a_province_outside_the_programme_is_bad_input(service: httpx.Client) -> None:
-    response = service.post("/attendance", json={"rows": [_row("X-1", "99")]}, headers=WRITER)
-    assert response.status_code == 400
+def test_a_write_with_a_name_but_no_role_is_forbidden(service: httpx.Client) -> None:
+    response = service.post(
+        "/attendance", json={"rows": [_row("01-M9")]}, headers={"X-Actor": "ministry"}
+    )
+    assert response.status_code == 403
+    assert "X-Role" in response.json()["message"]
+
+
+def test_a_role_written_into_the_name_grants_nothing(service: httpx.Client) -> None:
+    headers = {"X-Actor": "province_coordinator[01]:an"}
+    response = service.post("/attendance", json={"rows": [_row("01-M9")]}, headers=headers)
+    assert response.status_code == 403
+
+
+def test_a_province_coordinator_recording_another_province_is_forbidden_and_writes_nothing(
+    service: httpx.Client,
+) -> None:
+    before = service.get("/health").json()["position"]
+    response = service.post(
+        "/attendance", json={"rows": [_row("01-M20")]}, headers=coordinator("02")
+    )
+    assert response.status_code == 403
+    assert response.json()["error"] == "PermissionDeniedError"
+    assert "province 01" in response.json()["message"]
+    assert service.get("/health").json()["position"] == before
+
+
+def test_a_planner_may_not_record_attendance(service: httpx.Client) -> None:
+    response = service.post("/attendance", json={"rows": [_row("01-M21")]}, headers=PLANNER)
+    assert response.status_code == 403
+
+
+def test_a_province_coordinator_may_not_change_the_plan(service: httpx.Client) -> None:
+    before = service.get("/health").json()["position"]
+    response = service.post("/plan/apply", json=PLAN, headers=HANOI)
+    assert response.status_code == 403
+    assert service.get("/health").json()["position"] == before
+
+
+def test_a_malformed_scope_is_unprocessable(service: httpx.Client) -> None:
+    headers = {"X-Actor": "lan", "X-Role": "cluster_coordinator", "X-Scope": "three"}
+    response = service.post("/plan/apply", json=PLAN, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["error"] == "InvalidInputError"
+
+
+def test_a_province_outside_the_programme_is_invalid_input(service: httpx.Client) -> None:
+    response = service.post(
+        "/attendance", json={"rows": [_row("X-1", "99")]}, headers=coordinator("99")
+    )
+    assert response.status_code == 422
     assert "99" in response.json()["message"]
 
 
 def test_creating_the_programme_twice_conflicts(service: httpx.Client) -> None:
-    response = service.post("/programme", headers=WRITER)
+    response = service.post("/programme", headers=PLANNER)
     assert response.status_code == 409
     assert response.json()["rule"] == "programme_unique"
 
 
 def test_a_member_in_two_teams_breaks_a_rule(service: httpx.Client) -> None:
     row = {**_row("01-M1"), "team": "01-T2", "activity": "course"}
-    response = service.post("/attendance", json={"rows": [row]}, headers=WRITER)
+    response = service.post("/attendance", json={"rows": [row]}, headers=HANOI)
     assert response.status_code == 409
     assert response.json()["rule"] == "member_in_one_team"
 
 
 def test_a_body_of_the_wrong_shape_is_unprocessable(service: httpx.Client) -> None:
-    response = service.post("/attendance", json={"rows": [{"member": "x"}]}, headers=WRITER)
+    response = service.post("/attendance", json={"rows": [{"member": "x"}]}, headers=HANOI)
     assert response.status_code == 422
 
 
@@ -151,7 +207,7 @@ def test_an_unknown_path_is_not_found(service: httpx.Client) -> None:
 
 def test_coverage_counts_the_recorded_attendance(service: httpx.Client) -> None:
     pytest.importorskip("schedcore.projections", reason="projections not merged into this tree")
-    service.post("/attendance", json={"rows": [_row("01-M5")]}, headers=WRITER)
+    service.post("/attendance", json={"rows": [_row("01-M5")]}, headers=HANOI)
     coverage = service.get("/coverage").json()
     assert coverage["provinces"]["01"]["members_hall"] >= 1
 

@@ -102,13 +102,22 @@ def test_a_report_as_of_a_naive_timestamp_is_refused(
     assert err.startswith("error: ") and "time zone" in err
 
 
-def test_rebuild_rebuilds_every_read_model_with_progress(
-    store: str, capsys: pytest.CaptureFixture[str]
+def test_rebuild_rebuilds_every_read_model_with_progress_on_a_terminal(
+    store: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code, out, _ = run(capsys, "rebuild", "--store", store, "--programme", small_spec().name)
+    from schedcore.cli import _progress
+
+    monkeypatch.setattr(_progress, "stderr_is_terminal", lambda: True)
+    code, out, err = run(capsys, "rebuild", "--store", store, "--programme", small_spec().name)
     assert code == 0
-    assert "rebuilding" in out
-    assert "rebuilt 6 read models" in out
+    assert "rebuilding" in err and "22/22" in err
+    assert out.startswith("rebuilt 6 read models")
+
+
+def test_rebuild_into_a_pipe_draws_no_bar(store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "rebuild", "--store", store, "--programme", small_spec().name)
+    assert code == 0
+    assert err == "" and out.startswith("rebuilt 6 read models")
 
 
 def test_history_lists_the_events_of_a_province(

@@ -7,21 +7,30 @@ error's documented exit code; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
-from schedcore.cli import export, history, plan, rebuild, record, replan, report
+from schedcore.cli import explain, export, history, plan, rebuild, record, replan, report
 from schedcore.errors import SchedcoreError
 
 __all__ = ["main"]
 
 #: Sub-command modules; each has ``register(subparsers)`` that sets ``func`` on its parser.
-COMMANDS = (plan, replan, record, report, rebuild, history, export)
+COMMANDS = (plan, replan, explain, record, report, rebuild, history, export)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="schedcore",
         description="Plan and track national training programmes (event-sourced, CP-SAT).",
     )
@@ -52,6 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (``schedcore report | head``): not an error of
+        # ours; stop quietly, and keep Python from complaining when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

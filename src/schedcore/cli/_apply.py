@@ -13,14 +13,15 @@ from schedcore.application import Scheduler
 from schedcore.calendar import WorkingCalendar
 from schedcore.cli._plan_in_store import plan_in_store
 from schedcore.domain.programme_spec import ProgrammeSpec
-from schedcore.errors import NotFoundError
+from schedcore.errors import InvalidInputError, NotFoundError
 from schedcore.planning import Plan, PlannedCluster, PlanStatus, Problem
 from schedcore.reference import programme_2022
 
-__all__ = ["add_apply_options", "apply_to_store", "plan_in_force"]
+__all__ = ["add_apply_options", "apply_to_store", "plan_in_force", "stored_plan"]
 
 
-def add_apply_options(parser: argparse.ArgumentParser) -> None:
+def add_apply_options(parser: argparse.ArgumentParser, *, fresh: bool = True) -> None:
+    """``--apply``, ``--actor``, ``--idempotency-key`` and (for ``plan``) ``--fresh``."""
     group = parser.add_argument_group("recording the plan")
     group.add_argument(
         "--apply",
@@ -30,12 +31,13 @@ def add_apply_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--actor", default="planner", help="who applies the plan, recorded on every event"
     )
-    group.add_argument(
-        "--fresh",
-        action="store_true",
-        help="with --apply: plan from scratch instead of re-planning the plan in force with "
-        "the least disruption",
-    )
+    if fresh:
+        group.add_argument(
+            "--fresh",
+            action="store_true",
+            help="with --apply: plan from scratch instead of re-planning the plan in force "
+            "with the least disruption",
+        )
     group.add_argument(
         "--idempotency-key", metavar="KEY", help="apply at most once for this key (safe retries)"
     )
@@ -51,17 +53,31 @@ def plan_in_force(args: argparse.Namespace, problem: Problem, *, builtin: bool) 
     if not args.apply or args.fresh:
         return None
     try:
-        records = plan_in_store(args.store, _spec_for(problem, builtin).name)
-    except NotFoundError:
+        return stored_plan(args.store, problem, builtin=builtin)
+    except (NotFoundError, InvalidInputError):
         return None
+
+
+def stored_plan(store: str, problem: Problem, *, builtin: bool) -> Plan:
+    """The plan in force in ``store`` for ``problem``'s programme, to re-plan from.
+
+    :class:`NotFoundError` when the store holds no plan yet; :class:`InvalidInputError` when the
+    plan covers other units than the problem.
+    """
+    records = plan_in_store(store, _spec_for(problem, builtin).name)
     clusters = tuple(
         PlannedCluster(
             id=r.id, host=r.host, members=r.members, date=r.date, trainer_team=r.trainer_team
         )
         for r in records
     )
-    if {code for c in clusters for code in c.members} != set(problem.codes):
-        return None
+    planned = {code for c in clusters for code in c.members}
+    if planned != set(problem.codes):
+        raise InvalidInputError(
+            f"the plan in force in {store} covers other units than this problem "
+            f"(missing: {sorted(set(problem.codes) - planned)}, "
+            f"unknown: {sorted(planned - set(problem.codes))})"
+        )
     return Plan(status=PlanStatus.FEASIBLE, clusters=clusters)
 
 
@@ -105,7 +121,7 @@ def apply_to_store(
         actor=args.actor,
         idempotency_key=args.idempotency_key,
         hall_capacity=halls or None,
-        reason=f"schedcore plan ({plan.status.value})",
+        reason=f"schedcore {getattr(args, 'command', 'plan')} ({plan.status.value})",
     )
     if applied.events:
         print(

@@ -4,7 +4,8 @@ The plan is read from ``--plan PLAN.json`` (what ``schedcore plan --json`` write
 ``--plan``, from the event store (``--store`` or ``$SCHEDCORE_STORE``): the plan in force.  With
 ``--format png``, ``--out`` is a directory that receives ``cluster_map.png`` and, when the
 sessions have dates, ``session_calendar.png``.  ``--out -`` writes JSON, CSV or iCalendar to
-standard output.
+standard output.  ``--json PATH`` (or ``-``) describes what was written: the format, the
+files, the number of clusters and of dated sessions.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from schedcore.calendar import WorkingCalendar
-from schedcore.cli._common import add_store_option
+from schedcore.cli._common import add_json_option, add_store_option, human_output, write_json
 from schedcore.cli._plan_in_store import plan_in_store
 from schedcore.errors import InvalidInputError
 from schedcore.exports import (
@@ -75,6 +76,7 @@ def register(subparsers: Any) -> None:
         help="iCalendar SEQUENCE: raise it on each re-export of a changed plan (default 0)",
     )
     add_store_option(parser)
+    add_json_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -88,19 +90,23 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError("no --out was given: say where to write the export")
     if args.sequence < 0:
         raise InvalidInputError(f"--sequence must be 0 or more, got {args.sequence}")
+    if args.out == "-" and args.json == "-":
+        raise InvalidInputError("--out - and --json - both want standard output: choose one")
     clusters = read_plan_json(args.plan) if args.plan else plan_in_store(args.store, args.programme)
     table = load_province_table(args.units) if args.units else None
     units = unit_directory(table)
     programme = args.programme or programme_2022().name
 
     if args.format == "png":
-        written = write_plan_pictures(
+        pictures = write_plan_pictures(
             clusters, args.out, units=units, calendar=_calendar_for(clusters, table is None)
         )
-        for path in written:
-            print(f"wrote {path}")
-        if len(written) == 1:
-            print("no cluster has a date: session_calendar.png was not drawn")
+        out = human_output(args)
+        for picture in pictures:
+            print(f"wrote {picture}", file=out)
+        if len(pictures) == 1:
+            print("no cluster has a date: session_calendar.png was not drawn", file=out)
+        write_json(args.json, _described(args, clusters, [str(p) for p in pictures]))
         return 0
 
     if args.format == "ics":
@@ -120,10 +126,26 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.flush()
             binary.write(data)
         sys.stdout.flush()
+        written = ["-"]
     else:
         path = write_bytes_atomically(Path(args.out), data)
-        print(f"wrote {path} ({summary})")
+        print(f"wrote {path} ({summary})", file=human_output(args))
+        written = [str(path)]
+    write_json(args.json, _described(args, clusters, written))
     return 0
+
+
+def _described(
+    args: argparse.Namespace, clusters: Sequence[ClusterRecord], written: list[str]
+) -> dict[str, Any]:
+    """The ``--json`` document of an export: what was written, and from how much."""
+    return {
+        "format": args.format,
+        "files": written,
+        "clusters": len(clusters),
+        "sessions": sum(1 for c in clusters if c.date is not None),
+        "source": args.plan or args.store,
+    }
 
 
 def _calendar_for(clusters: Sequence[ClusterRecord], builtin: bool) -> WorkingCalendar | None:

@@ -6,10 +6,10 @@ Catches the views up first; filter by ``--province`` (GSO code), ``--cluster`` o
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 from typing import Any
 
-from schedcore.cli._common import add_json_option, add_store_option
+from schedcore.cli._common import add_json_option, add_store_option, write_json
 from schedcore.cli._views import add_views_options, open_runner
 
 __all__ = ["register"]
@@ -35,30 +35,29 @@ def run(args: argparse.Namespace) -> int:
         entries = runner.views().history(
             province=args.province, cluster=args.cluster, actor=args.actor, limit=args.limit
         )
-    if args.json:
-        data = [
-            {
-                "position": e.position,
-                "recorded_at": e.recorded_at.isoformat(),
-                "actor": e.actor,
-                "event": e.event,
-                "province": e.province,
-                "cluster": e.cluster,
-                "summary": e.summary,
-            }
-            for e in entries
-        ]
-        text = json.dumps(data, ensure_ascii=False, indent=2)
-        if args.json == "-":
-            print(text)
-            return 0
-        with open(args.json, "w", encoding="utf-8") as out:
-            out.write(text + "\n")
+    data = [
+        {
+            "position": e.position,
+            "recorded_at": e.recorded_at.isoformat(),
+            "actor": e.actor,
+            "event": e.event,
+            "province": e.province,
+            "cluster": e.cluster,
+            "summary": e.summary,
+        }
+        for e in entries
+    ]
+    if args.json == "-":
+        write_json(args.json, data)
+        return 0
+    out = sys.stdout
     for e in entries:
         print(
             f"{e.position:>8}  {e.recorded_at.isoformat(timespec='seconds')}  {e.actor:<20} "
-            f"{e.event:<32} {e.summary}"
+            f"{e.event:<32} {e.summary}",
+            file=out,
         )
     if not entries:
-        print("no events match")
+        print("no events match", file=out)
+    write_json(args.json, data)
     return 0

@@ -8,17 +8,16 @@ limit, 2 invalid input, 3 infeasible (the conflicting rules are printed).
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from datetime import date
 from typing import Any, TextIO
 
 from schedcore.calendar import VIETNAM_HOLIDAYS_2022, WorkingCalendar
 from schedcore.cli._apply import add_apply_options, apply_to_store, plan_in_force
-from schedcore.cli._common import add_json_option, add_store_option
+from schedcore.cli._common import add_json_option, add_store_option, human_output, write_json
+from schedcore.cli._progress import add_quiet_option, solve_progress
 from schedcore.errors import InvalidInputError, RuleViolationError
 from schedcore.planning.explain import explain
-from schedcore.planning.plan import Plan
+from schedcore.planning.plan import Plan, PlanStatus
 from schedcore.planning.problem import (
     DEFAULT_TRAVEL_DAY_KM,
     ObjectiveKind,
@@ -29,7 +28,7 @@ from schedcore.planning.problem import (
 )
 from schedcore.planning.replan import replan
 from schedcore.planning.scenario_2022 import default_capacity, scenario_2022, team_names
-from schedcore.planning.solve import Progress, solve
+from schedcore.planning.solve import solve
 from schedcore.planning.units_csv import load_distances, load_units
 from schedcore.planning.validate import validate
 from schedcore.reference.programme_2022 import CLUSTERS_2022, WINDOW_2022
@@ -37,11 +36,11 @@ from schedcore.reference.programme_2022 import CLUSTERS_2022, WINDOW_2022
 __all__ = [
     "add_problem_options",
     "build_problem",
+    "conclude",
     "parse_pin",
     "print_plan",
     "register",
     "run",
-    "write_json",
 ]
 
 
@@ -117,7 +116,10 @@ def add_problem_options(parser: argparse.ArgumentParser) -> None:
     solver.add_argument("--time-limit", type=float, default=60.0, metavar="S")
     solver.add_argument("--workers", type=int, default=2, metavar="N")
     solver.add_argument("--seed", type=int, default=0, metavar="N")
-    solver.add_argument("--progress", action="store_true", help="print each improving solution")
+    solver.add_argument(
+        "--progress", action="store_true", help="also print each improving solution as a line"
+    )
+    add_quiet_option(parser)
 
 
 def parse_pin(spec: str) -> Pin:
@@ -211,30 +213,32 @@ def build_problem(args: argparse.Namespace) -> Problem:
 
 def run(args: argparse.Namespace) -> int:
     problem = build_problem(args)
-    json_to_stdout = args.json == "-"
-    out: TextIO = sys.stderr if json_to_stdout else sys.stdout
-
-    def report(progress: Progress) -> None:
-        print(
-            f"  solution {progress.solutions}: {progress.objective:,} "
-            f"(bound {progress.bound:,}, {progress.seconds:.1f} s)",
-            file=out,
-        )
-
+    out = human_output(args)
     current = plan_in_force(args, problem, builtin=args.units is None)
-    if current is None:
-        plan = solve(problem, progress=report if args.progress else None)
-    else:
-        print(
-            "re-planning the plan in force with the least disruption (--fresh: from scratch)",
-            file=out,
-        )
-        plan = replan(problem, current, progress=report if args.progress else None)
-    if plan.status.value == "INFEASIBLE":
+    with solve_progress(args, "planning") as progress:
+        if current is None:
+            plan = solve(problem, progress=progress)
+        else:
+            print(
+                "re-planning the plan in force with the least disruption (--fresh: from scratch)",
+                file=out,
+            )
+            plan = replan(problem, current, progress=progress)
+    code = conclude(args, problem, plan)
+    if code == 0 and args.apply:
+        apply_to_store(args, problem, plan, out, builtin=args.units is None)
+    return code
+
+
+def conclude(args: argparse.Namespace, problem: Problem, plan: Plan) -> int:
+    """What ``plan`` and ``replan`` do with a solved plan: explain it when infeasible, say so
+    when the time ran out (exit 1), re-check every hard rule, print it, write ``--json``."""
+    out = human_output(args)
+    if plan.status is PlanStatus.INFEASIBLE:
         raise explain(problem, time_limit=max(10.0, args.time_limit))
     if not plan.has_solution:
         print(f"no plan found within {args.time_limit:g} s ({plan.status.value})", file=out)
-        write_json(args.json, plan, problem)
+        write_json(args.json, plan.to_json(problem))
         return 1
     violations = validate(problem, plan)
     if violations:
@@ -243,22 +247,8 @@ def run(args: argparse.Namespace) -> int:
             f"internal error: the plan breaks {first.description}", rule=first.name
         )
     print_plan(problem, plan, out)
-    write_json(args.json, plan, problem)
-    if args.apply:
-        apply_to_store(args, problem, plan, out, builtin=args.units is None)
+    write_json(args.json, plan.to_json(problem))
     return 0
-
-
-def write_json(target: str | None, plan: Plan, problem: Problem) -> None:
-    """Write the ``--json`` document to a file, or to standard output for ``-``."""
-    if target is None:
-        return
-    text = json.dumps(plan.to_json(problem), ensure_ascii=False, indent=2)
-    if target == "-":
-        sys.stdout.write(text + "\n")
-    else:
-        with open(target, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
 
 
 def print_plan(problem: Problem, plan: Plan, out: TextIO) -> None:

@@ -1,16 +1,17 @@
 """``schedcore rebuild``: rebuild every read model from the first event.
 
 The fresh tables are filled beside the old ones and swapped in when they have caught up:
-readers and writers carry on meanwhile.  Shows a progress bar (with the ``cli`` extra).
+readers and writers carry on meanwhile.  Shows a progress bar on a terminal (with the ``cli``
+extra; ``--quiet`` hides it).  ``--json`` gives the figures of the rebuild.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from schedcore.cli._common import add_store_option
+from schedcore.cli._common import add_json_option, add_store_option, human_output, write_json
+from schedcore.cli._progress import add_quiet_option, count_progress
 from schedcore.cli._views import add_views_options, open_runner
 
 __all__ = ["register"]
@@ -22,36 +23,30 @@ def register(subparsers: Any) -> None:
     )
     add_store_option(parser)
     add_views_options(parser)
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_json_option(parser)
+    add_quiet_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     with open_runner(args) as (_, runner):
-        done = runner.rebuild() if args.quiet else _with_progress(runner)
+        with count_progress(args, "rebuilding", runner.head()) as progress:
+            done = runner.rebuild(progress)
+        models = len(runner.models)
     print(
-        f"rebuilt {len(runner.models)} read models from {done.events:,} events "
+        f"rebuilt {models} read models from {done.events:,} events "
         f"in {done.seconds:.2f} s; views at position {done.position}"
-        + (f", {done.parked} events parked" if done.parked else "")
+        + (f", {done.parked} events parked" if done.parked else ""),
+        file=human_output(args),
+    )
+    write_json(
+        args.json,
+        {
+            "models": models,
+            "events": done.events,
+            "seconds": round(done.seconds, 3),
+            "position": done.position,
+            "parked": done.parked,
+        },
     )
     return 0
-
-
-def _with_progress(runner: Any) -> Any:
-    try:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-    except ImportError:  # pragma: no cover - without the cli extra: plain lines
-        return runner.rebuild(lambda position, head: print(f"  {position}/{head}", file=sys.stderr))
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=False,
-    ) as progress:
-        task = progress.add_task("rebuilding", total=max(1, runner.head()))
-
-        def show(position: int, head: int) -> None:
-            progress.update(task, completed=position, total=max(1, head))
-
-        return runner.rebuild(show)

@@ -3,6 +3,7 @@
 Columns ``member,team,province,commune,activity,date``; ``activity`` is ``hall``, ``bridge``,
 ``course`` or ``channel``; ``province`` is a GSO code; hall and bridge rows are dated on the
 session day of the province's cluster.  Every row is checked before anything is written.
+A progress bar counts the rows written, batch by batch (on a terminal; ``--quiet`` hides it).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import getpass
 import os
 from typing import Any
 
-from schedcore.cli._common import add_store_option
+from schedcore.cli._common import add_json_option, add_store_option, human_output, write_json
+from schedcore.cli._progress import add_quiet_option, count_progress
 
 __all__ = ["register"]
 
@@ -56,6 +58,8 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help="rows per transaction (default: 1000)",
     )
+    add_json_option(parser)
+    add_quiet_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -72,17 +76,32 @@ def run(args: argparse.Namespace) -> int:
     try:
         programme = app.programme()
         rows = read_attendance_csv(args.file, programme.units)
-        result = app.record_attendance(
-            rows,
-            actor=actor,
-            idempotency_key=args.idempotency_key,
-            batch_size=args.batch_size,
-            source=args.file,
-        )
+        with count_progress(args, "recording rows", len(rows)) as progress:
+            result = app.record_attendance(
+                rows,
+                actor=actor,
+                idempotency_key=args.idempotency_key,
+                batch_size=args.batch_size,
+                source=args.file,
+                progress=progress,
+            )
     finally:
         app.close()
     print(
         f"recorded {result.recorded} rows ({result.already_recorded} already recorded) "
-        f"from {args.file} in {result.batches} batches, {result.events} events"
+        f"from {args.file} in {result.batches} batches, {result.events} events",
+        file=human_output(args),
+    )
+    write_json(
+        args.json,
+        {
+            "file": args.file,
+            "actor": str(actor),
+            "rows": result.rows,
+            "recorded": result.recorded,
+            "already_recorded": result.already_recorded,
+            "batches": result.batches,
+            "events": result.events,
+        },
     )
     return 0

@@ -1,30 +1,40 @@
 """``schedcore replan``: change a plan as little as possible after something changed.
 
-Reads the plan in force from a ``plan --json`` file, applies the changes (blackouts, withdrawn
-hosts, hall cuts, new pins given with ``--pin``) to the problem described by the same options
-as ``schedcore plan``, and prints the least disruptive plan, then the cheapest among those.
+Reads the current plan from a ``plan --json`` file (``--current``) or, without ``--current``,
+the plan in force in the event store (``--store`` or ``$SCHEDCORE_STORE``); applies the changes
+(blackouts, withdrawn hosts, hall cuts, new pins given with ``--pin``) to the problem described
+by the same options as ``schedcore plan``, and prints the least disruptive plan, then the
+cheapest among those.  ``--apply`` records it in the store (only what changed).  Exit codes:
+0 a plan, 1 no plan within the time limit, 2 invalid input, 3 infeasible.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import date
 from typing import Any, TextIO
 
 import attrs
 
-from schedcore.cli._common import add_json_option
-from schedcore.cli.plan import add_problem_options, build_problem, print_plan, write_json
-from schedcore.errors import InvalidInputError, ReferenceDataError, RuleViolationError
-from schedcore.planning.explain import explain
+from schedcore.cli._apply import add_apply_options, apply_to_store, stored_plan
+from schedcore.cli._common import add_json_option, add_store_option, human_output
+from schedcore.cli._progress import solve_progress
+from schedcore.cli.plan import add_problem_options, build_problem, conclude
+from schedcore.errors import InvalidInputError, ReferenceDataError
 from schedcore.planning.plan import Plan, PlannedCluster, PlanStatus
 from schedcore.planning.problem import Problem
 from schedcore.planning.replan import replan
-from schedcore.planning.validate import validate
 
-__all__ = ["apply_changes", "read_plan", "register", "run"]
+__all__ = [
+    "add_change_options",
+    "apply_changes",
+    "current_plan",
+    "print_changes",
+    "read_plan",
+    "register",
+    "run",
+]
 
 
 def register(subparsers: Any) -> None:
@@ -34,31 +44,43 @@ def register(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--current", required=True, metavar="PLAN.json", help="plan --json output")
     parser.add_argument(
+        "--current",
+        metavar="PLAN.json",
+        help="the current plan, as 'plan --json' writes it (default: the plan in force in --store)",
+    )
+    add_change_options(parser)
+    add_problem_options(parser)
+    add_store_option(parser)
+    add_apply_options(parser, fresh=False)
+    add_json_option(parser)
+    parser.set_defaults(func=run)
+
+
+def add_change_options(parser: argparse.ArgumentParser) -> None:
+    """The changes to a plan (shared with ``schedcore explain``); ``--pin`` adds agreements."""
+    changes = parser.add_argument_group("what changed")
+    changes.add_argument(
         "--blackout",
         action="append",
         default=[],
         metavar="CODE=YYYY-MM-DD",
         help="the unit cannot take part that day (repeatable)",
     )
-    parser.add_argument(
+    changes.add_argument(
         "--withdraw",
         action="append",
         default=[],
         metavar="CODE",
         help="the unit can no longer host",
     )
-    parser.add_argument(
+    changes.add_argument(
         "--hall",
         action="append",
         default=[],
         metavar="CODE=SEATS",
         help="the unit's hall now seats SEATS (repeatable)",
     )
-    add_problem_options(parser)
-    add_json_option(parser)
-    parser.set_defaults(func=run)
 
 
 def read_plan(path: str) -> Plan:
@@ -114,23 +136,46 @@ def apply_changes(problem: Problem, args: argparse.Namespace) -> Problem:
     return problem.with_changes(units=[units[u.code] for u in problem.units])
 
 
+def current_plan(args: argparse.Namespace, problem: Problem) -> Plan:
+    """The plan to change: ``--current``, else the plan in force in ``--store``."""
+    if args.current is not None:
+        return read_plan(args.current)
+    return stored_plan(args.store, problem, builtin=args.units is None)
+
+
 def run(args: argparse.Namespace) -> int:
-    current = read_plan(args.current)
-    problem = apply_changes(build_problem(args), args)
-    out: TextIO = sys.stderr if args.json == "-" else sys.stdout
-    plan = replan(problem, current)
-    if plan.status is PlanStatus.INFEASIBLE:
-        raise explain(problem, time_limit=max(10.0, args.time_limit))
-    if not plan.has_solution:
-        print(f"no plan found within {args.time_limit:g} s ({plan.status.value})", file=out)
-        write_json(args.json, plan, problem)
-        return 1
-    violations = validate(problem, plan)
-    if violations:
-        first = violations[0]
-        raise RuleViolationError(
-            f"internal error: the plan breaks {first.description}", rule=first.name
+    if args.apply and args.current is not None:
+        raise InvalidInputError(
+            "--apply records the re-plan of the plan in force in --store: drop --current"
         )
-    print_plan(problem, plan, out)
-    write_json(args.json, plan, problem)
-    return 0
+    problem = apply_changes(build_problem(args), args)
+    current = current_plan(args, problem)
+    with solve_progress(args, "re-planning") as progress:
+        plan = replan(problem, current, progress=progress)
+    code = conclude(args, problem, plan)
+    if code == 0:
+        print_changes(current, plan, human_output(args))
+        if args.apply:
+            apply_to_store(args, problem, plan, human_output(args), builtin=args.units is None)
+    return code
+
+
+def print_changes(before: Plan, after: Plan, out: TextIO) -> None:
+    """What the re-plan changes, unit by unit and session by session, in one line each."""
+    host_before, host_after = before.host_of(), after.host_of()
+    moved = sorted(code for code in host_after if host_before.get(code) != host_after[code])
+    for code in moved:
+        print(f"  moves: {code} from host {host_before.get(code)} to {host_after[code]}", file=out)
+    dates_before = {c.host: (c.date, c.trainer_team) for c in before.clusters}
+    for cluster in after.clusters:
+        was = dates_before.get(cluster.host)
+        if was is not None and was != (cluster.date, cluster.trainer_team):
+            print(
+                f"  session hosted by {cluster.host}: {was[0] or '-'} {was[1] or '-'} -> "
+                f"{cluster.date or '-'} {cluster.trainer_team or '-'}",
+                file=out,
+            )
+    if not moved and all(
+        dates_before.get(c.host) == (c.date, c.trainer_team) for c in after.clusters
+    ):
+        print("  nothing changes", file=out)

@@ -8,12 +8,11 @@ Catches the views up with the store first, so the report reflects every event re
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import datetime
 from typing import Any
 
-from schedcore.cli._common import add_json_option, add_store_option
+from schedcore.cli._common import add_json_option, add_store_option, write_json
 from schedcore.cli._views import add_views_options, open_runner
 from schedcore.errors import InvalidInputError
 
@@ -59,14 +58,9 @@ def run(args: argparse.Namespace) -> int:
             runner.catch_up()
             views = runner.views()
         report = views.report()
-    if args.json:
-        text = json.dumps(report, ensure_ascii=False, indent=2)
-        if args.json == "-":
-            print(text)
-            return 0
-        with open(args.json, "w", encoding="utf-8") as out:
-            out.write(text + "\n")
-    print_text(report)
+    if args.json != "-":
+        print_text(report)
+    write_json(args.json, report)
     return 0
 
 

@@ -1,7 +1,8 @@
 """What the exports read: clusters of a plan, facts about units, coverage counts.
 
 The exports depend on *shapes*, not on the planner or the projections: anything with the
-attributes of :class:`ClusterLike` can be exported (the planner's ``PlannedCluster``, a
+attributes of :class:`ClusterLike` (the domain's :class:`~schedcore.domain.PlannedClusterLike`,
+what ``apply_plan`` accepts) can be exported (the planner's ``PlannedCluster``, a
 :class:`ClusterRecord` read back from JSON or CSV, a user's own class), and any
 :class:`UnitInfo` (a :class:`~schedcore.reference.Province`, a :class:`Unit`, or a plain
 ``(name, lat, lon)`` tuple) says where a unit is and what it is called.
@@ -16,6 +17,7 @@ from typing import Protocol, TypeAlias
 
 import attrs
 
+from schedcore.domain.plan import PlannedClusterLike
 from schedcore.errors import InvalidInputError
 from schedcore.reference.provinces import ProvinceTable
 
@@ -29,23 +31,9 @@ __all__ = [
 ]
 
 
-class ClusterLike(Protocol):
-    """One cluster of a plan: who trains together, who hosts, when, with which trainer team."""
-
-    @property
-    def id(self) -> int: ...
-
-    @property
-    def host(self) -> str: ...
-
-    @property
-    def members(self) -> Sequence[str]: ...
-
-    @property
-    def date(self) -> dt.date | None: ...
-
-    @property
-    def trainer_team(self) -> str | None: ...
+#: One cluster of a plan: who trains together, who hosts, when, with which trainer team.  The
+#: same shape ``Scheduler.apply_plan`` accepts: one Protocol, defined in the domain.
+ClusterLike: TypeAlias = PlannedClusterLike
 
 
 class UnitInfo(Protocol):

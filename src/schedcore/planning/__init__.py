@@ -6,7 +6,7 @@ code independent of the model; ``explain(problem)`` names conflicting rules when
 """
 
 from schedcore.planning.cpmp import CpmpInstance, load_cpmp
-from schedcore.planning.explain import explain
+from schedcore.planning.explain import Diagnosis, diagnose, explain
 from schedcore.planning.model import HARD_CONSTRAINTS
 from schedcore.planning.objective import TERMS
 from schedcore.planning.plan import ClusterLoad, Plan, PlannedCluster, PlanStatus
@@ -22,6 +22,7 @@ __all__ = [
     "TERMS",
     "ClusterLoad",
     "CpmpInstance",
+    "Diagnosis",
     "ObjectiveKind",
     "Pin",
     "Plan",
@@ -34,6 +35,7 @@ __all__ = [
     "Unit",
     "Weights",
     "check",
+    "diagnose",
     "disruption",
     "explain",
     "load_cpmp",

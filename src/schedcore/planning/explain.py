@@ -12,14 +12,17 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+import attrs
 from ortools.sat.python import cp_model
 
 from schedcore.errors import Conflict, InfeasiblePlanError
 from schedcore.planning.model import build_model
+from schedcore.planning.plan import PlanStatus
 from schedcore.planning.portfolio import allocation_view
 from schedcore.planning.problem import Pin, Problem
+from schedcore.planning.solve import ProgressCallback, ProgressReporter, solver_for
 
-__all__ = ["conflicting_groups", "describe", "explain"]
+__all__ = ["Diagnosis", "conflicting_groups", "describe", "diagnose", "explain"]
 
 #: More halls than this in one explanation are summarised in one line.
 _HALLS_LISTED = 5
@@ -40,6 +43,49 @@ def explain(problem: Problem, *, time_limit: float = 30.0) -> InfeasiblePlanErro
         "no plan satisfies every hard constraint; these rules cannot all hold:",
         conflicts=_conflicts(problem, groups),
     )
+
+
+@attrs.frozen
+class Diagnosis:
+    """Whether a problem has a plan at all and, when it has none, why.
+
+    ``status`` is ``FEASIBLE`` (some plan satisfies every hard constraint), ``INFEASIBLE``
+    (``error`` names the conflicting rules) or ``UNKNOWN`` (not decided within the time limit).
+    """
+
+    status: PlanStatus
+    error: InfeasiblePlanError | None = None
+    seconds: float = 0.0
+
+
+def diagnose(
+    problem: Problem, *, time_limit: float = 30.0, progress: ProgressCallback | None = None
+) -> Diagnosis:
+    """Decide whether ``problem`` has any plan (no objective: the first plan found settles it)
+    and explain it when it has none.
+
+    The allocation alone is checked first when the problem has dates: it is a relaxation, so
+    when it has no plan neither has the problem, and it is much faster to prove.  ``progress``
+    is called when a plan is found (its objective is 0: feasibility has none).
+    """
+    started = time.perf_counter()
+    deadline = started + time_limit
+    candidates = [allocation_view(problem)] if problem.has_dates else []
+    status = PlanStatus.FEASIBLE
+    for candidate in [*candidates, problem]:
+        solver = solver_for(candidate, time_limit=max(0.05, deadline - time.perf_counter()))
+        reporter = ProgressReporter(progress, started) if progress is not None else None
+        found = solver.solve(build_model(candidate).model, reporter)
+        if found == cp_model.INFEASIBLE:
+            status = PlanStatus.INFEASIBLE
+            break
+        if found not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            status = PlanStatus.UNKNOWN
+            break
+    if status is not PlanStatus.INFEASIBLE:
+        return Diagnosis(status, seconds=time.perf_counter() - started)
+    error = explain(problem, time_limit=max(5.0, deadline - time.perf_counter()))
+    return Diagnosis(PlanStatus.INFEASIBLE, error, seconds=time.perf_counter() - started)
 
 
 def conflicting_groups(problem: Problem, *, time_limit: float = 30.0) -> list[str] | None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import time
 
+import attrs
+
 from schedcore.errors import InvalidInputError
 from schedcore.planning.model import build_model
 from schedcore.planning.objective import terms, weighted_sum
@@ -26,7 +28,7 @@ from schedcore.planning.solve import (
     solver_for,
 )
 
-__all__ = ["disruption", "replan"]
+__all__ = ["disruption", "kept_numbers", "replan"]
 
 
 def disruption(current: Plan, new: Plan) -> tuple[int, int, int]:
@@ -107,14 +109,22 @@ def replan(problem: Problem, current: Plan, *, progress: ProgressCallback | None
         sessions_reteamed=sessions_reteamed,
     )
     objective = plan.objective
+    numbers = kept_numbers(current, plan)
     return Plan(
         status=plan.status,
-        clusters=plan.clusters,
+        clusters=tuple(
+            sorted((attrs.evolve(c, id=numbers[c.id]) for c in plan.clusters), key=lambda c: c.id)
+        ),
         objective=objective,
         bound=objective if plan.status is PlanStatus.OPTIMAL else None,
         wall_seconds=time.perf_counter() - started,
         breakdown=breakdown,
-        loads=plan.loads,
+        loads=tuple(
+            sorted(
+                (attrs.evolve(load, cluster=numbers[load.cluster]) for load in plan.loads),
+                key=lambda load: load.cluster,
+            )
+        ),
         notes=(
             *plan.notes,
             f"{units_moved} unit(s) moved, {sessions_redated} session(s) re-dated, "
@@ -122,6 +132,21 @@ def replan(problem: Problem, current: Plan, *, progress: ProgressCallback | None
             f"delegate travel {delegate:,}",
         ),
     )
+
+
+def kept_numbers(current: Plan, plan: Plan) -> dict[int, int]:
+    """New cluster number -> the number it keeps: a cluster keeps the number it had under the
+    same host, so that recording a re-plan changes only what moved (a new host takes the
+    lowest number free)."""
+    number_of_host = {c.host: c.id for c in current.clusters}
+    kept = {c.id: number_of_host[c.host] for c in plan.clusters if c.host in number_of_host}
+    free = iter(
+        sorted(set(range(1, len(plan.clusters) + len(current.clusters) + 1)) - set(kept.values()))
+    )
+    for cluster in sorted(plan.clusters, key=lambda c: c.id):
+        if cluster.id not in kept:
+            kept[cluster.id] = next(free)
+    return kept
 
 
 def _cost_ceiling(problem: Problem) -> int:
