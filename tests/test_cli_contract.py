@@ -157,3 +157,12 @@ def test_one_mistake_per_command_is_one_line_and_its_documented_exit_code(
     assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
     assert "Traceback" not in captured.err
     assert list(tmp_path.iterdir()) == [tmp_path / "plan.json"], "a mistake wrote a file"
+
+
+@pytest.mark.parametrize("command", NAMES)
+def test_help_is_plain_text_without_rest_markup(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert "``" not in capsys.readouterr().out

@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         command.register(subparsers)
+    for subparser in subparsers.choices.values():
+        # Descriptions are the modules' docstrings: show them as plain text, not reST.
+        subparser.description = (subparser.description or "").replace("``", "'")
     return parser
 
 
