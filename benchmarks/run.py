@@ -589,6 +589,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--postgres", metavar="URL", help=f"default ${POSTGRES_ENV} or local")
     parser.add_argument("--no-postgres", action="store_true", help="measure SQLite only")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the results")
+    parser.add_argument(
+        "--cpmp",
+        metavar="FIRST-LAST",
+        help="OR-Library instances to run (e.g. 1-19), instead of the mode's own",
+    )
     parser.add_argument("--update-doc", type=Path, metavar="MD", help="rewrite its results")
     parser.add_argument(
         "--combine",
@@ -615,6 +620,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     for name in wanted:
         settings = dict(SETTINGS[mode_name].get(name) or SETTINGS["quick"][name])
+        if name == "planner" and args.cpmp:
+            first, _, last = args.cpmp.partition("-")
+            settings["cpmp"] = list(range(int(first), int(last or first) + 1))
         run.suites += run_suite(name, settings, postgres)
     run.seconds, run.finished = time.perf_counter() - started, utc_now()
     json_path, md_path = write_results(run, args.out)
