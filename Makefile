@@ -37,7 +37,8 @@ unit: $(VENV)/.installed-dev
 test: lint typecheck unit
 
 # The fault-injection runs at their large sizes (see tests/reliability/conftest.py): 22
-# concurrent writers, 400 kills, 300 stateful sequences; `make test` runs the small sizes.
+# concurrent writers with 3 projection runners, 400 bulk kills, 320 runner kills, 300 stateful
+# sequences; `make test` runs the small sizes.
 stress: $(VENV)/.installed-dev
 	SCHEDCORE_STRESS=1 $(BIN)/pytest tests/reliability -q -s -p no:cacheprovider
 

@@ -1132,6 +1132,7 @@ def _without_prepared_statements(app: Application[UUID]) -> None:
         return
     kwargs["prepare_threshold"] = None
     pool.drain()  # connections opened while the tables were set up are replaced
+    pool.wait()  # before anyone asks: a request that waits would grow the pool for good
 
 
 def _is_lock_wait(exc: BaseException) -> bool:

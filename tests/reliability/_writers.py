@@ -193,3 +193,38 @@ def cli_importer(
     except BaseException:
         report["error"] = traceback.format_exc()
     _finish(report, results)
+
+
+def runner(url: str, programme: str, index: int, barrier: Any, stop: Any, results: Any) -> None:
+    """A projection runner catching the views up while the writers write, until ``stop``.
+
+    Every runner keeps the same views (beside the events) with the same tracked position, so
+    they race each other as well as the writers; the compare-and-set on the position keeps
+    each event applied once (``CountsApplications`` counts).
+    """
+    from schedcore.projections import ProjectionRunner, default_models
+    from tests.projections.models import CountsApplications
+
+    report = _report(f"runner-{index}")
+    report.update(catch_ups=0, events=0, positions=[])
+    try:
+        app = Scheduler.open(url, programme=programme)
+        views = ProjectionRunner(app, [*default_models(), CountsApplications()], batch_size=500)
+        barrier.wait(timeout=120)
+        while not stop.is_set():
+            try:
+                done = views.catch_up()
+            except ConcurrencyError as exc:  # the SQLite file's lock, held by a writer
+                report["conflicts"] += 1
+                report["told"].add(type(exc).__name__)
+                continue
+            report["catch_ups"] += 1
+            report["events"] += done.events
+            report["positions"].append(done.position)
+            if done.events == 0:
+                stop.wait(random.uniform(0.02, 0.1))
+        views.close()
+        app.close()
+    except BaseException:
+        report["error"] = traceback.format_exc()
+    _finish(report, results)

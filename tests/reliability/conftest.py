@@ -34,10 +34,20 @@ class Sizes:
     """Of those, how many on PostgreSQL (the rest on SQLite)."""
     examples: int
     """Examples of the stateful property test (each a sequence of commands)."""
+    runners: int
+    """Projection runner processes catching up while the writers write, per store."""
+    projection_kills: int
+    """Projection runner processes killed with SIGKILL at distinct points of a batch, per
+    store (SQLite file, PostgreSQL)."""
 
     @property
     def writers(self) -> int:
         return self.planners + 2 * self.coordinator_provinces + self.cli_imports
+
+    @property
+    def processes(self) -> int:
+        """Writers and projection runners, all at once."""
+        return self.writers + self.runners
 
 
 CI = Sizes(
@@ -50,6 +60,8 @@ CI = Sizes(
     kills=60,
     store_kills=12,
     examples=25,
+    runners=2,
+    projection_kills=24,
 )
 STRESS = Sizes(
     planners=4,
@@ -61,6 +73,8 @@ STRESS = Sizes(
     kills=400,
     store_kills=100,
     examples=300,
+    runners=3,
+    projection_kills=160,
 )
 
 

@@ -35,6 +35,7 @@ from schedcore.errors import (
     UnknownEventError,
     UnknownProvinceError,
 )
+from schedcore.planning import Pin, Problem, Unit, load_units, scenario_2022, solve
 from schedcore.reference import load_province_table, vietnam_2022
 from schedcore.security import Actor
 from schedcore.stores import create_cipher_key
@@ -90,6 +91,8 @@ class Entry:
     run: Callable[[Context], object]
     cli: Callable[[Context], list[str]] | None = None
     env: Callable[[Context], dict[str, str]] | None = None
+    command: str = "record"
+    """The ``schedcore`` sub-command ``cli`` runs."""
 
 
 def _csv_entry(id: str, what: str, error: type[SchedcoreError], data: bytes, *extra: str) -> Entry:
@@ -133,6 +136,74 @@ def _programme_with(**changes: Any) -> Callable[[Context], object]:
 _HALL_OVERFLOW = b"".join(
     f"m{i},T{i // 5},06,C{i // 50},hall,2022-09-12\n".encode() for i in range(109)
 )
+
+
+# -- the planner's inputs: three units, A and C may host, B may not --------------------------
+UNITS = (
+    b"code,name,lat,lon,demand,capacity,can_host\n"
+    b"A,Alpha,21.0,105.8,5,20,yes\nB,Beta,21.5,105.9,4,20,no\nC,Gamma,20.8,106.1,3,20,yes\n"
+)
+UNITS_HEADER = b"code,name,lat,lon,demand,capacity\n"
+SQUARE = [[0, 10, 20], [10, 0, 15], [20, 15, 0]]
+
+
+def _units(*, demand: Any = 5, capacity: Any = 20) -> list[Unit]:
+    return [
+        Unit("A", "Alpha", demand, capacity, lat=21.0, lon=105.8),
+        Unit("B", "Beta", 4, None, lat=21.5, lon=105.9),
+        Unit("C", "Gamma", 3, 20, lat=20.8, lon=106.1),
+    ]
+
+
+def _problem(units: dict[str, Any] | None = None, **changes: Any) -> Callable[[Context], object]:
+    """A planning problem built (and solved) through ``schedcore.planning``; ``units`` are
+    changes to the first unit."""
+
+    def run(c: Context) -> object:
+        fields: dict[str, Any] = {"units": _units(**(units or {})), "clusters": 2}
+        fields.update(changes, time_limit=5.0)
+        return solve(Problem(**fields))
+
+    return run
+
+
+def _distances_csv(rows: list[list[Any]]) -> bytes:
+    lines = ["code,A,B,C"] + [
+        ",".join([code, *map(str, row)]) for code, row in zip("ABC", rows, strict=False)
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _plan_argv(
+    *options: str, units: bytes = UNITS, name: str = "units"
+) -> Callable[[Context], list[str]]:
+    """``schedcore plan --units FILE ... --apply`` into the test's store (which must not move)."""
+    return lambda c: [
+        "plan",
+        "--units",
+        c.file(f"{name}.csv", units),
+        "--no-dates",
+        "--time-limit",
+        "5",
+        "--apply",
+        "--store",
+        c.url,
+        *options,
+    ]
+
+
+def _distances_entry(id: str, what: str, rows: list[list[Any]]) -> Entry:
+    return Entry(
+        id,
+        what,
+        InvalidInputError,
+        _problem(distances=rows),
+        lambda c: _plan_argv(
+            "--clusters", "2", "--distances", c.file(f"{id}.csv", _distances_csv(rows))
+        )(c),
+        command="plan",
+    )
+
 
 CATALOGUE: list[Entry] = [
     # -- attendance CSV files (schedcore record) ------------------------------------------
@@ -631,6 +702,149 @@ CATALOGUE: list[Entry] = [
             c.file("ok.csv", HEADER + GOOD_ROW),
         ],
     ),
+    # -- the planner's inputs (schedcore.planning, schedcore plan) ---------------------------
+    _distances_entry(
+        "plan-distances-not-square",
+        "a distance matrix of 2 rows for 3 units",
+        [[0, 10, 20], [10, 0, 15]],
+    ),
+    _distances_entry(
+        "plan-distances-asymmetric",
+        "an asymmetric distance matrix (A to B 10, B to A 12): travel is counted one way",
+        [[0, 10, 20], [12, 0, 15], [20, 15, 0]],
+    ),
+    _distances_entry(
+        "plan-distances-negative",
+        "a negative distance",
+        [[0, -10, 20], [-10, 0, 15], [20, 15, 0]],
+    ),
+    _distances_entry(
+        "plan-distances-nan",
+        "NaN as a distance",
+        [[0, math.nan, 20], [math.nan, 0, 15], [20, 15, 0]],
+    ),
+    _distances_entry(
+        "plan-distances-absurd",
+        "a distance of ten billion",
+        [[0, 10**10, 20], [10**10, 0, 15], [20, 15, 0]],
+    ),
+    Entry(
+        "plan-pins-two-hosts",
+        "contradictory pins: one unit pinned to two hosts",
+        InvalidInputError,
+        _problem(pins=[Pin("A", host="A"), Pin("A", host="C")]),
+        _plan_argv("--clusters", "2", "--pin", "unit=A,host=A", "--pin", "unit=A,host=C"),
+        command="plan",
+    ),
+    Entry(
+        "plan-pin-host-cannot-host",
+        "a pin to a host that may not host",
+        InvalidInputError,
+        _problem(pins=[Pin("A", host="B")]),
+        _plan_argv("--clusters", "2", "--pin", "unit=A,host=B"),
+        command="plan",
+    ),
+    Entry(
+        "plan-pin-unknown-unit",
+        "a pin naming a unit that is not in the problem",
+        InvalidInputError,
+        _problem(pins=[Pin("Z", host="A")]),
+        _plan_argv("--clusters", "2", "--pin", "unit=Z,host=A"),
+        command="plan",
+    ),
+    Entry(
+        "plan-more-clusters-than-units",
+        "5 clusters for 3 units, given to the solver",
+        InvalidInputError,
+        _problem(clusters=5),
+        _plan_argv("--clusters", "5"),
+        command="plan",
+    ),
+    Entry(
+        "plan-clusters-zero",
+        "0 clusters (`--clusters 0`)",
+        InvalidInputError,
+        lambda c: scenario_2022(clusters=0),
+        _plan_argv("--clusters", "0"),
+        command="plan",
+    ),
+    Entry(
+        "plan-capacity-negative",
+        "a negative hall capacity for every unit (`--capacity -5`)",
+        InvalidInputError,
+        lambda c: load_units(c.file("units.csv", UNITS), default_capacity=-5),
+        _plan_argv("--clusters", "2", "--capacity", "-5"),
+        command="plan",
+    ),
+    Entry(
+        "plan-demand-absurd",
+        "a unit sending five trillion delegates",
+        InvalidInputError,
+        _problem(units={"demand": 5 * 10**12}),
+        _plan_argv(
+            "--clusters",
+            "2",
+            units=UNITS_HEADER + b"A,Alpha,21.0,105.8,5000000000000,20\nB,Beta,21.5,105.9,4,20\n",
+            name="absurd-demand",
+        ),
+        command="plan",
+    ),
+    Entry(
+        "plan-demand-nan",
+        "NaN delegates for a unit",
+        InvalidInputError,
+        _problem(units={"demand": math.nan}),
+        _plan_argv(
+            "--clusters",
+            "1",
+            units=UNITS_HEADER + b"A,Alpha,21.0,105.8,nan,20\nB,Beta,21.5,105.9,4,20\n",
+            name="nan-demand",
+        ),
+        command="plan",
+    ),
+    Entry(
+        "plan-capacity-absurd",
+        "a hall of two quadrillion seats",
+        InvalidInputError,
+        _problem(units={"capacity": 2 * 10**15}),
+        _plan_argv(
+            "--clusters",
+            "2",
+            units=UNITS_HEADER + b"A,Alpha,21.0,105.8,5,2000000000000000\nB,Beta,21.5,105.9,4,20\n",
+            name="absurd-capacity",
+        ),
+        command="plan",
+    ),
+    Entry(
+        "units-unknown-column",
+        "a units file with an unknown column",
+        ReferenceDataError,
+        lambda c: load_units(
+            c.file("colour.csv", UNITS_HEADER[:-1] + b",colour\nA,Alpha,21,105,5,20,red\n")
+        ),
+        _plan_argv(
+            "--clusters",
+            "1",
+            units=UNITS_HEADER[:-1] + b",colour\nA,Alpha,21,105,5,20,red\n",
+            name="colour",
+        ),
+        command="plan",
+    ),
+    Entry(
+        "units-duplicate-code",
+        "a units file with one unit code twice",
+        ReferenceDataError,
+        lambda c: load_units(
+            c.file("twice.csv", UNITS_HEADER + b"A,Alpha,21,105,5,20\nA,Beta,21.5,105.9,4,20\n")
+        ),
+        _plan_argv(
+            "--clusters",
+            "1",
+            units=UNITS_HEADER + b"A,Alpha,21,105,5,20\nA,Beta,21.5,105.9,4,20\n",
+            name="twice",
+        ),
+        command="plan",
+    ),
     # -- actors and keys --------------------------------------------------------------------
     Entry(
         "actor-blank",
@@ -770,7 +984,7 @@ def catalogue_table() -> str:
     """The catalogue as the Markdown table of docs/reliability.md."""
     lines = ["| entry | bad input | error | exit code | CLI |", "|---|---|---|---|---|"]
     for entry in CATALOGUE:
-        cli = "`schedcore record`" if entry.cli else "—"
+        cli = f"`schedcore {entry.command}`" if entry.cli else "—"
         lines.append(
             f"| `{entry.id}` | {entry.what} | `{entry.error.__name__}` | "
             f"{entry.error.exit_code} | {cli} |"

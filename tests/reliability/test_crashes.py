@@ -23,6 +23,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,13 @@ import pytest
 from schedcore.application import Scheduler
 from schedcore.domain.attendance import Attendance
 from schedcore.domain.values import Activity, AttendanceRow
+from schedcore.projections import ProjectionRunner, default_models
+from schedcore.projections.tracking import Tracking
 from schedcore.reference import programme_2022, vietnam_2022
 from tests.core.conftest import spec_2022, standard_plan, store_url_for
+from tests.projections.conftest import open_small, postgres_schema, small_spec
+from tests.projections.models import CountsApplications, applications
+from tests.projections.reference import reference_snapshot, snapshot
 from tests.reliability.conftest import Sizes
 
 FORK = multiprocessing.get_context("fork")
@@ -258,3 +264,165 @@ def test_the_record_command_killed_at_random_moments_loses_and_doubles_nothing(
         app = Scheduler.open(url, programme=programme)
         assert _facts(app, 10_000 + run, 0) == _expected(rows)
         app.close()
+
+
+# -- kill -9 inside projection apply ---------------------------------------------------------
+
+#: Where a runner is killed inside a batch, in the order a batch meets them.
+APPLY_POINTS = (
+    "decoded, not applied",
+    "position written, not committed",
+    "applied, not committed",
+    "committed",
+)
+#: Events per batch of the killed runners: small, so that every child meets several batches.
+RUNNER_BATCH = 3
+
+
+def _hook(owner: Any, name: str, after: Callable[[Any], None]) -> None:
+    """Call ``after(result)`` when ``owner.name`` returns."""
+    original = getattr(owner, name)
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        after(result)
+        return result
+
+    setattr(owner, name, wrapped)
+
+
+def _runner_child(url: str, programme: str, kill_at: int, channel: Any) -> None:
+    """Catch the views up in small batches; at kill point ``kill_at``, say so and wait."""
+    points = itertools.count()
+
+    def point(label: str) -> None:
+        if next(points) == kill_at:
+            channel.send(("at", label))
+            time.sleep(600)
+
+    def committed(outcome: Any) -> None:
+        channel.send(("committed", outcome.position))
+        point("committed")
+
+    _hook(ProjectionRunner, "_read", lambda page: point(APPLY_POINTS[0]) if page else None)
+    _hook(Tracking, "advance", lambda _: point(APPLY_POINTS[1]))
+    _hook(ProjectionRunner, "_flush", lambda _: point(APPLY_POINTS[2]))
+    _hook(ProjectionRunner, "_batch", committed)
+    app = Scheduler.open(url, programme=programme)
+    runner = ProjectionRunner(
+        app,
+        [*default_models(), CountsApplications()],
+        batch_size=RUNNER_BATCH,
+        page_size=RUNNER_BATCH,
+    )
+    runner.catch_up()
+    channel.send(("done", runner.position().position))
+    os._exit(0)
+
+
+def _write_more(url: str, programme: str, run: int) -> None:
+    """A few more events for the runners: attendance imports and a trainer team change."""
+    app = Scheduler.open(url, programme=programme)
+    for k, province in enumerate(("01", "02", "04", "06")):
+        activity = (Activity.COURSE, Activity.CHANNEL)[(run + k) % 2]
+        rows = [
+            AttendanceRow(
+                f"k{run}-{province}-m{i}",
+                f"k{run}-t{i // 2}",
+                province,
+                f"c{i // 2}",
+                activity,
+                date(2022, 9, 20),
+            )
+            for i in range(4)
+        ]
+        app.record_attendance(rows, actor=f"province_coordinator[{province}]:k", batch_size=2)
+    app.assign_trainer_team(1 + run % 2, f"trainers-{run}", actor="planner")
+    app.close()
+
+
+def _kill_runner(url: str, programme: str, kill_at: int) -> tuple[str, int]:
+    """One runner killed at ``kill_at``: the point's label and the last committed position."""
+    receiver, sender = FORK.Pipe(duplex=False)
+    child = FORK.Process(target=_runner_child, args=(url, programme, kill_at, sender))
+    child.start()
+    sender.close()
+    label, committed = "finished", -1
+    while True:
+        if not receiver.poll(60):
+            child.kill()
+            pytest.fail(f"the runner neither reached kill point {kill_at} nor ended")
+        kind, value = receiver.recv()
+        if kind == "committed":
+            committed = value
+        elif kind == "at":
+            label = value
+            assert child.pid is not None
+            os.kill(child.pid, signal.SIGKILL)
+            break
+        else:
+            break
+    child.join(timeout=30)
+    assert child.exitcode in (-signal.SIGKILL, 0)
+    return label, committed
+
+
+def _applied_exactly_up_to(url: str, programme: str, position: int) -> None:
+    """The restart: the views hold events 1..``position``, each applied once."""
+    app = Scheduler.open(url, programme=programme)
+    with ProjectionRunner(app, [*default_models(), CountsApplications()]) as runner:
+        assert runner.position().position == position
+        counted = applications(runner.database)
+        assert sorted(counted) == list(range(1, position + 1))
+        assert set(counted.values()) <= {1}
+    app.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_a_runner_killed_at_any_point_of_a_batch_resumes_losing_and_doubling_nothing(
+    kind: str, sizes: Sizes, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    with ExitStack() as stack:
+        if kind == "postgres":
+            url = stack.enter_context(postgres_schema(request.getfixturevalue("postgres")))
+        else:
+            url = f"sqlite:///{tmp_path / 'events.sqlite'}"
+        open_small(url).close()
+        programme = small_spec().name
+        _write_more(url, programme, 0)
+        labels: Counter[str] = Counter()
+        distinct = set()
+        position = 0
+        for run in range(sizes.projection_kills):
+            # each of the four points of the child's first two batches in turn
+            kill_at = run % (2 * len(APPLY_POINTS))
+            label, committed = _kill_runner(url, programme, kill_at)
+            labels[label] += 1
+            distinct.add((kill_at, position))
+            if committed >= 0:
+                position = committed
+            _applied_exactly_up_to(url, programme, position)
+            _write_more(url, programme, run + 1)
+            if kind == "sqlite" and run % 8 == 7:
+                _integrity(url)
+        assert "finished" not in labels and set(labels) == set(APPLY_POINTS), labels
+        assert sum(labels.values()) == sizes.projection_kills == len(distinct)
+
+        # A runner that is not killed finishes the job: views == rebuild == a fold by hand.
+        label, _ = _kill_runner(url, programme, 10**9)
+        assert label == "finished"
+        app = Scheduler.open(url, programme=programme)
+        with ProjectionRunner(app, [*default_models(), CountsApplications()]) as runner:
+            head = app.max_notification_id()
+            assert runner.position().position == head
+            counted = applications(runner.database)
+            assert sorted(counted) == list(range(1, head + 1)) and set(counted.values()) == {1}
+            views = snapshot(runner.views())
+            assert views == reference_snapshot(app, programme)
+            runner.rebuild()
+            assert snapshot(runner.views()) == views
+        app.close()
+        if kind == "sqlite":
+            _integrity(url)
+    print(f"\n{kind}: {sizes.projection_kills} runner kills at {dict(labels)}; {head} events")

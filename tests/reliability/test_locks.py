@@ -174,3 +174,29 @@ def test_a_process_keeps_one_postgresql_connection_unless_its_threads_need_more(
         "3",
         "0",
     )
+
+
+def test_a_postgresql_store_really_keeps_one_connection_and_prepares_no_statement(
+    postgres: PostgresTarget,
+) -> None:
+    """What the store URL's defaults promise, checked on the server: after a planned
+    programme's writes, the process's pool allows 1 + 4 connections, holds at most two (one
+    more is opened while ``eventsourcing`` sets the store up: its first request waits for the
+    pool's first connection, and a pool grows when a request waits; it is closed after ten
+    idle minutes), and its connections prepared nothing."""
+    spec = spec_2022()
+    app = Scheduler.open(postgres.store_url, programme=spec.name)
+    app.create_programme(spec, actor="ministry")
+    app.apply_plan(standard_plan(), actor="ministry")
+    for n in range(5):
+        app.assign_trainer_team(1 + n % 3, f"team-{n}", actor="planner")
+    datastore = app.recorder.datastore  # type: ignore[attr-defined]
+    pool = datastore.pool
+    assert (pool.min_size, pool.max_size) == (1, 1 + 4)  # pool_size=1, max_overflow=4
+    with datastore.get_connection() as connection:
+        assert connection.prepare_threshold is None
+        prepared = connection.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()
+        assert prepared is not None and prepared["count"] == 0
+    stats = pool.get_stats()
+    assert stats["pool_size"] <= 2, stats
+    app.close()

@@ -9,7 +9,10 @@ raises a typed ``SchedcoreError`` having written nothing.  After every step:
   members, within the hall's capacity, and bridges no more points than its capacity;
 * no province has more people in a hall than its seats there;
 * every attendance fact accepted so far is recorded, once, and nothing else is (a model);
-* replay equals live: every aggregate rebuilt from its stored events equals the application's.
+* replay equals live: every aggregate rebuilt from its stored events equals the application's;
+* read models equal live: a projection runner catches up and its views (clusters, sessions,
+  placements, bridge points, every member's facts) equal the live aggregates; every
+  ``REBUILD_EVERY`` steps they also equal a fold of the log by hand and a rebuild.
 """
 
 from __future__ import annotations
@@ -37,8 +40,10 @@ from schedcore.domain.ids import attendance_id, cluster_id, placement_id, sessio
 from schedcore.domain.programme_spec import ProgrammeSpec
 from schedcore.domain.values import Activity, AttendanceRow, SessionStatus, Venue
 from schedcore.errors import SchedcoreError
+from schedcore.projections import ProjectionRunner
 from schedcore.reference import calendar_2022
 from schedcore.security import Actor
+from tests.projections.reference import reference_snapshot, snapshot
 from tests.reliability.conftest import current_sizes
 from tests.strategies import (
     SMALL_CLUSTERS,
@@ -47,6 +52,10 @@ from tests.strategies import (
     small_attendance_rows,
     small_plans,
 )
+
+#: Steps between the checks of the read models against a fold of the log and a rebuild
+#: (after every step they are checked against the live aggregates).
+REBUILD_EVERY = 3
 
 units = st.sampled_from(SMALL_UNITS)
 clusters = st.sampled_from(SMALL_CLUSTERS)
@@ -90,8 +99,12 @@ class SchedulerMachine(RuleBasedStateMachine):
         }
         self.accepted = 0
         self.refused = 0
+        #: The read models, caught up after every step (in a private in-memory database).
+        self.views = ProjectionRunner(self.app)
+        self.steps = 0
 
     def teardown(self) -> None:
+        self.views.close()
         self.app.close()
 
     @initialize(plan=small_plans(dated=True))
@@ -338,6 +351,82 @@ class SchedulerMachine(RuleBasedStateMachine):
             assert [e.originator_version for e in stored] == list(range(1, live.version + 1))
             replayed = project_aggregate(None, stored)
             assert _state(replayed) == _state(live)
+
+    @invariant()
+    def the_read_models_equal_the_live_state_and_a_replay(self) -> None:
+        """A runner catches up: its views equal the live aggregates; every
+        :data:`REBUILD_EVERY` steps also a fold of the log by hand and a rebuild."""
+        self.steps += 1
+        self.views.catch_up()
+        views = snapshot(self.views.views())
+        live = self._live_snapshot()
+        for part, state in live.items():
+            assert views[part] == state, part
+        if self.steps % REBUILD_EVERY == 0:
+            assert views == reference_snapshot(self.app, small_spec().name)
+            self.views.rebuild()
+            assert snapshot(self.views.views()) == views
+
+    def _live_snapshot(self) -> dict[str, Any]:
+        """What the views must say, read from the live aggregates (as
+        :func:`tests.projections.reference.snapshot` reads it from the views)."""
+        roster, sessions, bridge = [], [], {}
+        for number in SMALL_CLUSTERS:
+            cluster = self._find(Cluster, cluster_id(self.pid, number))
+            session = self._find(Session, session_id(self.pid, number))
+            if session is not None:
+                sessions.append(
+                    (
+                        number,
+                        session.day,
+                        str(session.status),
+                        (session.venue.province, session.venue.name),
+                        session.hall_capacity,
+                        session.bridge_capacity,
+                        tuple(sorted(session.seats.items())),
+                    )
+                )
+                if session.bridge_points:
+                    bridge[number] = sorted((p.province, p.commune) for p in session.bridge_points)
+            if cluster is not None:
+                status = "unscheduled" if session is None else str(session.status)
+                roster.append(
+                    (
+                        number,
+                        cluster.host,
+                        tuple(cluster.members),
+                        cluster.trainer_team,
+                        "dissolved" if cluster.dissolved else status,
+                    )
+                )
+        placements, members = {}, {}
+        for unit in SMALL_UNITS:
+            placement = self._find(Placement, placement_id(self.pid, unit))
+            placements[unit] = None if placement is None else placement.cluster
+            book = self._find(Attendance, attendance_id(self.pid, unit))
+            if book is not None and book.members:
+                members[unit] = sorted(
+                    (
+                        member,
+                        team,
+                        commune,
+                        *(
+                            (str(book.in_person[member][0]), book.in_person[member][1])
+                            if member in book.in_person
+                            else (None, None)
+                        ),
+                        member in book.course,
+                        member in book.channel,
+                    )
+                    for member, (team, commune) in book.members.items()
+                )
+        return {
+            "roster": sorted(roster),
+            "sessions": sorted(sessions),
+            "placements": placements,
+            "bridge": bridge,
+            "members": members,
+        }
 
 
 def _state(aggregate: Any) -> dict[str, Any]:

@@ -180,7 +180,11 @@ def build_problem(args: argparse.Namespace) -> Problem:
     distances = None
     if args.distances is not None:
         distances = load_distances(args.distances, [u.code for u in units])
-    clusters = args.clusters or min(CLUSTERS_2022, len(units))
+    clusters = min(CLUSTERS_2022, len(units)) if args.clusters is None else args.clusters
+    if not 1 <= clusters <= len(units):
+        raise InvalidInputError(
+            f"--clusters must be between 1 and {len(units)} (the units), got {clusters}"
+        )
     days = None
     bridge = None
     if not args.no_dates:

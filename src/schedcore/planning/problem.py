@@ -14,8 +14,9 @@ from datetime import date
 
 import attrs
 
+from schedcore.domain.rules import check_count
 from schedcore.errors import InvalidInputError
-from schedcore.planning.distances import distance_matrix
+from schedcore.planning.distances import check_distances, distance_matrix
 
 __all__ = [
     "DEFAULT_TRAVEL_DAY_KM",
@@ -71,12 +72,12 @@ class Unit:
     def __attrs_post_init__(self) -> None:
         if not self.code.strip():
             raise InvalidInputError("a unit needs a non-empty code")
-        if self.demand < 0:
-            raise InvalidInputError(f"unit {self.code}: demand {self.demand} is negative")
-        if self.capacity is not None and self.capacity < 0:
-            raise InvalidInputError(f"unit {self.code}: capacity {self.capacity} is negative")
-        if self.communes < 0:
-            raise InvalidInputError(f"unit {self.code}: communes {self.communes} is negative")
+        # whole numbers of people within reason: a negative, NaN or absurd count is a typo,
+        # and would overflow the solver's integer arithmetic
+        check_count(self.demand, f"unit {self.code}: demand")
+        if self.capacity is not None:
+            check_count(self.capacity, f"unit {self.code}: capacity")
+        check_count(self.communes, f"unit {self.code}: communes")
         if (self.lat is None) != (self.lon is None) or (self.x is None) != (self.y is None):
             raise InvalidInputError(f"unit {self.code}: give both lat and lon, or both x and y")
         if self.lat is not None and not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):  # type: ignore[operator]
@@ -169,7 +170,7 @@ def _days(days: Iterable[date] | None) -> tuple[date, ...] | None:
 
 
 def _matrix(rows: Sequence[Sequence[int]] | None) -> tuple[tuple[int, ...], ...] | None:
-    return None if rows is None else tuple(tuple(int(v) for v in row) for row in rows)
+    return None if rows is None else check_distances(rows)
 
 
 @attrs.frozen
@@ -253,7 +254,17 @@ class Problem:
 
     def _check_pins(self) -> None:
         teams = {team.name for team in self.trainer_teams}
+        fixed: dict[tuple[str, str], tuple[Pin, object]] = {}
         for pin in self.pins:
+            for what, value in (("host", pin.host), ("day", pin.day), ("team", pin.team)):
+                if value is None:
+                    continue
+                earlier = fixed.setdefault((pin.unit, what), (pin, value))
+                if earlier[1] != value:
+                    raise InvalidInputError(
+                        f"pins {earlier[0]} and {pin} contradict each other: unit {pin.unit} "
+                        f"cannot have two {what}s"
+                    )
             for code in (pin.unit, pin.host, pin.with_unit):
                 if code is not None and code not in self._index:
                     raise InvalidInputError(f"pin {pin}: unknown unit {code!r}")

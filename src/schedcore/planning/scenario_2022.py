@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from schedcore.errors import InvalidInputError
 from schedcore.planning.problem import (
     DEFAULT_TRAVEL_DAY_KM,
     ObjectiveKind,
@@ -66,7 +67,9 @@ def scenario_2022(
     """The 2022 programme as a :class:`Problem` (see the module docstring for the defaults)."""
     table = vietnam_2022()
     programme = programme_2022(table)
-    p = clusters or programme.clusters
+    p = programme.clusters if clusters is None else clusters
+    if not 1 <= p <= len(table.codes):
+        raise InvalidInputError(f"clusters must be between 1 and {len(table.codes)}, got {p}")
     hall = (
         capacity if capacity is not None else default_capacity(sum(programme.delegates.values()), p)
     )

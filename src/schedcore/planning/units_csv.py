@@ -18,7 +18,9 @@ from datetime import date
 from pathlib import Path
 
 from schedcore._csv import CsvRow, read_csv
+from schedcore.domain.rules import MAX_COUNT, check_count
 from schedcore.errors import ReferenceDataError
+from schedcore.planning.distances import MAX_DISTANCE
 from schedcore.planning.problem import Unit
 
 __all__ = ["load_distances", "load_units"]
@@ -31,12 +33,15 @@ _NO = {"no", "n", "false", "0"}
 def load_units(
     source: str | Path | io.TextIOBase, *, default_capacity: int | None = None
 ) -> list[Unit]:
-    """The units of a CSV file, validated row by row."""
+    """The units of a CSV file, validated row by row; ``default_capacity`` is the hall of a
+    unit without a ``capacity`` cell."""
+    if default_capacity is not None:
+        check_count(default_capacity, "the default capacity (--capacity)")
     rows = list(read_csv(source, required=("code", "name", "demand"), optional=_OPTIONAL))
     if not rows:
         name = str(source) if isinstance(source, str | Path) else "<stream>"
         raise ReferenceDataError("the file has a header but no units", path=name)
-    total = sum(row.integer("demand", minimum=0) for row in rows)
+    total = sum(row.integer("demand", minimum=0, maximum=MAX_COUNT) for row in rows)
     units: list[Unit] = []
     seen: dict[str, int] = {}
     for row in rows:
@@ -62,20 +67,20 @@ def _unit(row: CsvRow, code: str, default_capacity: int | None, total: int) -> U
         if flag not in _YES | _NO:
             raise row.error(f"{flag!r} is not yes or no", "can_host")
         can_host = flag in _YES
-    capacity = row.optional_integer("capacity", minimum=0)
+    capacity = row.optional_integer("capacity", minimum=0, maximum=MAX_COUNT)
     if capacity is None:
-        capacity = default_capacity if default_capacity is not None else total
+        capacity = default_capacity if default_capacity is not None else min(total, MAX_COUNT)
     return Unit(
         code=code,
         name=row.text("name"),
-        demand=row.integer("demand", minimum=0),
+        demand=row.integer("demand", minimum=0, maximum=MAX_COUNT),
         capacity=capacity if can_host else None,
         lat=lat,
         lon=lon,
         x=x,
         y=y,
         region=row.text("region", required=False),
-        communes=row.optional_integer("communes", minimum=0) or 0,
+        communes=row.optional_integer("communes", minimum=0, maximum=MAX_COUNT) or 0,
         blackout=_blackout(row),
     )
 
@@ -118,7 +123,9 @@ def load_distances(path: str | Path, codes: list[str] | tuple[str, ...]) -> list
             raise row.error(f"unknown unit code {code!r}", corner)
         if code in by_code:
             raise row.error(f"unit {code!r} has two rows", corner)
-        by_code[code] = [round(row.number(other, minimum=0)) for other in codes]
+        by_code[code] = [
+            round(row.number(other, minimum=0, maximum=MAX_DISTANCE)) for other in codes
+        ]
     missing_rows = [code for code in codes if code not in by_code]
     if missing_rows:
         raise ReferenceDataError(f"no row for units {missing_rows}", path=name)
