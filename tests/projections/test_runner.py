@@ -288,3 +288,34 @@ def test_an_event_that_cannot_be_decoded_is_named(app: Scheduler) -> None:
     assert raised.value.notification_id == app.max_notification_id()
     assert "Cluster.HostSet" in raised.value.topic
     assert runner.position().position == app.max_notification_id() - 1
+
+
+def test_a_runner_whose_rival_moved_the_views_on_rereads_what_it_held_in_memory(
+    app: Scheduler,
+) -> None:
+    # Two runners keep the same views (two processes of a service, say).  Each holds the
+    # member state of the provinces it folded; when the rival applies events in between, that
+    # state is stale and writing it back would drop the rival's members.
+    def course(*members: str) -> None:
+        rows = [
+            AttendanceRow(m, f"team-{m}", "01", "Ba Đình", Activity.COURSE, date(2022, 9, 20))
+            for m in members
+        ]
+        app.record_attendance(rows, actor="platform")
+
+    def completed(runner: ProjectionRunner) -> int:
+        return runner.views().coverage("country")[0].members_course
+
+    first, rival = ProjectionRunner(app), ProjectionRunner(app)
+    try:
+        course("m1", "m2")
+        first.catch_up()  # holds province 01's members in memory: m1, m2
+        course("m3")
+        rival.catch_up()  # the views now have m3 too
+        course("m4")
+        first.catch_up()  # must not write back its own m1, m2 + m4 over the rival's m3
+        assert completed(first) == 4
+        assert agrees_with_the_log(first)
+    finally:
+        first.close()
+        rival.close()

@@ -207,6 +207,9 @@ class ProjectionRunner:
         self._live = _Target(self.models)
         self._lock = threading.RLock()
         self._generation: int | None = None
+        # The position the models' in-memory state reflects; another runner sharing these
+        # views may have moved the tracked position past it, and then that state is stale.
+        self._models_at: int | None = None
         self._create_tables(self._live)
 
     # -- set-up ----------------------------------------------------------------------------
@@ -292,9 +295,10 @@ class ProjectionRunner:
             batches = 0
             while True:
                 current = self.position()
-                if current.generation != self._generation:
+                if current.generation != self._generation or current.position != self._models_at:
                     self._reset_models()
                     self._generation = current.generation
+                    self._models_at = current.position
                 if current.position >= head:
                     break
                 try:
@@ -302,6 +306,7 @@ class ProjectionRunner:
                 except PositionConflict:
                     self._reset_models()
                     continue
+                self._models_at = outcome.position
                 if outcome.position == current.position:
                     break
                 total = total.plus(outcome)
@@ -456,6 +461,7 @@ class ProjectionRunner:
     def _reset_models(self) -> None:
         for model in self.models:
             model.reset()
+        self._models_at = None
 
     def _begin_models(self, reader: Any, target: _Target) -> None:
         for model in self.models:
