@@ -43,7 +43,7 @@ stress: $(VENV)/.installed-dev
 	SCHEDCORE_STRESS=1 $(BIN)/pytest tests/reliability -q -s -p no:cacheprovider
 
 # Benchmarks: ours against its baselines, alternating, median of the paired ratios.
-# `make bench` is the full run behind docs/benchmarks.md (about an hour); `make bench QUICK=1`
+# `make bench` is the full run behind docs/benchmarks.md (about half an hour on 2 cores); `make bench QUICK=1`
 # runs every suite small, in under two minutes.  Results: benchmarks/results/<mode>.json|.md.
 # BENCH_POSTGRES (default: the local test server) adds PostgreSQL; BENCH_ARGS passes more.
 BENCH_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
