@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import date
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -150,25 +151,8 @@ def _kill_and_restart(url: str, programme: str, run: int, kill_at: int) -> str:
     app.close()  # nothing of the parent's store is open across the fork
     receiver, sender = FORK.Pipe(duplex=False)
     child = FORK.Process(target=_child, args=(url, programme, run, kill_at, sender))
-    child.start()
-    sender.close()
-    committed, label = 0, "finished"
-    while True:
-        if not receiver.poll(60):
-            child.kill()
-            pytest.fail(f"run {run}: the child neither reached kill point {kill_at} nor ended")
-        kind, value = receiver.recv()
-        if kind == "committed":
-            committed += 1
-        elif kind == "at":
-            label = value
-            assert child.pid is not None
-            os.kill(child.pid, signal.SIGKILL)
-            break
-        else:
-            break
-    child.join(timeout=30)
-    assert child.exitcode in (-signal.SIGKILL, 0)
+    label, commits = _kill_when_told(child, receiver, sender, f"run {run}: kill point {kill_at}")
+    committed = len(commits)
 
     # The restart: the store opens cleanly and holds exactly the committed batches.
     rows = import_rows(run)
@@ -345,16 +329,28 @@ def _kill_runner(url: str, programme: str, kill_at: int) -> tuple[str, int]:
     """One runner killed at ``kill_at``: the point's label and the last committed position."""
     receiver, sender = FORK.Pipe(duplex=False)
     child = FORK.Process(target=_runner_child, args=(url, programme, kill_at, sender))
+    label, commits = _kill_when_told(child, receiver, sender, f"the runner's point {kill_at}")
+    return label, commits[-1] if commits else -1
+
+
+def _kill_when_told(
+    child: Any, receiver: Connection, sender: Connection, point: str
+) -> tuple[str, list[Any]]:
+    """Start ``child``; SIGKILL it when it says it is at its kill point ("at", label).
+
+    Returns the label ("finished" if it ended first) and the values of its "committed"
+    messages before then.
+    """
     child.start()
     sender.close()
-    label, committed = "finished", -1
+    label, commits = "finished", []
     while True:
         if not receiver.poll(60):
             child.kill()
-            pytest.fail(f"the runner neither reached kill point {kill_at} nor ended")
+            pytest.fail(f"the child neither reached {point} nor ended")
         kind, value = receiver.recv()
         if kind == "committed":
-            committed = value
+            commits.append(value)
         elif kind == "at":
             label = value
             assert child.pid is not None
@@ -364,7 +360,7 @@ def _kill_runner(url: str, programme: str, kill_at: int) -> tuple[str, int]:
             break
     child.join(timeout=30)
     assert child.exitcode in (-signal.SIGKILL, 0)
-    return label, committed
+    return label, commits
 
 
 def _applied_exactly_up_to(url: str, programme: str, position: int) -> None:
