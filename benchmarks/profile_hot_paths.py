@@ -59,9 +59,8 @@ def summarise(title: str, profiler: cProfile.Profile, wall: float, top: int) -> 
     raw: dict[tuple[str, int, str], tuple[int, int, float, float, object]]
     raw = stats.stats  # type: ignore[attr-defined]
     for (filename, line, function), (_, calls, tottime, _cum, _) in raw.items():
-        by_layer[layer_of(filename, function)] = (
-            by_layer.get(layer_of(filename, function), 0.0) + tottime
-        )
+        layer = layer_of(filename, function)
+        by_layer[layer] = by_layer.get(layer, 0.0) + tottime
         where = f"{Path(filename).name}:{line}" if filename != "~" else "built-in"
         entries.append((tottime, f"`{function}` ({where}, {calls:,} calls)"))
     total = sum(by_layer.values()) or 1.0

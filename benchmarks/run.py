@@ -580,6 +580,18 @@ def update_doc(path: Path, run: Run) -> None:
     path.write_text(f"{head}{DOC_BEGIN}\n\n{markdown(run)}\n{DOC_END}{tail}", "utf-8")
 
 
+def _instance_range(text: str) -> list[int]:
+    """``"3"`` or ``"1-19"``: OR-Library instance numbers, each between 1 and 20."""
+    first, _, last = text.partition("-")
+    try:
+        numbers = list(range(int(first), int(last or first) + 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not N or FIRST-LAST") from None
+    if not numbers or numbers[0] < 1 or numbers[-1] > 20:
+        raise argparse.ArgumentTypeError(f"{text!r}: the instances are numbered 1 to 20")
+    return numbers
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group()
@@ -591,6 +603,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the results")
     parser.add_argument(
         "--cpmp",
+        type=_instance_range,
         metavar="FIRST-LAST",
         help="OR-Library instances to run (e.g. 1-19), instead of the mode's own",
     )
@@ -621,8 +634,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in wanted:
         settings = dict(SETTINGS[mode_name].get(name) or SETTINGS["quick"][name])
         if name == "planner" and args.cpmp:
-            first, _, last = args.cpmp.partition("-")
-            settings["cpmp"] = list(range(int(first), int(last or first) + 1))
+            settings["cpmp"] = args.cpmp
         run.suites += run_suite(name, settings, postgres)
     run.seconds, run.finished = time.perf_counter() - started, utc_now()
     json_path, md_path = write_results(run, args.out)

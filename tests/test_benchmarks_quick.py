@@ -174,3 +174,15 @@ def test_the_profiler_assigns_each_entry_to_its_layer() -> None:
     assert layer_of("/usr/lib/python3.11/json/decoder.py", "raw_decode") == (
         "encoding (JSON, zlib)"
     )
+
+
+def test_the_cpmp_option_takes_one_instance_or_a_range_of_real_ones() -> None:
+    import argparse
+
+    from run import _instance_range
+
+    assert _instance_range("3") == [3]
+    assert _instance_range("1-19") == list(range(1, 20))
+    for wrong in ("a-b", "0-3", "5-21", "7-2"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _instance_range(wrong)
