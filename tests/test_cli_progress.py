@@ -91,7 +91,7 @@ def test_explain_on_a_terminal_says_when_a_plan_exists(
 
 def test_recording_calls_back_after_each_batch(programme: Programme) -> None:
     assert main(["plan", *programme.problem(), "--apply", "--store", programme.store]) == 0
-    from schedcore.bulk import read_attendance_csv
+    from schedcore.application.attendance import read_attendance_csv
 
     calls: list[tuple[int, ...]] = []
     app = Scheduler.open(programme.store, programme=programme.name)

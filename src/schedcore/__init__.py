@@ -4,7 +4,7 @@ Event-sourced records of clusters, sessions and attendance; a CP-SAT planner tha
 units to clusters under date and capacity constraints; projections for queries.
 """
 
-from schedcore.application import Scheduler
+from schedcore.application import RetryPolicy, Scheduler
 from schedcore.calendar import PROGRAMME_TZ, Holiday, WorkingCalendar
 from schedcore.domain import (
     Activity,
@@ -107,6 +107,7 @@ __all__ = [
     "Recorded",
     "RecordedAttendance",
     "ReferenceDataError",
+    "RetryPolicy",
     "Role",
     "RuleViolationError",
     "SchedcoreError",

@@ -22,7 +22,9 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
@@ -95,6 +97,7 @@ def parse_store_url(url: str) -> StoreLocation:
                 f"store URL {url!r}: write sqlite:///relative.sqlite or sqlite:////abs.sqlite"
             )
         settings["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
+        settings["APPLICATION_RECORDER_TOPIC"] = "schedcore._recorders:CheckedSQLiteRecorder"
         settings["SQLITE_DBNAME"] = path[1:]
         settings["SQLITE_LOCK_TIMEOUT"] = query.pop("lock_timeout", "10")
     elif scheme in ("postgresql", "postgres"):
@@ -110,6 +113,7 @@ def parse_store_url(url: str) -> StoreLocation:
             raise StoreError(f"store URL {url!r}: the port is not a number") from None
         settings.update(
             PERSISTENCE_MODULE="eventsourcing.postgres",
+            APPLICATION_RECORDER_TOPIC="schedcore._postgres_recorder:CheckedPostgresRecorder",
             POSTGRES_DBNAME=database,
             POSTGRES_HOST=parts.hostname,
             POSTGRES_PORT=str(port),
@@ -194,3 +198,70 @@ def create_cipher_key(num_bytes: int = 32) -> str:
     if num_bytes not in (16, 24, 32):
         raise StoreError(f"an AES key has 16, 24 or 32 bytes, not {num_bytes}")
     return base64.b64encode(os.urandom(num_bytes)).decode("ascii")
+
+
+# -- opening a store: helpers for the application (not part of the public API) -------------
+
+
+def disable_prepared_statements(app: Any) -> None:
+    """Open PostgreSQL connections that prepare no statements.
+
+    ``eventsourcing`` asks psycopg to prepare its statements.  When a lock timeout aborts the
+    pipeline of an insert, psycopg's record of what is prepared falls out of step with the
+    server, and every later write on that connection fails ("prepared statement "_pg3_4" does
+    not exist") until the connection is dropped.  Without prepared statements a write after a
+    lock timeout simply works (and connections also work behind a transaction pooler).
+    """
+    pool = getattr(getattr(app.recorder, "datastore", None), "pool", None)
+    kwargs = getattr(pool, "kwargs", None)
+    if pool is None or not isinstance(kwargs, dict):  # pragma: no cover - eventsourcing 9.5
+        return
+    kwargs["prepare_threshold"] = None
+    pool.drain()  # connections opened while the tables were set up are replaced
+    pool.wait()  # before anyone asks: a request that waits would grow the pool for good
+
+
+def is_lock_wait(exc: BaseException) -> bool:
+    """A write that gave up waiting for another writer's lock (SQLite "database is locked",
+    PostgreSQL "canceling statement due to lock timeout"), as opposed to a broken store."""
+    text = str(exc).lower()
+    return any(sign in text for sign in ("database is locked", "database is busy", "lock timeout"))
+
+
+@contextmanager
+def postgres_schema_lock(env: Mapping[str, str], display: str) -> Iterator[None]:
+    """Create the schema named in the URL if missing, and hold a session advisory lock while
+    the tables are created: processes opening one store at once would otherwise race in
+    PostgreSQL's catalogue ("tuple concurrently updated")."""
+    try:
+        import psycopg
+        from psycopg import sql
+    except ImportError:  # pragma: no cover - the postgres extra installs it
+        raise StoreError(
+            "PostgreSQL needs the postgres extra: pip install 'schedcore[postgres]'"
+        ) from None
+    schema = env.get("POSTGRES_SCHEMA") or "public"
+    try:
+        connection = psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
+            autocommit=True,
+        )
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StoreError(f"cannot open store {display}: {first}") from None
+    with connection:
+        connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"schedcore-setup:{schema}",))
+        try:
+            connection.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+            )
+            yield
+        finally:
+            connection.execute(
+                "SELECT pg_advisory_unlock(hashtext(%s))", (f"schedcore-setup:{schema}",)
+            )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pytest
 
-from schedcore.application import Scheduler
-from schedcore.bulk import read_attendance_csv
+from schedcore.application import RetryPolicy, Scheduler
+from schedcore.application.attendance import read_attendance_csv
 from schedcore.domain.values import Activity, AttendanceRow
 from schedcore.errors import (
     ConcurrencyError,
@@ -35,7 +37,8 @@ def test_bulk_rows_become_one_event_per_province_activity_and_day(planned: Sched
     before = planned.max_notification_id()
     result = planned.record_attendance(rows, actor="coordinator", batch_size=1000)
     assert (result.rows, result.recorded, result.already_recorded) == (3000, 3000, 0)
-    assert result.batches == 3
+    # A batch holds rows of one province: 01 in three batches, 02 in one.
+    assert result.batches == 4
     # 01: opened + 3 bridge events (one per batch); 02: opened + 1 course event
     assert result.events == 6
     assert planned.max_notification_id() - before == 6
@@ -96,22 +99,45 @@ def test_a_voided_hall_record_frees_its_seat(planned: Scheduler) -> None:
     assert planned.record_attendance(extra, actor="c").recorded == 1
 
 
-def test_a_conflicting_batch_is_reported_with_what_was_written(
+def _conflicting_saves(
+    planned: Scheduler, monkeypatch: pytest.MonkeyPatch, conflicting: Callable[[int], bool]
+) -> list[int]:
+    """Make the saves whose number ``conflicting`` picks lose a race (the store is untouched)."""
+    original = planned._save
+    calls: list[int] = []
+
+    def save(*objs: Any, **kwargs: Any) -> int:
+        calls.append(1)
+        if conflicting(len(calls)):
+            raise ConcurrencyError("simulated")
+        return original(*objs, **kwargs)
+
+    monkeypatch.setattr(planned, "_save", save)
+    return calls
+
+
+def test_a_batch_that_loses_a_race_is_decided_again_and_recorded(
     planned: Scheduler, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rows = rows_for("01", 2000, Activity.COURSE, TUE)
-    original = planned._save
-    calls = []
+    calls = _conflicting_saves(planned, monkeypatch, lambda n: n == 2)
+    result = planned.record_attendance(rows, actor="c", batch_size=1000)
+    assert len(calls) == 3  # batch 1, batch 2 lost, batch 2 again
+    assert (result.recorded, result.already_recorded, result.batches) == (2000, 0, 2)
+    assert len(planned.attendance("01").course) == 2000
 
-    def second_batch_conflicts(*objs: object) -> int:
-        calls.append(1)
-        if len(calls) == 2:
-            raise ConcurrencyError("simulated")
-        return original(*objs)
 
-    monkeypatch.setattr(planned, "_save", second_batch_conflicts)
-    with pytest.raises(ConcurrencyError, match=r"batch 2 of 2.*1000 rows"):
+def test_a_batch_that_keeps_losing_is_reported_with_what_was_written(
+    planned: Scheduler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = rows_for("01", 2000, Activity.COURSE, TUE)
+    monkeypatch.setattr(planned, "retry", RetryPolicy(attempts=3, base_delay=0))
+    calls = _conflicting_saves(planned, monkeypatch, lambda n: n >= 2)
+    with pytest.raises(
+        ConcurrencyError, match=r"batch 2 of 2.*gave up after 3 attempts.*1000 rows"
+    ):
         planned.record_attendance(rows, actor="c", batch_size=1000)
+    assert len(calls) == 4
     monkeypatch.undo()
     retried = planned.record_attendance(rows, actor="c", batch_size=1000)
     assert (retried.recorded, retried.already_recorded) == (1000, 1000)

@@ -88,8 +88,8 @@ def test_reloaded_aggregates_equal_the_live_ones(
     live: dict[Any, Any] = {}
     original = app._save
 
-    def remembering_save(*objs: Any) -> int:
-        count = original(*objs)
+    def remembering_save(*objs: Any, **kwargs: Any) -> int:
+        count = original(*objs, **kwargs)
         for obj in objs:
             if hasattr(obj, "pending_events"):
                 live[obj.id] = obj

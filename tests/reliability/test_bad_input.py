@@ -20,7 +20,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from schedcore.application import Scheduler
-from schedcore.bulk import read_attendance_csv
+from schedcore.application.attendance import read_attendance_csv
 from schedcore.cli import main
 from schedcore.domain.programme_spec import ProgrammeSpec
 from schedcore.domain.values import Venue

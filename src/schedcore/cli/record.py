@@ -13,6 +13,7 @@ import getpass
 import os
 from typing import Any
 
+from schedcore.application.retry import RetryPolicy
 from schedcore.cli._common import add_json_option, add_store_option, human_output, write_json
 from schedcore.cli._progress import add_quiet_option, count_progress
 
@@ -58,21 +59,39 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help="rows per transaction (default: 1000)",
     )
+    parser.add_argument(
+        "--retries",
+        type=_retries,
+        default=RetryPolicy().attempts - 1,
+        metavar="N",
+        help=(
+            "how often a batch that lost a race with another writer is decided again and "
+            f"retried before giving up with exit code 4 (default: {RetryPolicy().attempts - 1}; "
+            "0: never)"
+        ),
+    )
     add_json_option(parser)
     add_quiet_option(parser)
     parser.set_defaults(func=run)
 
 
+def _retries(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"a whole number >= 0, not {text!r}")
+    return int(text)
+
+
 def run(args: argparse.Namespace) -> int:
     from schedcore.application import Scheduler
-    from schedcore.bulk import read_attendance_csv
+    from schedcore.application.attendance import read_attendance_csv
     from schedcore.security import Actor
 
     # The CLI is a local tool (whoever runs it holds the store's credentials), so the actor's
     # text form is taken at its word; a service builds Actor values from its own logins.
     actor = Actor.parse(args.actor or _default_actor())
 
-    app = Scheduler.open(args.store, programme=args.programme)
+    retry = RetryPolicy(attempts=args.retries + 1)
+    app = Scheduler.open(args.store, programme=args.programme, retry=retry)
     try:
         programme = app.programme()
         rows = read_attendance_csv(args.file, programme.units)
@@ -102,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
             "already_recorded": result.already_recorded,
             "batches": result.batches,
             "events": result.events,
+            "replayed": result.replayed,
         },
     )
     return 0

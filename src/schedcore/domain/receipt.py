@@ -32,6 +32,9 @@ class Recorded:
 
     events: int
 
+    #: True when answered from the receipt of an earlier command with the same key.
+    replayed: bool = attrs.field(default=False, kw_only=True, eq=False)
+
 
 @attrs.frozen
 class AppliedPlan:
@@ -40,6 +43,9 @@ class AppliedPlan:
     revision: int
     events: int
     clusters_changed: tuple[int, ...] = attrs.field(converter=_ints)
+
+    #: True when answered from the receipt of an earlier command with the same key.
+    replayed: bool = attrs.field(default=False, kw_only=True, eq=False)
 
 
 @attrs.frozen
@@ -51,6 +57,9 @@ class RecordedAttendance:
     already_recorded: int
     batches: int
     events: int
+
+    #: True when answered from the receipt of an earlier command with the same key.
+    replayed: bool = attrs.field(default=False, kw_only=True, eq=False)
 
 
 class Receipt(Aggregate):

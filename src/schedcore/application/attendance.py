@@ -1,0 +1,383 @@
+"""Attendance commands: enrolling members, recording attendance in bulk, voiding records.
+
+Recording in bulk has two phases.  First every row is checked: its shape here, then the rules
+by the province's :class:`~schedcore.domain.attendance.Attendance` aggregate, in memory.  A
+bad row stops the call with an error naming the row, before anything is written.  Then the
+rows are written one batch at a time, a batch being up to ``batch_size`` rows of ONE province:
+a transaction changes one province's attendance, so uploads of different provinces never
+contend, and uploads of the same province contend only batch by batch.  A batch that loses a
+race, or whose session changed since it was checked (the session's version is checked in the
+batch's transaction: no write skew), is decided again on fresh aggregates and retried.
+
+Reading a ``record`` CSV file (``member,team,province,commune,activity,date``) is here too.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from operator import attrgetter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from schedcore._csv import read_csv
+from schedcore.application.pipeline import UnitOfWork, attempts, receipt_of
+from schedcore.domain.attendance import Attendance, BatchOutcome
+from schedcore.domain.cluster import Placement
+from schedcore.domain.ids import attendance_id, placement_id, session_id
+from schedcore.domain.programme import Programme
+from schedcore.domain.receipt import Receipt, Recorded, RecordedAttendance
+from schedcore.domain.session import Session, SessionFacts
+from schedcore.domain.values import IN_PERSON, Activity, AttendanceRow, MemberRef
+from schedcore.errors import (
+    ConcurrencyError,
+    InvalidInputError,
+    NotFoundError,
+    RuleViolationError,
+    StoreBusyError,
+    UnknownProvinceError,
+)
+
+if TYPE_CHECKING:
+    from schedcore.application.scheduler import ProgrammeRef, Scheduler
+
+__all__ = [
+    "CSV_ACTIVITIES",
+    "CSV_COLUMNS",
+    "enrol_members",
+    "read_attendance_csv",
+    "record_rows",
+    "void_records",
+]
+
+#: The columns of a ``record`` file, in order.
+CSV_COLUMNS = ("member", "team", "province", "commune", "activity", "date")
+#: Activities a ``record`` file may name.
+CSV_ACTIVITIES = (Activity.HALL, Activity.BRIDGE, Activity.COURSE, Activity.CHANNEL)
+
+
+def read_attendance_csv(
+    source: str | Path | io.TextIOBase,
+    units: Iterable[str],
+    *,
+    name: str | None = None,
+) -> list[AttendanceRow]:
+    """Parse a ``record`` CSV file into rows; errors name the file, row and column.
+
+    ``units`` are the province codes in the programme's scope; a one-digit code is read with
+    its leading zero (``1`` is ``01``).
+    """
+    known = frozenset(units)
+    activities = {str(a): a for a in CSV_ACTIVITIES}
+    rows: list[AttendanceRow] = []
+    for row in read_csv(source, required=CSV_COLUMNS, name=name):
+        province = row.text("province")
+        if province not in known and province.isdigit() and province.zfill(2) in known:
+            province = province.zfill(2)
+        if province not in known:
+            raise UnknownProvinceError(
+                f"{row.path}, row {row.line}, column 'province': unknown province code "
+                f"{province!r} (codes are GSO codes such as '01' for Hà Nội)"
+            )
+        activity = activities.get(row.text("activity").lower())
+        if activity is None:
+            raise row.error(
+                f"activity must be one of {', '.join(activities)}, not {row.text('activity')!r}",
+                "activity",
+            )
+        rows.append(
+            AttendanceRow(
+                member=row.text("member"),
+                team=row.text("team"),
+                province=province,
+                commune=row.text("commune"),
+                activity=activity,
+                day=row.day("date"),
+                line=row.line,
+            )
+        )
+    return rows
+
+
+def _by_province(
+    rows: Sequence[AttendanceRow], programme: Programme
+) -> dict[str, list[AttendanceRow]]:
+    """Rows grouped by province (order kept within a province), each row's shape checked.
+
+    Grouping the whole input first is what makes events few: a batch then holds one or two
+    provinces, whatever order the caller's rows came in.
+    """
+    units = frozenset(programme.units)
+    # Column-wise checks (C-speed map/set work); the slow path names the first bad row.
+    if set(map(type, rows)) - {AttendanceRow}:
+        _first_bad_row(rows, programme, units)
+    provinces = list(map(_PROVINCE, rows))
+    if not units.issuperset(provinces):
+        _first_bad_row(rows, programme, units)
+    for getter in (_MEMBER, _TEAM, _COMMUNE):
+        values = list(map(getter, rows))
+        if set(map(type, values)) - {str} or not all(values) or any(map(str.isspace, values)):
+            _first_bad_row(rows, programme, units)
+    if set(map(type, map(_ACTIVITY, rows))) - {Activity} or set(map(type, map(_DAY, rows))) - {
+        date
+    }:
+        _first_bad_row(rows, programme, units)
+    groups: dict[str, list[AttendanceRow]] = {}
+    for province, row in zip(provinces, rows, strict=True):
+        group = groups.get(province)
+        if group is None:
+            group = groups[province] = []
+        group.append(row)
+    return groups
+
+
+_PROVINCE = attrgetter("province")
+_MEMBER = attrgetter("member")
+_TEAM = attrgetter("team")
+_COMMUNE = attrgetter("commune")
+_ACTIVITY = attrgetter("activity")
+_DAY = attrgetter("day")
+
+
+def _first_bad_row(rows: Sequence[Any], programme: Programme, units: frozenset[str]) -> None:
+    for index, row in enumerate(rows, start=1):
+        if not (
+            type(row) is AttendanceRow
+            and row.province in units
+            and all(
+                type(v) is str and v and not v.isspace()
+                for v in (row.member, row.team, row.commune)
+            )
+            and type(row.activity) is Activity
+            and type(row.day) is date
+        ):
+            _explain(row, index, programme, units)
+
+
+def _explain(row: Any, index: int, programme: Programme, units: frozenset[str]) -> None:
+    """The slow path: say what is wrong with a row that failed the fast check."""
+    line = getattr(row, "line", None)
+    where = f"row {line if line is not None else index}"
+    if type(row) is not AttendanceRow:
+        raise InvalidInputError(f"{where}: expected an AttendanceRow, got {type(row).__name__}")
+    if row.province not in units:
+        raise UnknownProvinceError(
+            f"{where}: province {row.province!r} is not in the scope of {programme.name!r}"
+        )
+    for field in ("member", "team", "commune"):
+        value = getattr(row, field)
+        if type(value) is not str or not value.strip():
+            raise InvalidInputError(f"{where}: {field} must be non-blank text, not {value!r}")
+    if type(row.activity) is not Activity:
+        raise InvalidInputError(f"{where}: activity must be an Activity, not {row.activity!r}")
+    raise InvalidInputError(f"{where}: the day must be a date, not {row.day!r}")
+
+
+def enrol_members(work: UnitOfWork, province: str, refs: Sequence[MemberRef]) -> Recorded:
+    """Enrol members (member, team, commune) of a province; known members are skipped."""
+    work.programme.check_unit(province)
+    book = work.find_attendance(province)
+    if book is None:
+        book = work.add(Attendance.open(work.programme_id, province, actor=work.actor))
+    book.enrol(refs, actor=work.actor)
+    return work.recorded()
+
+
+def void_records(
+    work: UnitOfWork, province: str, activity: Activity, members: Sequence[str], reason: str
+) -> Recorded:
+    book = work.find_attendance(province)
+    if book is None:
+        raise NotFoundError(f"attendance of province {province} not found")
+    book.void(activity, members, reason=reason, actor=work.actor)
+    return work.recorded()
+
+
+def _session_facts(work: UnitOfWork, province: str) -> SessionFacts | None:
+    """The province's session as committed; placement and session are only read, so their
+    versions are checked when the batch is saved."""
+    placement = work.read(Placement, placement_id(work.programme_id, province))
+    if placement is None or placement.cluster is None:
+        return None
+    session = work.read(Session, session_id(work.programme_id, placement.cluster))
+    return None if session is None else session.facts_for(province)
+
+
+@attrs.define
+class _Batch:
+    """Up to ``batch_size`` rows of one province, and the events that record them."""
+
+    province: str
+    rows: list[AttendanceRow]
+    events: list[Any]
+    expected: dict[Any, int]
+    outcome: BatchOutcome
+
+
+def _decide(
+    work: UnitOfWork, book: Attendance, rows: list[AttendanceRow], source: str | None
+) -> BatchOutcome:
+    # Only in-person rows need the session: online rows skip two loads.
+    needs_session = not IN_PERSON.isdisjoint(map(_ACTIVITY, rows))
+    try:
+        return book.record(
+            rows,
+            session=_session_facts(work, book.province) if needs_session else None,
+            earliest=work.programme.start,
+            actor=work.actor,
+        )
+    except RuleViolationError as exc:
+        if source is None:
+            raise
+        raise RuleViolationError(f"{source}, {exc}", rule=exc.rule) from None
+
+
+def _book(work: UnitOfWork, province: str) -> Attendance:
+    book = work.find_attendance(province)
+    if book is None:
+        book = work.add(Attendance.open(work.programme_id, province, actor=work.actor))
+    return book
+
+
+def record_rows(
+    app: Scheduler,
+    rows: list[AttendanceRow],
+    *,
+    programme: ProgrammeRef | None,
+    programme_id: Any,
+    actor: str,
+    idempotency_key: str | None = None,
+    batch_size: int = 1000,
+    source: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RecordedAttendance:
+    """See :meth:`schedcore.Scheduler.record_attendance` (the actor is authorized already).
+
+    Rows are grouped by province first (order kept within each), then cut into batches of
+    ``batch_size`` rows of one province; each batch is one transaction.  ``source`` (a file
+    name) prefixes the errors that name a row.
+    """
+    if type(batch_size) is not int or batch_size < 1:
+        raise InvalidInputError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
+    current = app._programme_of(programme)
+    groups = _by_province(rows, current)
+    # Phase 1: every row checked (and applied in memory) before anything is written.
+    batches: list[_Batch] = []
+    for province, group in groups.items():
+        work = UnitOfWork(app, programme, programme_id, actor)
+        book = _book(work, province)
+        for start in range(0, len(group), batch_size):
+            segment = group[start : start + batch_size]
+            outcome = _decide(work, book, segment, source)
+            batch = _Batch(province, segment, list(book.collect_events()), {}, outcome)
+            batch.expected = work.expected_versions()
+            batches.append(batch)
+    # Phase 2: one transaction per batch, each retried on its own when it loses a race.
+    # Uploads running at once each start at another province, so that they do not march
+    # through the provinces in step, colliding on every one.
+    provinces = list(groups)
+    turn = random.randrange(len(provinces)) if provinces else 0
+    order = {p: n for n, p in enumerate(provinces[turn:] + provinces[:turn])}
+    batches.sort(key=lambda batch: order[batch.province])
+    writer = _Writer(app, programme, programme_id, actor, idempotency_key, source, batches)
+    for number in range(1, len(batches) + 1):
+        found = writer.write(number)
+        if found is not None:
+            return found
+        if progress is not None:
+            progress(sum(len(b.rows) for b in batches[:number]), len(rows))
+    return writer.result()
+
+
+@attrs.define
+class _Writer:
+    app: Scheduler
+    programme: ProgrammeRef | None
+    programme_id: Any
+    actor: str
+    key: str | None
+    source: str | None
+    batches: list[_Batch]
+    stale: set[str] = attrs.field(factory=set)
+    written: int = 0
+
+    def result(self) -> RecordedAttendance:
+        return RecordedAttendance(
+            rows=sum(len(b.rows) for b in self.batches),
+            recorded=sum(b.outcome.recorded for b in self.batches),
+            already_recorded=sum(b.outcome.already_recorded for b in self.batches),
+            batches=len(self.batches),
+            events=sum(len(b.events) for b in self.batches),
+        )
+
+    def write(self, number: int) -> RecordedAttendance | None:
+        """Write batch ``number``; returns the first result if a twin with our key won."""
+        batch = self.batches[number - 1]
+        last = number == len(self.batches)
+        tries = 0
+
+        def attempt() -> RecordedAttendance | None:
+            nonlocal tries
+            tries += 1
+            if tries > 1 or batch.province in self.stale:
+                self._redecide(batch)
+            events = list(batch.events)
+            if last and self.key is not None and self.result().events:
+                receipt = Receipt.issue(
+                    self.programme_id,
+                    self.key,
+                    command="record_attendance",
+                    result=self.result(),
+                    actor=self.actor,
+                )
+                events.extend(receipt.collect_events())
+            if not events:
+                return None
+            try:
+                self.app._save(*events, expected_versions=batch.expected)
+            except ConcurrencyError:
+                twin = receipt_of(
+                    self.app, self.programme_id, self.key, "record_attendance", self.actor
+                )
+                if twin is not None:
+                    return twin  # type: ignore[no-any-return]
+                self.stale.add(batch.province)
+                raise
+            return None
+
+        book_id = attendance_id(self.programme_id, batch.province)
+        try:
+            with self.app._exclusive([book_id]):
+                found = attempts(self.app, "record_attendance", attempt)
+        except ConcurrencyError as exc:
+            why = (
+                "found the store locked by another writer for longer than its lock timeout"
+                if isinstance(exc, StoreBusyError)
+                else "kept conflicting with other writers of the same province"
+            )
+            raise type(exc)(
+                f"batch {number} of {len(self.batches)} {why} ({exc}); the {self.written} rows "
+                "of the batches before it are recorded, nothing after; run again: recorded "
+                "rows are skipped, nothing doubles"
+            ) from None
+        except RuleViolationError as exc:
+            raise RuleViolationError(
+                f"batch {number} of {len(self.batches)}, decided again after a concurrent "
+                f"change: {exc}; the {self.written} rows of the batches before it are "
+                "recorded, nothing after",
+                rule=exc.rule,
+            ) from None
+        self.written += len(batch.rows)
+        return found
+
+    def _redecide(self, batch: _Batch) -> None:
+        """Decide the batch again on the aggregates as they now stand."""
+        work = UnitOfWork(self.app, self.programme, self.programme_id, self.actor)
+        book = _book(work, batch.province)
+        batch.outcome = _decide(work, book, batch.rows, self.source)
+        batch.events = list(book.collect_events())
+        batch.expected = work.expected_versions()

@@ -1,0 +1,341 @@
+"""The event store under the application: opening it, reading and writing aggregates safely.
+
+Library errors are translated here, at the boundary, into the
+:class:`~schedcore.errors.SchedcoreError` family:
+
+* a concurrent write (``IntegrityError``) -> :class:`~schedcore.errors.ConcurrencyError`;
+* a missing aggregate (``AggregateNotFoundError``) -> :class:`~schedcore.errors.NotFoundError`;
+* an unreadable or unreachable store, a wrong cipher key -> :class:`~schedcore.errors.StoreError`.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from datetime import datetime
+from itertools import takewhile
+from typing import Any, ClassVar, Self, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
+from eventsourcing.domain import Aggregate, EventSourcingError
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    MapperDeserialisationError,
+    PersistenceError,
+    Transcoder,
+)
+from eventsourcing.popo import POPOApplicationRecorder
+from eventsourcing.utils import Environment, EnvType
+
+from schedcore._recorders import EXPECTED, CheckedMemoryRecorder
+from schedcore.application.committed import CommittedAggregates
+from schedcore.application.retry import RetryPolicy
+from schedcore.calendar import ensure_aware
+from schedcore.domain.ids import programme_id
+from schedcore.errors import (
+    ConcurrencyError,
+    InvalidInputError,
+    NotFoundError,
+    SchedcoreError,
+    StoreBusyError,
+    StoreError,
+)
+from schedcore.security import REQUIRE_ROLES_ENV
+from schedcore.stores import (
+    disable_prepared_statements,
+    is_lock_wait,
+    parse_store_url,
+    postgres_schema_lock,
+    resolve_store_url,
+    store_environment,
+)
+from schedcore.transcodings import register_transcodings
+from schedcore.upcasting import CheckedMapper, VersionCheckingTranscoder
+
+__all__ = ["AsOf", "EventStoreApplication", "ProgrammeRef", "default_programme_name"]
+
+#: A programme by name or id.
+ProgrammeRef = str | UUID
+#: "As of" a version number of the aggregate, or an aware moment.
+AsOf = int | datetime
+
+A = TypeVar("A", bound=Aggregate)
+
+_DEFAULT_PROGRAMME: str | None = None
+
+
+def default_programme_name() -> str:
+    """The built-in 2022 programme's name: the programme commands use when none is given."""
+    global _DEFAULT_PROGRAMME
+    if _DEFAULT_PROGRAMME is None:
+        from schedcore.reference import programme_2022
+
+        _DEFAULT_PROGRAMME = programme_2022().name
+    return _DEFAULT_PROGRAMME
+
+
+class EventStoreApplication(Application[UUID]):
+    """An ``eventsourcing`` application that one process's threads may share.
+
+    Aggregates are read through :class:`CommittedAggregates` (never changed in place), and
+    written by :meth:`_save` in one transaction that also checks the versions of aggregates the
+    command only read.
+    """
+
+    name = "schedcore"
+    #: Defaults; the store settings come from :func:`schedcore.stores.store_environment`.
+    #: ``eventsourcing``'s own aggregate cache stays off: see :mod:`.committed`.
+    env: ClassVar[dict[str, str]] = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    #: How many aggregates the committed cache keeps.
+    cache_size: ClassVar[int] = 2000
+    store_display = "memory://"
+
+    def __init__(
+        self,
+        env: EnvType | None = None,
+        *,
+        programme: ProgrammeRef | None = None,
+        require_roles: bool = False,
+        retry: RetryPolicy | None = None,
+    ):
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise InvalidInputError(f"retry must be a RetryPolicy, not {retry!r}")
+        super().__init__(env)
+        self.default_programme: ProgrammeRef = programme or default_programme_name()
+        #: Refuse operators (plain string actors) for every programme of this store.
+        self.requires_roles = require_roles
+        #: How lost races are retried (see :class:`RetryPolicy`).
+        self.retry = retry or RetryPolicy()
+        self._committed = CommittedAggregates(self, maxsize=self.cache_size)
+        self._stripes = tuple(threading.Lock() for _ in range(_STRIPES))
+
+    @classmethod
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        cipher_key: str | None = None,
+        compress: bool = False,
+        programme: ProgrammeRef | None = None,
+        require_roles: bool | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Self:
+        """Open the store at ``url`` (else ``$SCHEDCORE_STORE``, else ``./schedcore.sqlite``).
+
+        ``cipher_key`` defaults to ``$SCHEDCORE_CIPHER_KEY``.  ``require_roles`` (default
+        ``$SCHEDCORE_REQUIRE_ROLES``) refuses operators, i.e. plain string actors, for every
+        programme: see :mod:`schedcore.security`.  ``retry`` says how a command that lost a
+        race with another writer is retried (default :class:`RetryPolicy`; ``RetryPolicy.never()``
+        to see every conflict).  Raises :class:`StoreError` if the store cannot be opened or
+        its events cannot be read with the key given.
+        """
+        if require_roles is None:
+            require_roles = _env_flag(REQUIRE_ROLES_ENV)
+        location = parse_store_url(resolve_store_url(url))
+        env = store_environment(location.url, cipher_key=cipher_key, compress=compress)
+        setup = (
+            postgres_schema_lock(env, location.display)
+            if location.kind == "postgresql"
+            else nullcontext()
+        )
+        try:
+            with setup:
+                app = cls(env=env, programme=programme, require_roles=require_roles, retry=retry)
+        except (OSError, EventSourcingError, sqlite3.Error) as exc:
+            if is_lock_wait(exc):
+                raise StoreBusyError(
+                    f"cannot open store {location.display}: another writer kept it locked "
+                    f"for longer than its lock timeout ({exc}); retry later"
+                ) from None
+            raise StoreError(f"cannot open store {location.display}: {exc}") from None
+        app.store_display = location.display
+        if location.kind == "postgresql":
+            disable_prepared_statements(app)
+        app.check_readable()
+        return app
+
+    # -- eventsourcing hooks ---------------------------------------------------------------
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Settings come only from the class defaults and ``env``: schedcore reads its own
+        ``SCHEDCORE_*`` variables, and ``os.environ`` cannot change a store behind its back."""
+        settings = dict(type(self).env)
+        settings.update(env or {})
+        return Environment(name, settings)
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        recorder = super().construct_recorder()
+        if type(recorder) is POPOApplicationRecorder:
+            return CheckedMemoryRecorder()
+        return recorder
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = VersionCheckingTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Events this version cannot read (unknown types, newer versions) are a typed
+        :class:`~schedcore.errors.UnknownEventError`; see :mod:`schedcore.upcasting`."""
+        mapper: Mapper[UUID] = self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=CheckedMapper
+        )
+        return mapper
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def check_readable(self) -> None:
+        """Decode the first stored event: a wrong or missing cipher key fails here, clearly,
+        before anything is written."""
+        with self._translated():
+            first = self.recorder.select_notifications(start=None, limit=1)
+            if first:
+                self.mapper.to_domain_event(first[0])
+
+    def max_notification_id(self) -> int:
+        """The position of the last stored event (0 for an empty store)."""
+        with self._translated():
+            return self.recorder.max_notification_id() or 0
+
+    def programme_id(self, programme: ProgrammeRef | None = None) -> UUID:
+        ref = programme if programme is not None else self.default_programme
+        return ref if isinstance(ref, UUID) else programme_id(ref)
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except SchedcoreError:
+            raise
+        except IntegrityError:
+            raise ConcurrencyError(
+                "another writer changed the same records first; nothing of this command was "
+                "written: reload and retry (a retry with the same idempotency key is safe)"
+            ) from None
+        except MapperDeserialisationError as exc:
+            raise StoreError(
+                f"cannot read the events of store {self.store_display}: the cipher key does "
+                "not match the store (a wrong key, no key for an encrypted store, or a key for "
+                f"an unencrypted one; see $SCHEDCORE_CIPHER_KEY): "
+                f"{str(exc).split(':')[-1].strip()}"
+            ) from None
+        except (PersistenceError, sqlite3.Error) as exc:
+            if is_lock_wait(exc):
+                raise StoreBusyError(
+                    f"store {self.store_display} stayed locked by another writer for longer "
+                    f"than its lock timeout ({exc}); nothing of this command was written: "
+                    "retry later (a retry with the same idempotency key is safe)"
+                ) from None
+            raise StoreError(f"store {self.store_display}: {exc}") from None
+        except EventSourcingError as exc:
+            raise StoreError(f"store {self.store_display}: {type(exc).__name__}: {exc}") from None
+
+    def _save(self, *objs: Any, expected_versions: dict[UUID, int] | None = None) -> int:
+        """Save aggregates or events in one transaction; returns how many events.
+
+        ``expected_versions`` (aggregate id -> version) are aggregates the command read but
+        did not change: the save is refused (:class:`ConcurrencyError`) if any moved on.
+        Only once the transaction committed do the saved aggregates enter the cache.
+        """
+        kwargs = {EXPECTED: expected_versions} if expected_versions else {}
+        with self._translated():
+            recordings = self.save(*objs, **kwargs)
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                self._committed.put(obj)
+        return len(recordings)
+
+    def _load(
+        self, cls: type[A], aggregate_id: UUID, what: str, *, private: bool = True
+    ) -> A | None:
+        """The aggregate as committed, or ``None``: a private copy, or (``private=False``)
+        the shared committed one, which must not be changed."""
+        with self._translated():
+            try:
+                found = (
+                    self._committed.private(aggregate_id)
+                    if private
+                    else self._committed.latest(aggregate_id)
+                )
+            except AggregateNotFoundError:
+                return None
+        if not isinstance(found, cls):
+            raise NotFoundError(f"{what} not found (id {aggregate_id} is a {type(found).__name__})")
+        return found
+
+    def _get(self, cls: type[A], aggregate_id: UUID, what: str, as_of: Any = None) -> A:
+        """A private copy of an aggregate, now or ``as_of`` a version or an aware moment."""
+        if as_of is None:
+            found = self._load(cls, aggregate_id, what)
+            if found is None:
+                raise NotFoundError(f"{what} not found")
+            return found
+        past: Aggregate | None
+        with self._translated():
+            try:
+                if isinstance(as_of, datetime):
+                    moment = ensure_aware(as_of, "as_of")
+                    past = project_aggregate(
+                        None,
+                        takewhile(
+                            lambda e: e.timestamp <= moment,  # type: ignore[attr-defined]
+                            self.events.get(aggregate_id),
+                        ),
+                    )
+                    if past is None:
+                        raise NotFoundError(f"{what} did not exist yet at {moment.isoformat()}")
+                elif isinstance(as_of, int) and not isinstance(as_of, bool) and as_of >= 1:
+                    past = self.repository.get(aggregate_id, version=as_of)
+                else:
+                    raise InvalidInputError(f"as_of must be a version >= 1 or a datetime: {as_of}")
+            except AggregateNotFoundError:
+                raise NotFoundError(f"{what} not found") from None
+        if not isinstance(past, cls):
+            raise NotFoundError(f"{what} not found (id {aggregate_id} is a {type(past).__name__})")
+        return past
+
+    def _find(self, cls: type[A], aggregate_id: UUID, *, copy: bool = True) -> A | None:
+        """A private copy (or, ``copy=False``, the shared committed aggregate), or ``None``."""
+        return self._load(cls, aggregate_id, cls.__name__, private=copy)
+
+    @contextmanager
+    def _exclusive(self, aggregate_ids: Iterable[UUID]) -> Iterator[None]:
+        """Keep this process's other threads from writing these aggregates meanwhile.
+
+        Threads of one process that collide on an aggregate would otherwise retry against
+        each other; holding its lock while deciding again and saving leaves a retry to lose
+        only to other processes.  Locks are striped by id and taken in one order (no
+        deadlock); nothing else is ever acquired while they are held.
+        """
+        stripes = sorted({aggregate_id.int % _STRIPES for aggregate_id in aggregate_ids})
+        for index in stripes:
+            self._stripes[index].acquire()
+        try:
+            yield
+        finally:
+            for index in reversed(stripes):
+                self._stripes[index].release()
+
+    def _evict(self, aggregate_ids: Iterable[UUID]) -> None:
+        """Forget cached aggregates (the next read rebuilds them from the store)."""
+        for aggregate_id in aggregate_ids:
+            self._committed.forget(aggregate_id)
+
+
+#: How many locks :meth:`EventStoreApplication._exclusive` stripes aggregate ids over.
+_STRIPES = 64
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")

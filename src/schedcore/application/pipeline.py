@@ -1,0 +1,293 @@
+"""The one pipeline every command goes through.
+
+1. **authorize**: the actor's role and scope, before anything is read;
+2. **replay**: a command sent again with its idempotency key returns the first result;
+3. **load**: the aggregates the command decides on, as private copies (:class:`UnitOfWork`);
+4. **decide**: the command's function calls the aggregates' commands, which raise before any
+   event when a rule would break;
+5. **save**: every changed aggregate and the idempotency receipt in one transaction, with the
+   versions of what was only read checked in that transaction too (no write skew);
+6. **translate**: library errors become :class:`~schedcore.errors.SchedcoreError`;
+7. **retry**: a lost race (:class:`~schedcore.errors.ConcurrencyError`) goes back to step 2,
+   with fresh copies, as the :class:`~schedcore.application.retry.RetryPolicy` allows.
+
+The command families (``programme``, ``clusters``, ``sessions``, ``attendance``) hold only
+step 4: a function ``decide(work, ...)`` per command.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import Aggregate
+
+from schedcore.domain.ids import (
+    attendance_id,
+    cluster_id,
+    placement_id,
+    receipt_id,
+    session_id,
+)
+from schedcore.domain.receipt import Receipt, Recorded
+from schedcore.domain.rules import check_actor
+from schedcore.errors import ConcurrencyError, InvalidInputError, NotFoundError
+from schedcore.security import ActorLike, Role, authorize, resolve_actor
+
+if TYPE_CHECKING:
+    from schedcore.application.scheduler import ProgrammeRef, Scheduler
+    from schedcore.domain.attendance import Attendance
+    from schedcore.domain.cluster import Cluster, Placement
+    from schedcore.domain.programme import Programme
+    from schedcore.domain.session import Session
+
+__all__ = ["Command", "UnitOfWork", "replayed", "run"]
+
+R = TypeVar("R")
+A = TypeVar("A", bound=Aggregate)
+
+
+@attrs.frozen
+class Command(Generic[R]):
+    """What a facade method asks the pipeline to do."""
+
+    name: str
+    actor: ActorLike
+    programme: ProgrammeRef | None
+    decide: Callable[[UnitOfWork], R]
+    idempotency_key: str | None = None
+    #: The actor's scope needs: the cluster the command changes ...
+    cluster: int | None = None
+    #: ... or the provinces (a function: called only when the actor's scope needs it).
+    provinces: Iterable[object] | Callable[[], Iterable[object]] = ()
+
+
+class UnitOfWork:
+    """One attempt of one command: private copies of what it loads, saved together.
+
+    Everything :meth:`get`/:meth:`find` return is the command's own copy; :meth:`read` returns
+    a shared committed aggregate that must not be changed, and whose version is checked when
+    the command saves (so a decision taken on it cannot outlive a concurrent change to it).
+    """
+
+    def __init__(
+        self, app: Scheduler, programme: ProgrammeRef | None, programme_id: UUID, actor: str
+    ) -> None:
+        self.app = app
+        self.programme_ref = programme
+        self.programme_id = programme_id
+        self.actor = actor
+        self._loaded: dict[UUID, Aggregate] = {}
+        self._read: dict[UUID, int] = {}
+        self._programme: Programme | None = None
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """The command's copy of an aggregate, or ``None`` if it does not exist."""
+        found = self._loaded.get(aggregate_id)
+        if found is None:
+            found = self.app._load(cls, aggregate_id, cls.__name__, private=True)
+            if found is None:
+                return None
+            self._loaded[aggregate_id] = found
+        if not isinstance(found, cls):
+            raise NotFoundError(f"{cls.__name__} {aggregate_id} is a {type(found).__name__}")
+        return found
+
+    def get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
+        found = self.find(cls, aggregate_id)
+        if found is None:
+            raise NotFoundError(f"{what} not found")
+        return found
+
+    def read(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """A committed aggregate the command only reads; its version is checked on save."""
+        if aggregate_id in self._loaded:
+            return self.find(cls, aggregate_id)
+        found = self.app._load(cls, aggregate_id, cls.__name__, private=False)
+        if found is not None:
+            self._read[aggregate_id] = found.version
+        return found
+
+    def add(self, aggregate: A) -> A:
+        """A new aggregate, saved with the rest."""
+        self._loaded[aggregate.id] = aggregate
+        return aggregate
+
+    @property
+    def programme(self) -> Programme:
+        """The programme as committed (shared: read it, do not change it)."""
+        if self._programme is None:
+            self._programme = self.app._programme_of(self.programme_ref)
+        return self._programme
+
+    def programme_to_change(self) -> Programme:
+        from schedcore.domain.programme import Programme
+
+        found = self.find(Programme, self.programme_id)
+        if found is None:
+            self.app._programme_of(self.programme_ref)  # raises: not in this store
+            raise NotFoundError(f"programme {self.programme_id} not found")  # pragma: no cover
+        return found
+
+    # Shorthands for the aggregates commands load most.
+
+    def cluster(self, number: int) -> Cluster:
+        from schedcore.domain.cluster import Cluster
+
+        return self.get(Cluster, cluster_id(self.programme_id, number), f"cluster {number}")
+
+    def find_cluster(self, number: int) -> Cluster | None:
+        from schedcore.domain.cluster import Cluster
+
+        return self.find(Cluster, cluster_id(self.programme_id, number))
+
+    def session(self, cluster: int) -> Session:
+        from schedcore.domain.session import Session
+
+        what = f"session of cluster {cluster}"
+        return self.get(Session, session_id(self.programme_id, cluster), what)
+
+    def find_session(self, cluster: int) -> Session | None:
+        from schedcore.domain.session import Session
+
+        return self.find(Session, session_id(self.programme_id, cluster))
+
+    def find_placement(self, province: str) -> Placement | None:
+        from schedcore.domain.cluster import Placement
+
+        return self.find(Placement, placement_id(self.programme_id, province))
+
+    def find_attendance(self, province: str) -> Attendance | None:
+        from schedcore.domain.attendance import Attendance
+
+        return self.find(Attendance, attendance_id(self.programme_id, province))
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def changed(self) -> list[Aggregate]:
+        return [a for a in self._loaded.values() if a.pending_events]
+
+    def recorded(self) -> Recorded:
+        """The result of a simple command: how many events it is about to record."""
+        return Recorded(sum(len(a.pending_events) for a in self._loaded.values()))
+
+    def expected_versions(self) -> dict[UUID, int]:
+        return {i: v for i, v in self._read.items() if i not in self._loaded}
+
+
+def replayed(result: R) -> R:
+    """The first result of an idempotent command, marked as answered from its receipt."""
+    if hasattr(result, "replayed") and attrs.has(type(result)):
+        marked: R = attrs.evolve(result, replayed=True)  # type: ignore[misc]
+        return marked
+    return result
+
+
+def receipt_of(app: Scheduler, pid: UUID, key: str | None, command: str, actor: str) -> Any:
+    """The first result of the command sent with ``key``, if any (else ``None``).
+
+    A key answers only the command, and the actor, that first used it: another actor reusing
+    a key must not receive someone else's result (and have its own command silently dropped).
+    """
+    if key is None:
+        return None
+    if not isinstance(key, str) or not key.strip():
+        raise InvalidInputError(f"an idempotency key is non-blank text, not {key!r}")
+    receipt = app._load(Receipt, receipt_id(pid, key), "receipt", private=False)
+    if receipt is None:
+        return None
+    receipt.check_command(command)
+    if receipt.actor != actor:
+        raise InvalidInputError(
+            f"idempotency key {key!r} was already used by another actor; choose a key of your own"
+        )
+    return replayed(receipt.result)
+
+
+def authorized(app: Scheduler, command: Command[Any]) -> tuple[UUID, str]:
+    """Check the actor may send the command, before anything of it is read or written;
+    returns the programme id and the actor as events record it."""
+    pid = app.programme_id(command.programme)
+    strict = app.requires_roles
+    if not strict:
+        strict = app._roles_required(pid)
+    who = resolve_actor(command.actor, require_roles=strict)
+    provinces = command.provinces
+    if who.role is Role.PROVINCE_COORDINATOR and callable(provinces):
+        provinces = provinces()
+    authorize(
+        who,
+        command.name,
+        cluster=command.cluster,
+        provinces=() if callable(provinces) else provinces,
+    )
+    actor = str(who)
+    check_actor(actor)
+    return pid, actor
+
+
+def run(app: Scheduler, command: Command[R]) -> R:
+    """Authorize, then decide and save, retrying lost races: see the module's docstring."""
+    pid, actor = authorized(app, command)
+    lost: list[UUID] = []
+
+    def attempt() -> R:
+        if not lost:
+            return _attempt(app, command, pid, actor, lost)
+        # A retry holds what the lost attempt wrote: threads of this process wait their turn.
+        with app._exclusive(lost):
+            return _attempt(app, command, pid, actor, lost)
+
+    return attempts(app, command.name, attempt)
+
+
+def _attempt(app: Scheduler, command: Command[R], pid: UUID, actor: str, lost: list[UUID]) -> R:
+    key = command.idempotency_key
+    first = receipt_of(app, pid, key, command.name, actor)
+    if first is not None:
+        done: R = first
+        return done
+    work = UnitOfWork(app, command.programme, pid, actor)
+    result = command.decide(work)
+    pending = work.changed()
+    if not pending:
+        return result
+    if key is not None:
+        pending.append(Receipt.issue(pid, key, command=command.name, result=result, actor=actor))
+    try:
+        app._save(*pending, expected_versions=work.expected_versions())
+    except ConcurrencyError:
+        # A twin sent with the same key may have won: its result is ours.
+        first = receipt_of(app, pid, key, command.name, actor)
+        if first is not None:
+            replay: R = first
+            return replay
+        lost[:] = [aggregate.id for aggregate in pending]
+        raise
+    return result
+
+
+def attempts(app: Scheduler, what: str, attempt: Callable[[], R]) -> R:
+    """Run ``attempt`` until it does not lose a race, as the app's retry policy allows."""
+    delays: Iterator[float] = app.retry.delays()
+    tried = 0
+    while True:
+        tried += 1
+        try:
+            return attempt()
+        except ConcurrencyError as exc:
+            pause = next(delays, None)
+            if pause is None:
+                raise _spent(exc, what, tried) from None
+            time.sleep(pause)
+
+
+def _spent(exc: ConcurrencyError, what: str, tried: int) -> ConcurrencyError:
+    if tried == 1:
+        return exc
+    return type(exc)(f"{what}: {exc} (gave up after {tried} attempts)")

@@ -1,0 +1,95 @@
+"""Queries: aggregates as they are now, or as they were (``as_of``).
+
+Every aggregate returned is the caller's own copy: change the programme through commands only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from schedcore.application.base import AsOf, EventStoreApplication, ProgrammeRef
+from schedcore.domain.attendance import Attendance
+from schedcore.domain.cluster import Cluster, Placement
+from schedcore.domain.ids import attendance_id, cluster_id, placement_id, session_id
+from schedcore.domain.programme import Programme
+from schedcore.domain.session import Session
+from schedcore.errors import NotFoundError
+
+__all__ = ["Queries"]
+
+
+class Queries(EventStoreApplication):
+    """The read side of :class:`~schedcore.Scheduler`."""
+
+    def programme(
+        self, programme: ProgrammeRef | None = None, *, as_of: AsOf | None = None
+    ) -> Programme:
+        ref = programme if programme is not None else self.default_programme
+        what = f"programme {ref!r}" if isinstance(ref, str) else f"programme {ref}"
+        try:
+            return self._get(Programme, self.programme_id(programme), what, as_of)
+        except NotFoundError as exc:
+            if as_of is not None:
+                raise
+            raise NotFoundError(
+                f"{what} is not in this store; create it first (e.g. schedcore plan --apply)"
+            ) from exc
+
+    def cluster(
+        self, number: int, *, programme: ProgrammeRef | None = None, as_of: AsOf | None = None
+    ) -> Cluster:
+        pid = self.programme_id(programme)
+        return self._get(Cluster, cluster_id(pid, number), f"cluster {number}", as_of)
+
+    def clusters(
+        self, *, programme: ProgrammeRef | None = None, as_of: datetime | None = None
+    ) -> tuple[Cluster, ...]:
+        """The clusters of the plan in force (at ``as_of``, if given), by number."""
+        plan = self.programme(programme, as_of=as_of)
+        return tuple(self.cluster(n, programme=plan.id, as_of=as_of) for n in plan.clusters)
+
+    def session(
+        self, cluster: int, *, programme: ProgrammeRef | None = None, as_of: AsOf | None = None
+    ) -> Session:
+        pid = self.programme_id(programme)
+        return self._get(Session, session_id(pid, cluster), f"session of cluster {cluster}", as_of)
+
+    def placement(
+        self, province: str, *, programme: ProgrammeRef | None = None, as_of: AsOf | None = None
+    ) -> Placement:
+        pid = self.programme_id(programme)
+        what = f"placement of province {province}"
+        return self._get(Placement, placement_id(pid, province), what, as_of)
+
+    def province_cluster(
+        self, province: str, *, programme: ProgrammeRef | None = None
+    ) -> int | None:
+        """The cluster a province is in now, or ``None``."""
+        pid = self.programme_id(programme)
+        found = self._find(Placement, placement_id(pid, province), copy=False)
+        return None if found is None else found.cluster
+
+    def attendance(
+        self, province: str, *, programme: ProgrammeRef | None = None, as_of: AsOf | None = None
+    ) -> Attendance:
+        pid = self.programme_id(programme)
+        what = f"attendance of province {province}"
+        return self._get(Attendance, attendance_id(pid, province), what, as_of)
+
+    # -- for the command pipeline ----------------------------------------------------------
+
+    def _programme_of(self, programme: ProgrammeRef | None) -> Programme:
+        """The programme as committed, shared and read-only (for commands that only read it:
+        copying it costs more than all the rest of a small command)."""
+        found = self._find(Programme, self.programme_id(programme), copy=False)
+        if found is None:
+            ref = programme if programme is not None else self.default_programme
+            what = f"programme {ref!r}" if isinstance(ref, str) else f"programme {ref}"
+            raise NotFoundError(
+                f"{what} is not in this store; create it first (e.g. schedcore plan --apply)"
+            )
+        return found
+
+    def _roles_required(self, pid: ProgrammeRef) -> bool:
+        found = self._find(Programme, self.programme_id(pid), copy=False)
+        return found is not None and found.roles_required

@@ -1,0 +1,595 @@
+"""The :class:`Scheduler`: every command of schedcore, behind one facade.
+
+Each method checks the shape of its arguments, then hands a
+:class:`~schedcore.application.pipeline.Command` to the one pipeline (authorize, replay,
+load private copies, decide, save in one transaction, translate errors, retry lost races).
+What a command decides lives in its family's module: ``programme``, ``clusters``,
+``sessions`` or ``attendance`` beside this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from functools import partial
+from typing import Any, TypeVar
+from uuid import UUID
+
+from schedcore.application import attendance, sessions
+from schedcore.application import clusters as cluster_commands
+from schedcore.application import programme as programmes
+from schedcore.application.base import AsOf, ProgrammeRef
+from schedcore.application.inputs import bridge_points, member_refs, texts, venue_of
+from schedcore.application.pipeline import Command, authorized, receipt_of, run
+from schedcore.application.queries import Queries
+from schedcore.calendar import now
+from schedcore.domain.ids import programme_id
+from schedcore.domain.plan import PlannedClusterLike
+from schedcore.domain.programme_spec import ProgrammeSpec, Target
+from schedcore.domain.receipt import AppliedPlan, Recorded, RecordedAttendance
+from schedcore.domain.values import Activity, AttendanceRow, BridgePoint, MemberRef, Venue
+from schedcore.errors import InvalidInputError
+from schedcore.security import ActorLike, resolve_actor
+
+__all__ = ["AsOf", "ProgrammeRef", "Scheduler"]
+
+R = TypeVar("R")
+
+
+class Scheduler(Queries):
+    """Commands and queries over one event store (see :meth:`open`).
+
+    One instance may be shared by any number of threads.  Every command names its actor
+    (recorded on each event) and may carry an idempotency key: the same key twice changes
+    nothing and returns the first result, marked ``replayed``.  A command that loses a race
+    with another writer is decided again on fresh aggregates (:attr:`retry`); the library's
+    own errors all belong to :class:`~schedcore.errors.SchedcoreError`.
+    """
+
+    def _command(
+        self,
+        name: str,
+        actor: ActorLike,
+        programme: ProgrammeRef | None,
+        idempotency_key: str | None,
+        decide: Callable[..., R],
+        *,
+        scope_cluster: int | None = None,
+        scope_provinces: Iterable[object] = (),
+        **arguments: Any,
+    ) -> R:
+        """Run ``decide(work, **arguments)`` through the pipeline; the scope arguments are
+        what a coordinator's rights are checked against."""
+        return run(
+            self,
+            Command(
+                name,
+                actor,
+                programme,
+                partial(decide, **arguments),
+                idempotency_key,
+                cluster=scope_cluster,
+                provinces=scope_provinces,
+            ),
+        )
+
+    # -- programme -------------------------------------------------------------------------
+
+    def create_programme(
+        self,
+        spec: ProgrammeSpec,
+        *,
+        actor: ActorLike,
+        idempotency_key: str | None = None,
+        require_roles: bool = False,
+    ) -> UUID:
+        """Record ``Programme.Created``; a programme of the same name must not exist.
+
+        ``require_roles=True`` records that the programme accepts only actors with a role
+        (no operator, no text): every store that holds it enforces that, whoever opens it.
+        """
+        if not isinstance(require_roles, bool):
+            raise InvalidInputError(f"require_roles must be True or False, not {require_roles!r}")
+        if not isinstance(spec, ProgrammeSpec):
+            raise InvalidInputError(f"a programme is made from a ProgrammeSpec, not {spec!r}")
+        if require_roles:
+            resolve_actor(actor, require_roles=True)  # no text, no operator: says what to pass
+        self._command(
+            "create_programme",
+            actor,
+            spec.name,
+            idempotency_key,
+            programmes.create_programme,
+            spec=spec,
+            require_roles=require_roles,
+        )
+        return programme_id(spec.name)
+
+    def change_target(
+        self,
+        target: Target,
+        *,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        return self._command(
+            "change_target",
+            actor,
+            programme,
+            idempotency_key,
+            programmes.change_target,
+            target=target,
+        )
+
+    # -- clusters --------------------------------------------------------------------------
+
+    def apply_plan(
+        self,
+        clusters: Iterable[PlannedClusterLike],
+        *,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+        hall_capacity: int | Mapping[int, int] | None = None,
+        bridge_capacity: int | Mapping[int, int] | None = None,
+        venues: Mapping[int, Venue] | None = None,
+        reason: str = "plan applied",
+        override_reason: str | None = None,
+    ) -> AppliedPlan:
+        """Make the stored plan equal ``clusters``, recording only the differences, atomically.
+
+        Provinces are assigned, moved or withdrawn; hosts and trainer teams set; clusters
+        formed, re-formed or dissolved; sessions scheduled, re-dated, re-seated or cancelled.
+        A cluster without a date keeps its session as it is (seats follow its members).
+        Capacities default to what the members need: the hall seats the delegates of its
+        members, the bridge connects their communes.  Applying the plan in force records
+        nothing.  Everything is saved in one transaction: all of it, or nothing.
+        """
+        planned = clusters if isinstance(clusters, str | bytes) else _listed(clusters)
+        return self._command(
+            "apply_plan",
+            actor,
+            programme,
+            idempotency_key,
+            cluster_commands.apply_plan,
+            clusters=planned,
+            hall_capacity=hall_capacity,
+            bridge_capacity=bridge_capacity,
+            venues=venues,
+            reason=reason,
+            override_reason=override_reason,
+        )
+
+    def assign_province(
+        self,
+        province: str,
+        cluster: int,
+        *,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Put a province that is in no cluster into ``cluster`` (and its session's hall)."""
+        return self._command(
+            "assign_province",
+            actor,
+            programme,
+            idempotency_key,
+            cluster_commands.assign_province,
+            province=province,
+            cluster=cluster,
+        )
+
+    def move_province(
+        self,
+        province: str,
+        to_cluster: int,
+        *,
+        reason: str,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Move a province to another cluster: both clusters, its placement and both
+        sessions' seats change in one transaction."""
+        return self._command(
+            "move_province",
+            actor,
+            programme,
+            idempotency_key,
+            cluster_commands.move_province,
+            province=province,
+            to_cluster=to_cluster,
+            reason=reason,
+        )
+
+    def withdraw_province(
+        self,
+        province: str,
+        *,
+        reason: str,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Take a province out of its cluster (and its session's hall)."""
+        return self._command(
+            "withdraw_province",
+            actor,
+            programme,
+            idempotency_key,
+            cluster_commands.withdraw_province,
+            province=province,
+            reason=reason,
+        )
+
+    def set_host(
+        self,
+        cluster: int,
+        province: str,
+        *,
+        actor: ActorLike,
+        venue_name: str = "",
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Make a member province the host; a scheduled session moves to its venue."""
+        return self._command(
+            "set_host",
+            actor,
+            programme,
+            idempotency_key,
+            cluster_commands.set_host,
+            cluster=cluster,
+            province=province,
+            venue_name=venue_name,
+        )
+
+    def assign_trainer_team(
+        self,
+        cluster: int,
+        trainer_team: str,
+        *,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Give a cluster's session to a trainer team."""
+        return self._command(
+            "assign_trainer_team",
+            actor,
+            programme,
+            idempotency_key,
+            cluster_commands.assign_trainer_team,
+            cluster=cluster,
+            trainer_team=trainer_team,
+        )
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def schedule_session(
+        self,
+        cluster: int,
+        day: date,
+        *,
+        actor: ActorLike,
+        venue: Venue | None = None,
+        hall_capacity: int | None = None,
+        bridge_capacity: int | None = None,
+        override_reason: str | None = None,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Schedule the session of a cluster that has a host and no session yet."""
+        return self._command(
+            "schedule_session",
+            actor,
+            programme,
+            idempotency_key,
+            sessions.schedule,
+            scope_cluster=cluster,
+            cluster=cluster,
+            day=day,
+            venue=None if venue is None else venue_of(venue),
+            hall_capacity=hall_capacity,
+            bridge_capacity=bridge_capacity,
+            override_reason=override_reason,
+        )
+
+    def reschedule_session(
+        self,
+        cluster: int,
+        day: date,
+        *,
+        actor: ActorLike,
+        override_reason: str | None = None,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Move a cluster's session to another day of the window."""
+        return self._command(
+            "reschedule_session",
+            actor,
+            programme,
+            idempotency_key,
+            sessions.reschedule,
+            scope_cluster=cluster,
+            cluster=cluster,
+            day=day,
+            override_reason=override_reason,
+        )
+
+    def change_venue(
+        self,
+        cluster: int,
+        venue: Venue,
+        *,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Hold a cluster's session in another hall."""
+        return self._command(
+            "change_venue",
+            actor,
+            programme,
+            idempotency_key,
+            sessions.change_venue,
+            scope_cluster=cluster,
+            cluster=cluster,
+            venue=venue_of(venue),
+        )
+
+    def change_capacity(
+        self,
+        cluster: int,
+        *,
+        actor: ActorLike,
+        hall_capacity: int | None = None,
+        bridge_capacity: int | None = None,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Change how many the session's hall seats and how many communes its bridge joins."""
+        return self._command(
+            "change_capacity",
+            actor,
+            programme,
+            idempotency_key,
+            sessions.change_capacity,
+            scope_cluster=cluster,
+            cluster=cluster,
+            hall_capacity=hall_capacity,
+            bridge_capacity=bridge_capacity,
+        )
+
+    def cancel_session(
+        self,
+        cluster: int,
+        *,
+        reason: str,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Cancel a cluster's session (it can be reinstated later)."""
+        return self._command(
+            "cancel_session",
+            actor,
+            programme,
+            idempotency_key,
+            sessions.cancel,
+            scope_cluster=cluster,
+            cluster=cluster,
+            reason=reason,
+        )
+
+    def reinstate_session(
+        self,
+        cluster: int,
+        day: date,
+        *,
+        actor: ActorLike,
+        override_reason: str | None = None,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Hold a cancelled session again, on ``day``, for its cluster as it is now.
+
+        While the session was cancelled its cluster may have changed (a plan applied without a
+        date for it, provinces moved out): the reinstated session seats the cluster's current
+        members at the host, its capacities grown if they must be, in the same transaction.
+        """
+        return self._command(
+            "reinstate_session",
+            actor,
+            programme,
+            idempotency_key,
+            sessions.reinstate,
+            scope_cluster=cluster,
+            cluster=cluster,
+            day=day,
+            override_reason=override_reason,
+        )
+
+    def connect_bridge_points(
+        self,
+        cluster: int,
+        points: Iterable[BridgePoint | tuple[str, str]],
+        *,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Connect communes (province, commune) to a session's online bridge."""
+        return self._command(
+            "connect_bridge_points",
+            actor,
+            programme,
+            idempotency_key,
+            sessions.connect_bridge_points,
+            scope_cluster=cluster,
+            cluster=cluster,
+            points=bridge_points(points),
+        )
+
+    def disconnect_bridge_points(
+        self,
+        cluster: int,
+        points: Iterable[BridgePoint | tuple[str, str]],
+        *,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Disconnect communes from a session's online bridge."""
+        return self._command(
+            "disconnect_bridge_points",
+            actor,
+            programme,
+            idempotency_key,
+            sessions.disconnect_bridge_points,
+            scope_cluster=cluster,
+            cluster=cluster,
+            points=bridge_points(points),
+        )
+
+    def mark_session_held(
+        self,
+        cluster: int,
+        *,
+        actor: ActorLike,
+        on: date | None = None,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Record that the session took place (``on`` defaults to today, programme time)."""
+        return self._command(
+            "mark_session_held",
+            actor,
+            programme,
+            idempotency_key,
+            sessions.mark_held,
+            scope_cluster=cluster,
+            cluster=cluster,
+            on=on or now().date(),
+        )
+
+    # -- attendance ------------------------------------------------------------------------
+
+    def enrol_members(
+        self,
+        province: str,
+        members: Iterable[MemberRef | tuple[str, str, str]],
+        *,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Enrol members (member, team, commune) of a province; known members are skipped."""
+        return self._command(
+            "enrol_members",
+            actor,
+            programme,
+            idempotency_key,
+            attendance.enrol_members,
+            scope_provinces=(province,),
+            province=province,
+            refs=member_refs(members),
+        )
+
+    def record_attendance(
+        self,
+        rows: Iterable[AttendanceRow],
+        *,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+        batch_size: int = 1000,
+        source: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> RecordedAttendance:
+        """Record many attendance rows, in batches of up to ``batch_size`` rows of one province
+        per transaction.
+
+        Every row is checked before anything is written: a bad row rejects the call with an
+        error naming the row, and nothing is written.  Rows already recorded are skipped and
+        counted.  A batch that loses a race with another writer is decided again and retried
+        (:attr:`retry`).  ``progress(rows_written, rows)`` is called after each batch is
+        written (a progress bar's hook).  See :mod:`schedcore.application.attendance`.
+
+        A province coordinator may only send rows of its own province: one row of another
+        province refuses the whole call (:class:`PermissionDeniedError`), nothing written.
+        """
+        if isinstance(rows, str | bytes) or not isinstance(rows, Iterable):
+            raise InvalidInputError(f"rows must be AttendanceRow values, not {rows!r}")
+        listed = rows if isinstance(rows, list) else list(rows)
+        command = Command(
+            "record_attendance",
+            actor,
+            programme,
+            _not_a_single_command,
+            idempotency_key,
+            provinces=lambda: {getattr(row, "province", None) for row in listed},
+        )
+        pid, who = authorized(self, command)
+        first = receipt_of(self, pid, idempotency_key, "record_attendance", who)
+        if first is not None:
+            replay: RecordedAttendance = first
+            return replay
+        return attendance.record_rows(
+            self,
+            listed,
+            programme=programme,
+            programme_id=pid,
+            actor=who,
+            idempotency_key=idempotency_key,
+            batch_size=batch_size,
+            source=source,
+            progress=progress,
+        )
+
+    def void_records(
+        self,
+        province: str,
+        activity: Activity,
+        members: Iterable[str],
+        *,
+        reason: str,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Void recorded facts of members (a duplicate, a mistake), with a reason."""
+        wanted = texts(members, "members to void")
+        try:
+            kind = Activity(activity)
+        except ValueError:
+            raise InvalidInputError(
+                f"activity must be one of {', '.join(Activity)}, not {activity!r}"
+            ) from None
+        return self._command(
+            "void_records",
+            actor,
+            programme,
+            idempotency_key,
+            attendance.void_records,
+            scope_provinces=(province,),
+            province=province,
+            activity=kind,
+            members=wanted,
+            reason=reason,
+        )
+
+
+def _listed(values: Iterable[Any]) -> Any:
+    """A plan's clusters read once (a generator must survive a retry)."""
+    try:
+        return list(values)
+    except TypeError:
+        return values
+
+
+def _not_a_single_command(_: Any) -> Any:  # pragma: no cover - bulk runs its own batches
+    raise NotImplementedError
