@@ -36,7 +36,7 @@ from schedcore.application import Scheduler
 from schedcore.domain.values import Activity, AttendanceRow, BridgePoint, MemberRef
 from schedcore.errors import ConcurrencyError, SchedcoreError
 from schedcore.reference import vietnam_2022
-from tests.core.conftest import spec_2022, standard_plan
+from tests.core.conftest import ATTENDANCE_EVENTS, province_sessions, spec_2022, standard_plan
 from tests.projections.conftest import postgres_schema
 from tests.projections.reference import events_of
 from tests.reliability.conftest import current_sizes
@@ -50,11 +50,6 @@ RESCHEDULED, CONNECTED = 9, 10
 SPARE_DAYS = (date(2022, 9, 27), date(2022, 9, 28))
 ONLINE_DAY = date(2022, 9, 20)
 KINDS = ("hot", "spread", "enrol", "session", "void", "shared")
-RECORDING_EVENTS = {
-    "OnlineCourseCompleted": Activity.COURSE,
-    "ChannelFollowed": Activity.CHANNEL,
-    "AttendedAtBridgePoints": Activity.BRIDGE,
-}
 #: Every event the threads' calls may write; anything else in the log is a fault.
 EXPECTED_EVENTS = {
     "Attendance.OnlineCourseCompleted",
@@ -69,17 +64,7 @@ EXPECTED_EVENTS = {
 }
 
 
-def _clusters() -> dict[str, tuple[int, date]]:
-    """Each province's cluster and session day in the standard plan."""
-    found = {}
-    for planned in standard_plan():
-        assert planned.date is not None
-        for province in planned.members:
-            found[province] = (planned.id, planned.date)
-    return found
-
-
-CLUSTER_OF = _clusters()
+CLUSTER_OF = province_sessions()
 PROVINCES = vietnam_2022().codes
 
 
@@ -424,9 +409,9 @@ def _check_log(fresh: Scheduler, calls: list[Call], start: int) -> None:
     for event in written:
         name = type(event).__name__
         members = getattr(getattr(event, "members", None), "members", ())
-        if name in RECORDING_EVENTS:
+        if name in ATTENDANCE_EVENTS:
             for member in members:
-                facts[(event.province, RECORDING_EVENTS[name], member)] += 1
+                facts[(event.province, ATTENDANCE_EVENTS[name], member)] += 1
         if members:
             events_of_call[(name, _prefix(members[0]))] += 1
     doubled = [fact for fact, count in facts.items() if count > 1]
@@ -438,7 +423,7 @@ def _check_log(fresh: Scheduler, calls: list[Call], start: int) -> None:
             found = sum(
                 n
                 for (name, p), n in events_of_call.items()
-                if p == prefix and name in RECORDING_EVENTS
+                if p == prefix and name in ATTENDANCE_EVENTS
             )
             assert found == call.result.events, (call.kind, call.key, call.result, found)
         elif call.command == "enrol_members":

@@ -37,7 +37,7 @@ from schedcore.domain.values import Activity, AttendanceRow
 from schedcore.projections import ProjectionRunner, default_models
 from schedcore.projections.tracking import Tracking
 from schedcore.reference import programme_2022, vietnam_2022
-from tests.core.conftest import spec_2022, standard_plan, store_url_for
+from tests.core.conftest import ATTENDANCE_EVENTS, spec_2022, standard_plan, store_url_for
 from tests.projections.conftest import open_small, postgres_schema, small_spec
 from tests.projections.models import CountsApplications, applications
 from tests.projections.reference import reference_snapshot, snapshot
@@ -51,11 +51,6 @@ POINTS = BATCHES * len(POINTS_PER_BATCH)
 #: The province recorded: the first of cluster 4, whose session is on Thursday 15 Sep.
 PROVINCE = vietnam_2022().codes[18]
 SESSION_DAY = programme_2022().calendar.working_days()[3]
-ATTENDANCE_EVENTS = {
-    "OnlineCourseCompleted": Activity.COURSE,
-    "ChannelFollowed": Activity.CHANNEL,
-    "AttendedAtBridgePoints": Activity.BRIDGE,
-}
 
 
 def import_rows(run: int, count: int = BATCHES * BATCH_SIZE) -> list[AttendanceRow]:
