@@ -459,7 +459,7 @@ def _check_log(fresh: Scheduler, calls: list[Call], start: int) -> None:
         c.result.events for c in _one_per_key(calls) if c.command == "reschedule_session"
     )
     points = Counter(
-        p
+        BridgePoint(*p)  # the event's points are read back as lists
         for e in written
         if type(e).__qualname__ == "Session.BridgePointsConnected"
         for p in e.points
