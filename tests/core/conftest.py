@@ -61,6 +61,19 @@ def standard_plan() -> list[Planned]:
     ]
 
 
+def planned_programme(url: str) -> str:
+    """Create a fresh programme in the store at ``url`` and apply :func:`standard_plan`;
+    returns the programme's name.  Nothing of the store stays open (children may fork)."""
+    spec = spec_2022()
+    app = Scheduler.open(url, programme=spec.name)
+    try:
+        app.create_programme(spec, actor="ministry")
+        app.apply_plan(standard_plan(), actor="planner")
+    finally:
+        app.close()
+    return spec.name
+
+
 def province_sessions() -> dict[str, tuple[int, date]]:
     """Each province's cluster and session day in :func:`standard_plan`."""
     found = {}

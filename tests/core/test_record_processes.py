@@ -26,7 +26,7 @@ import schedcore
 from schedcore.application import Scheduler
 from schedcore.domain.values import Activity
 from schedcore.reference import vietnam_2022
-from tests.core.conftest import ATTENDANCE_EVENTS, province_sessions, spec_2022, standard_plan
+from tests.core.conftest import ATTENDANCE_EVENTS, planned_programme, province_sessions
 from tests.projections.conftest import postgres_schema
 from tests.projections.reference import events_of
 from tests.reliability.conftest import current_sizes
@@ -94,12 +94,7 @@ def planned_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tu
             url = stack.enter_context(postgres_schema(request.getfixturevalue("postgres")))
         else:
             url = f"sqlite:///{tmp_path / 'events.sqlite'}"
-        spec = spec_2022()
-        app = Scheduler.open(url, programme=spec.name)
-        app.create_programme(spec, actor="ministry")
-        app.apply_plan(standard_plan(), actor="planner")
-        app.close()
-        yield url, spec.name
+        yield url, planned_programme(url)
 
 
 def _start(url: str, programme: str, uploader: int, path: Path) -> subprocess.Popen[str]:
