@@ -143,7 +143,7 @@ class Worker:
             key = f"t{self.index}-o{op}" if (self.index + op) % 2 == 0 else None
             getattr(self, kind)(op, f"t{self.index}-o{op}", key)
 
-    def record(self, prefix: str, key: str | None, rows: list[AttendanceRow], kind: str) -> Call:
+    def record(self, key: str | None, rows: list[AttendanceRow], kind: str) -> Call:
         call = Call(self.index, kind, "record_attendance", key, rows=rows)
         return self.attempt(
             call,
@@ -153,12 +153,12 @@ class Worker:
         )
 
     def hot(self, op: int, prefix: str, key: str | None) -> None:
-        self.record(prefix, key, _rows(prefix, [HOT], 9), "hot")
+        self.record(key, _rows(prefix, [HOT], 9), "hot")
 
     def spread(self, op: int, prefix: str, key: str | None) -> None:
         count = len(PROVINCES)
         provinces = [PROVINCES[(self.index * 7 + op * 3 + j * 11) % count] for j in range(4)]
-        self.record(prefix, key, _rows(prefix, provinces, 12), "spread")
+        self.record(key, _rows(prefix, provinces, 12), "spread")
 
     def enrol(self, op: int, prefix: str, key: str | None) -> None:
         province = HOT if op % 2 else PROVINCES[(self.index + op) % len(PROVINCES)]
@@ -210,7 +210,7 @@ class Worker:
             )
             for j in range(3)
         ]
-        recorded = self.record(prefix, key and f"{key}-record", rows, "void")
+        recorded = self.record(key and f"{key}-record", rows, "void")
         if not recorded.ok:
             return
         members = [row.member for row in rows[:2]]
