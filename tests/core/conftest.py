@@ -16,10 +16,17 @@ import pytest
 
 from schedcore.application import Scheduler
 from schedcore.domain.programme_spec import ProgrammeSpec
+from schedcore.domain.values import Activity
 from schedcore.reference import programme_2022, vietnam_2022
 from tests.conftest import PostgresTarget
 
 STORES = ["memory", "sqlite", "postgres"]
+#: The events that record attendance facts, by class name, and the activity each records.
+ATTENDANCE_EVENTS = {
+    "OnlineCourseCompleted": Activity.COURSE,
+    "ChannelFollowed": Activity.CHANNEL,
+    "AttendedAtBridgePoints": Activity.BRIDGE,
+}
 
 
 @attrs.frozen
@@ -52,6 +59,29 @@ def standard_plan() -> list[Planned]:
         )
         for n in range(10)
     ]
+
+
+def planned_programme(url: str) -> str:
+    """Create a fresh programme in the store at ``url`` and apply :func:`standard_plan`;
+    returns the programme's name.  Nothing of the store stays open (children may fork)."""
+    spec = spec_2022()
+    app = Scheduler.open(url, programme=spec.name)
+    try:
+        app.create_programme(spec, actor="ministry")
+        app.apply_plan(standard_plan(), actor="planner")
+    finally:
+        app.close()
+    return spec.name
+
+
+def province_sessions() -> dict[str, tuple[int, date]]:
+    """Each province's cluster and session day in :func:`standard_plan`."""
+    found = {}
+    for planned in standard_plan():
+        assert planned.date is not None
+        for province in planned.members:
+            found[province] = (planned.id, planned.date)
+    return found
 
 
 def store_url_for(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from schedcore.application import Scheduler
 from schedcore.cli import main
-from tests.core.conftest import spec_2022, standard_plan
+from tests.core.conftest import planned_programme
 
 HEADER = "member,team,province,commune,activity,date\n"
 
@@ -16,12 +16,7 @@ HEADER = "member,team,province,commune,activity,date\n"
 @pytest.fixture
 def store(tmp_path: Path) -> tuple[str, str]:
     url = f"sqlite:///{tmp_path / 'events.sqlite'}"
-    spec = spec_2022()
-    app = Scheduler.open(url, programme=spec.name)
-    app.create_programme(spec, actor="ministry")
-    app.apply_plan(standard_plan(), actor="planner")
-    app.close()
-    return url, spec.name
+    return url, planned_programme(url)
 
 
 def _write(tmp_path: Path, body: str) -> str:

@@ -19,7 +19,7 @@ import pytest
 from schedcore.application import RetryPolicy, Scheduler
 from schedcore.cli import main
 from schedcore.errors import ConcurrencyError
-from tests.core.conftest import spec_2022, standard_plan, store_url_for
+from tests.core.conftest import planned_programme, store_url_for
 
 CONTEXT = multiprocessing.get_context("fork")
 
@@ -28,12 +28,7 @@ CONTEXT = multiprocessing.get_context("fork")
 def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
     """A store two processes can share, holding a planned programme: (url, programme)."""
     url = store_url_for(request.param, tmp_path, request)
-    spec = spec_2022()
-    app = Scheduler.open(url, programme=spec.name)
-    app.create_programme(spec, actor="ministry")
-    app.apply_plan(standard_plan(), actor="planner")
-    app.close()
-    return url, spec.name
+    return url, planned_programme(url)
 
 
 def _in_child(

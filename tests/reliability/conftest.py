@@ -39,6 +39,15 @@ class Sizes:
     projection_kills: int
     """Projection runner processes killed with SIGKILL at distinct points of a batch, per
     store (SQLite file, PostgreSQL)."""
+    threads: int
+    """Threads sharing one ``Scheduler`` (tests/core/test_threads.py)."""
+    thread_ops: int
+    """Operations each of those threads does (a bulk call, a command, a record and a void)."""
+    uploaders: int
+    """``schedcore record`` processes started together on one SQLite file (twice as many on
+    PostgreSQL; tests/core/test_record_processes.py)."""
+    uploader_rows: int
+    """Rows of each province in each uploader's file (besides the rows shared with another)."""
 
     @property
     def writers(self) -> int:
@@ -62,6 +71,10 @@ CI = Sizes(
     examples=25,
     runners=2,
     projection_kills=24,
+    threads=8,
+    thread_ops=12,
+    uploaders=8,
+    uploader_rows=2,
 )
 STRESS = Sizes(
     planners=4,
@@ -75,6 +88,10 @@ STRESS = Sizes(
     examples=300,
     runners=3,
     projection_kills=160,
+    threads=16,
+    thread_ops=60,
+    uploaders=16,
+    uploader_rows=20,
 )
 
 

@@ -37,7 +37,7 @@ from schedcore.domain.values import Activity, AttendanceRow
 from schedcore.projections import ProjectionRunner, default_models
 from schedcore.projections.tracking import Tracking
 from schedcore.reference import programme_2022, vietnam_2022
-from tests.core.conftest import spec_2022, standard_plan, store_url_for
+from tests.core.conftest import ATTENDANCE_EVENTS, planned_programme, store_url_for
 from tests.projections.conftest import open_small, postgres_schema, small_spec
 from tests.projections.models import CountsApplications, applications
 from tests.projections.reference import reference_snapshot, snapshot
@@ -51,11 +51,6 @@ POINTS = BATCHES * len(POINTS_PER_BATCH)
 #: The province recorded: the first of cluster 4, whose session is on Thursday 15 Sep.
 PROVINCE = vietnam_2022().codes[18]
 SESSION_DAY = programme_2022().calendar.working_days()[3]
-ATTENDANCE_EVENTS = {
-    "OnlineCourseCompleted": Activity.COURSE,
-    "ChannelFollowed": Activity.CHANNEL,
-    "AttendedAtBridgePoints": Activity.BRIDGE,
-}
 
 
 def import_rows(run: int, count: int = BATCHES * BATCH_SIZE) -> list[AttendanceRow]:
@@ -176,15 +171,6 @@ def _kill_and_restart(url: str, programme: str, run: int, kill_at: int) -> str:
     return label
 
 
-def _planned_store(url: str) -> str:
-    spec = spec_2022()
-    app = Scheduler.open(url, programme=spec.name)
-    app.create_programme(spec, actor="ministry")
-    app.apply_plan(standard_plan(), actor="ministry")
-    app.close()
-    return spec.name
-
-
 def _integrity(url: str) -> None:
     with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -196,7 +182,7 @@ def test_a_bulk_import_killed_at_any_point_loses_nothing_and_doubles_nothing_on_
     kind: str, sizes: Sizes, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     url = store_url_for(kind, tmp_path, request)
-    programme = _planned_store(url)
+    programme = planned_programme(url)
     kills = sizes.store_kills if kind == "postgres" else sizes.kills - sizes.store_kills
     labels: Counter[str] = Counter()
     for run in range(kills):
@@ -217,7 +203,7 @@ def test_the_record_command_killed_at_random_moments_loses_and_doubles_nothing(
     sizes: Sizes, tmp_path: Path
 ) -> None:
     url = f"sqlite:///{tmp_path / 'events.sqlite'}"
-    programme = _planned_store(url)
+    programme = planned_programme(url)
     rounds = max(3, sizes.kills // 20)
     randomness = random.Random(20220912)
     for run in range(rounds):
