@@ -169,3 +169,15 @@ def test_without_a_cipher_key_the_same_fields_are_in_clear(tmp_path: Path) -> No
     )
     app.close()
     assert "Nguyễn Văn An".encode() in _store_bytes(path)
+
+
+def test_a_store_keeps_its_events_in_the_schedcore_events_table(tmp_path: Path) -> None:
+    """Stores written by earlier releases stay readable: the table name never changes."""
+    import sqlite3
+
+    path = tmp_path / "named.sqlite"
+    app = Scheduler.open(f"sqlite:///{path}")
+    app.close()
+    with sqlite3.connect(path) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert "schedcore_events" in tables

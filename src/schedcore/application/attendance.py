@@ -290,7 +290,13 @@ def record_rows(
             return found
         if progress is not None:
             progress(sum(len(b.rows) for b in batches[:number]), len(rows))
-    return writer.result()
+    result = writer.result()
+    if idempotency_key is not None and not result.events:
+        # Nothing written, so no receipt: a twin in another process may have finished first.
+        twin = receipt_of(app, programme_id, idempotency_key, "record_attendance", actor)
+        if twin is not None:
+            return twin  # type: ignore[no-any-return]
+    return result
 
 
 @attrs.define

@@ -115,6 +115,7 @@ class EventStoreApplication(Application[UUID]):
         self.retry = retry or RetryPolicy()
         self._committed = CommittedAggregates(self, maxsize=self.cache_size)
         self._stripes = tuple(threading.Lock() for _ in range(_STRIPES))
+        self._key_stripes = tuple(threading.Lock() for _ in range(_STRIPES))
 
     @classmethod
     def open(
@@ -326,6 +327,17 @@ class EventStoreApplication(Application[UUID]):
         finally:
             for index in reversed(stripes):
                 self._stripes[index].release()
+
+    @contextmanager
+    def _one_at_a_time(self, receipt: UUID | None) -> Iterator[None]:
+        """Run the calls of one idempotency key one after another in this process: a twin
+        then finds the first call's receipt instead of splitting the work with it.  Taken
+        before any :meth:`_exclusive` lock (its own stripes: no lock-order cycle)."""
+        if receipt is None:
+            yield
+            return
+        with self._key_stripes[receipt.int % _STRIPES]:
+            yield
 
     def _evict(self, aggregate_ids: Iterable[UUID]) -> None:
         """Forget cached aggregates (the next read rebuilds them from the store)."""

@@ -34,7 +34,7 @@ from schedcore.domain.ids import (
 )
 from schedcore.domain.receipt import Receipt, Recorded
 from schedcore.domain.rules import check_actor
-from schedcore.errors import ConcurrencyError, InvalidInputError, NotFoundError
+from schedcore.errors import ConcurrencyError, InvalidInputError, NotFoundError, StoreBusyError
 from schedcore.security import ActorLike, Role, authorize, resolve_actor
 
 if TYPE_CHECKING:
@@ -114,7 +114,9 @@ class UnitOfWork:
         return found
 
     def add(self, aggregate: A) -> A:
-        """A new aggregate, saved with the rest."""
+        """A new aggregate (or one loaded already), saved with the rest after those added
+        before it: its events come later in the log."""
+        self._loaded.pop(aggregate.id, None)
         self._loaded[aggregate.id] = aggregate
         return aggregate
 
@@ -256,7 +258,9 @@ def _attempt(app: Scheduler, command: Command[R], pid: UUID, actor: str, lost: l
     result = command.decide(work)
     pending = work.changed()
     if not pending:
-        return result
+        # Nothing to change: perhaps because a twin with our key changed it meanwhile.
+        twin = receipt_of(app, pid, key, command.name, actor)
+        return result if twin is None else twin
     if key is not None:
         pending.append(Receipt.issue(pid, key, command=command.name, result=result, actor=actor))
     try:
@@ -280,6 +284,8 @@ def attempts(app: Scheduler, what: str, attempt: Callable[[], R]) -> R:
         tried += 1
         try:
             return attempt()
+        except StoreBusyError:
+            raise  # it already waited its lock timeout: the patience the store was given
         except ConcurrencyError as exc:
             pause = next(delays, None)
             if pause is None:

@@ -23,7 +23,7 @@ from schedcore.application.inputs import bridge_points, member_refs, texts, venu
 from schedcore.application.pipeline import Command, authorized, receipt_of, run
 from schedcore.application.queries import Queries
 from schedcore.calendar import now
-from schedcore.domain.ids import programme_id
+from schedcore.domain.ids import programme_id, receipt_id
 from schedcore.domain.plan import PlannedClusterLike
 from schedcore.domain.programme_spec import ProgrammeSpec, Target
 from schedcore.domain.receipt import AppliedPlan, Recorded, RecordedAttendance
@@ -45,6 +45,9 @@ class Scheduler(Queries):
     with another writer is decided again on fresh aggregates (:attr:`retry`); the library's
     own errors all belong to :class:`~schedcore.errors.SchedcoreError`.
     """
+
+    #: Names the tables of the store (``schedcore_events``): never change it.
+    name = "schedcore"
 
     def _command(
         self,
@@ -534,21 +537,23 @@ class Scheduler(Queries):
             provinces=lambda: {getattr(row, "province", None) for row in listed},
         )
         pid, who = authorized(self, command)
-        first = receipt_of(self, pid, idempotency_key, "record_attendance", who)
-        if first is not None:
-            replay: RecordedAttendance = first
-            return replay
-        return attendance.record_rows(
-            self,
-            listed,
-            programme=programme,
-            programme_id=pid,
-            actor=who,
-            idempotency_key=idempotency_key,
-            batch_size=batch_size,
-            source=source,
-            progress=progress,
-        )
+        key = None if idempotency_key is None else receipt_id(pid, idempotency_key)
+        with self._one_at_a_time(key):
+            first = receipt_of(self, pid, idempotency_key, "record_attendance", who)
+            if first is not None:
+                replay: RecordedAttendance = first
+                return replay
+            return attendance.record_rows(
+                self,
+                listed,
+                programme=programme,
+                programme_id=pid,
+                actor=who,
+                idempotency_key=idempotency_key,
+                batch_size=batch_size,
+                source=source,
+                progress=progress,
+            )
 
     def void_records(
         self,
