@@ -140,10 +140,11 @@ def serve(
 def hand_plan(units: Sequence[str], clusters: int = 10) -> list[dict[str, Any]]:
     """Every unit placed: ``clusters`` clusters of consecutive units, distinct days and teams."""
     ordered = sorted(units)
-    size = -(-len(ordered) // clusters)
-    plan = []
+    size, extra = divmod(len(ordered), clusters)
+    plan, start = [], 0
     for number in range(1, clusters + 1):
-        members = ordered[(number - 1) * size : number * size]
+        members = ordered[start : start + size + (number <= extra)]
+        start += len(members)
         if members:
             plan.append(
                 {
@@ -239,11 +240,13 @@ class Load:
 
     def summary(self) -> str:
         kinds = ", ".join(f"{k} {len(v)}" for k, v in sorted(self.latencies.items()))
+        errors = {f"{k} {s}": n for (k, s), n in sorted(self.statuses.items()) if s >= 300}
         return (
             f"{self.requests} requests in {self.seconds:.1f} s: {self.rate:.1f} requests/s, "
             f"p50 {self.percentile(0.5) * 1000:.1f} ms, p99 {self.percentile(0.99) * 1000:.1f} "
             f"ms ({kinds}); {len(self.acknowledged)} rows acknowledged, "
-            f"{self.replays_marked}/{self.replays_sent} replays marked, conflicts retried "
+            f"{self.replays_marked}/{self.replays_sent} replays marked, errors {errors}, "
+            "conflicts retried "
             f"{dict(self.conflicts_retried)}, spent {dict(self.conflicts_spent)}"
         )
 
