@@ -74,6 +74,7 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "clusters": [10, 20],
             "scaling_limit": 60.0,
         },
+        "service": {"clients": 32, "requests": 100, "repeat": 3},
     },
     "quick": {
         "store_append": {"rows": 20_000, "batch_size": 1000, "repeat": 3},
@@ -89,13 +90,14 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "clusters": [10],
             "scaling_limit": 5.0,
         },
+        "service": {"clients": 32, "requests": 8, "repeat": 1},
     },
     "tiny": {
         "store_append": {"rows": 2_000, "batch_size": 500, "repeat": 2},
         "command_latency": {"commands": 10, "repeat": 2},
     },
 }
-SUITES = ("store_append", "command_latency", "projections", "planner")
+SUITES = ("store_append", "command_latency", "projections", "planner", "service")
 
 
 class NotAvailable(Exception):
@@ -495,6 +497,18 @@ def _scenario_2022(bench: Any, runs: int, limit: float, with_dates: bool) -> lis
     return found
 
 
+# -- the HTTP service --------------------------------------------------------------------------
+
+
+def service(**settings: Any) -> Suite:
+    """The example service under 32 concurrent uploaders vs a raw FastAPI endpoint."""
+    try:
+        import bench_service
+    except ImportError as exc:
+        raise NotAvailable(f"the service benchmark cannot run here ({exc})") from None
+    return bench_service.suite(**settings)
+
+
 # -- running -----------------------------------------------------------------------------------
 
 
@@ -519,6 +533,7 @@ RUNNERS: dict[str, Callable[..., Suite | list[Suite]]] = {
     "command_latency": command_latency,
     "projections": projections,
     "planner": planner,
+    "service": service,
 }
 
 
