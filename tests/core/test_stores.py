@@ -18,6 +18,7 @@ from schedcore.stores import (
     resolve_store_url,
     store_environment,
 )
+from tests.conftest import PostgresTarget
 from tests.core.conftest import spec_2022, standard_plan
 from tests.strategies import member_ids
 
@@ -171,13 +172,18 @@ def test_without_a_cipher_key_the_same_fields_are_in_clear(tmp_path: Path) -> No
     assert "Nguyễn Văn An".encode() in _store_bytes(path)
 
 
-def test_a_store_keeps_its_events_in_the_schedcore_events_table(tmp_path: Path) -> None:
+@pytest.mark.postgres
+def test_a_postgresql_store_keeps_its_events_in_the_schedcore_events_table(
+    postgres: PostgresTarget,
+) -> None:
     """Stores written by earlier releases stay readable: the table name never changes."""
-    import sqlite3
+    import psycopg
 
-    path = tmp_path / "named.sqlite"
-    app = Scheduler.open(f"sqlite:///{path}")
+    app = Scheduler.open(postgres.store_url)
     app.close()
-    with sqlite3.connect(path) as connection:
-        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-    assert "schedcore_events" in tables
+    with psycopg.connect(postgres.url, autocommit=True) as connection:
+        found = connection.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+            (postgres.schema, "schedcore_events"),
+        ).fetchall()
+    assert found == [(1,)]
