@@ -17,6 +17,7 @@ from schedcore.calendar import WorkingCalendar
 from schedcore.domain._copying import copy_aggregate
 from schedcore.domain.ids import programme_id
 from schedcore.domain.programme_spec import Measure, ProgrammeSpec, Target
+from schedcore.domain.rule_names import DEADLINE_AFTER_START, ONE_TARGET_PER_MEASURE, UNITS_IN_SCOPE
 from schedcore.domain.rules import check_actor, violation
 from schedcore.errors import InvalidInputError, UnknownProvinceError
 
@@ -72,10 +73,10 @@ class Programme(Aggregate):
             set(spec.teams) | set(spec.members) | set(spec.delegates) | set(spec.bridge_points)
         )
         if not units:
-            raise violation("units_in_scope", "a programme needs at least one unit in scope")
+            raise violation(UNITS_IN_SCOPE, "a programme needs at least one unit in scope")
         measures = [t.measure for t in spec.targets]
         if len(set(measures)) != len(measures):
-            raise violation("one_target_per_measure", "a measure has more than one target")
+            raise violation(ONE_TARGET_PER_MEASURE, "a measure has more than one target")
         for target in spec.targets:
             _check_deadline(target, spec.calendar)
         return cls(
@@ -206,7 +207,7 @@ def _check_deadline(target: Any, calendar: WorkingCalendar) -> None:
         raise InvalidInputError(f"expected a Target, got {type(target).__name__}")
     if target.deadline < calendar.start:
         raise violation(
-            "deadline_after_start",
+            DEADLINE_AFTER_START,
             f"the {target.measure} deadline {target.deadline} is before the programme starts "
             f"({calendar.start})",
         )

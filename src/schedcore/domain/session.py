@@ -20,6 +20,17 @@ from eventsourcing.domain import Aggregate, event
 from schedcore.calendar import WorkingCalendar
 from schedcore.domain._copying import copy_aggregate
 from schedcore.domain.ids import session_id
+from schedcore.domain.rule_names import (
+    BRIDGE_CAPACITY,
+    BRIDGE_POINT_CONNECTED,
+    BRIDGE_POINT_IN_CLUSTER,
+    HALL_CAPACITY,
+    HELD_NOT_BEFORE_DAY,
+    HOST_IS_MEMBER,
+    SESSION_CANCELLED,
+    SESSION_NOT_CANCELLED,
+    SESSION_NOT_HELD,
+)
 from schedcore.domain.rules import (
     check_actor,
     check_count,
@@ -78,7 +89,7 @@ class Session(Aggregate):
         check_actor(actor)
         if venue.province not in seats:
             raise violation(
-                "host_is_member", f"the venue's province {venue.province} is not in the cluster"
+                HOST_IS_MEMBER, f"the venue's province {venue.province} is not in the cluster"
             )
         check_session_day(day, calendar, seats, override_reason)
         _check_capacity(hall_capacity, "hall capacity")
@@ -87,7 +98,7 @@ class Session(Aggregate):
             _check_capacity(count, f"seats of {province}")
         if sum(seats.values()) > hall_capacity:
             raise violation(
-                "hall_capacity",
+                HALL_CAPACITY,
                 f"cluster {cluster} sends {sum(seats.values())} delegates to a hall of "
                 f"{hall_capacity}",
             )
@@ -140,9 +151,9 @@ class Session(Aggregate):
 
     def check_open(self) -> None:
         if self.status is SessionStatus.CANCELLED:
-            raise violation("session_not_cancelled", f"session {self.cluster} is cancelled")
+            raise violation(SESSION_NOT_CANCELLED, f"session {self.cluster} is cancelled")
         if self.status is SessionStatus.HELD:
-            raise violation("session_not_held", f"session {self.cluster} was already held")
+            raise violation(SESSION_NOT_HELD, f"session {self.cluster} was already held")
 
     # -- commands --------------------------------------------------------------------------
 
@@ -184,7 +195,7 @@ class Session(Aggregate):
         self.check_open()
         if venue.province not in self.seats:
             raise violation(
-                "host_is_member", f"the venue's province {venue.province} is not in the cluster"
+                HOST_IS_MEMBER, f"the venue's province {venue.province} is not in the cluster"
             )
         if venue == self.venue:
             return False
@@ -206,13 +217,13 @@ class Session(Aggregate):
         _check_capacity(bridge, "bridge capacity")
         if hall < self.seats_allotted:
             raise violation(
-                "hall_capacity",
+                HALL_CAPACITY,
                 f"{self.seats_allotted} seats are allotted in the hall of session "
                 f"{self.cluster}; it cannot shrink to {hall}",
             )
         if bridge < len(self.bridge_points):
             raise violation(
-                "bridge_capacity",
+                BRIDGE_CAPACITY,
                 f"{len(self.bridge_points)} bridge points are connected to session "
                 f"{self.cluster}; the bridge cannot shrink to {bridge}",
             )
@@ -239,7 +250,7 @@ class Session(Aggregate):
         total = self.seats_allotted - self.seats.get(province, 0) + seats
         if total > self.hall_capacity:
             raise violation(
-                "hall_capacity",
+                HALL_CAPACITY,
                 f"allotting {seats} seats to {province} would fill {total} of the "
                 f"{self.hall_capacity} seats of session {self.cluster}",
             )
@@ -256,7 +267,7 @@ class Session(Aggregate):
             return False
         if province == self.venue.province and self.status is SessionStatus.SCHEDULED:
             raise violation(
-                "host_is_member",
+                HOST_IS_MEMBER,
                 f"province {province} hosts session {self.cluster}: change the venue first",
             )
         self._seats_released(cluster=self.cluster, province=province, actor=actor)
@@ -275,12 +286,12 @@ class Session(Aggregate):
         for point in new:
             if point.province not in self.seats:
                 raise violation(
-                    "bridge_point_in_cluster",
+                    BRIDGE_POINT_IN_CLUSTER,
                     f"province {point.province} is not in cluster {self.cluster}",
                 )
         if len(self.bridge_points) + len(new) > self.bridge_capacity:
             raise violation(
-                "bridge_capacity",
+                BRIDGE_CAPACITY,
                 f"session {self.cluster} bridges at most {self.bridge_capacity} points; "
                 f"{len(self.bridge_points)} are connected and {len(new)} more were asked",
             )
@@ -300,7 +311,7 @@ class Session(Aggregate):
         unknown = sorted(wanted - self.bridge_points)
         if unknown:
             raise violation(
-                "bridge_point_connected",
+                BRIDGE_POINT_CONNECTED,
                 f"bridge point {unknown[0].commune} ({unknown[0].province}) is not connected "
                 f"to session {self.cluster}",
             )
@@ -337,7 +348,7 @@ class Session(Aggregate):
     ) -> None:
         check_actor(actor)
         if self.status is not SessionStatus.CANCELLED:
-            raise violation("session_cancelled", f"session {self.cluster} is not cancelled")
+            raise violation(SESSION_CANCELLED, f"session {self.cluster} is not cancelled")
         check_session_day(day, calendar, self.seats, override_reason)
         self._reinstated(
             cluster=self.cluster, day=day, override_reason=override_reason, actor=actor
@@ -356,7 +367,7 @@ class Session(Aggregate):
         self.check_open()
         if on < self.day:
             raise violation(
-                "held_not_before_day", f"session {self.cluster} is on {self.day}, not yet held"
+                HELD_NOT_BEFORE_DAY, f"session {self.cluster} is on {self.day}, not yet held"
             )
         self._held(cluster=self.cluster, day=self.day, actor=actor)
 
