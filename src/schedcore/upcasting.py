@@ -18,6 +18,10 @@ event                  version  change
 =====================  =======  ==========================================================
 ``Programme.Created``  2        ``require_roles`` added; version 1 events read as ``False``
                                 (programmes of schedcore 0.1 trusted plain string actors)
+``Programme.Created``  3        ``daily_bridge_capacity`` added; older events read as
+                                ``None`` (no daily cap was enforced then)
+``SeatsAllotted``      2        ``override_reason`` added (a province joining a session on
+                                its blackout day); older events read as ``None``
 =====================  =======  ==========================================================
 """
 

@@ -297,7 +297,13 @@ class PlanApplier:
             if province != old_venue:
                 session.release_seats(province, actor=actor)
         for province, count in seats.items():
-            session.allot_seats(province, count, actor=actor)
+            session.allot_seats(
+                province,
+                count,
+                calendar=programme.calendar,
+                override_reason=self.override_reason,
+                actor=actor,
+            )
         session.change_venue(venue, actor=actor)
         if old_venue in removed:
             session.release_seats(old_venue, actor=actor)

@@ -27,6 +27,7 @@ from schedcore.domain.rule_names import (
     HALL_CAPACITY,
     HELD_NOT_BEFORE_DAY,
     HOST_IS_MEMBER,
+    NOT_BLACKED_OUT,
     SESSION_CANCELLED,
     SESSION_NOT_CANCELLED,
     SESSION_NOT_HELD,
@@ -241,7 +242,40 @@ class Session(Aggregate):
         self.hall_capacity = hall_capacity
         self.bridge_capacity = bridge_capacity
 
-    def allot_seats(self, province: str, seats: int, *, actor: str) -> bool:
+    class SeatsAllotted(Aggregate.Event):
+        """Seats were allotted to a province.
+
+        Version 2 added ``override_reason`` (a province joining on one of its blackout days);
+        older events are upcast with ``None``: no override was recorded then.
+        """
+
+        class_version = 2
+
+        cluster: int
+        province: str
+        seats: int
+        actor: str
+        override_reason: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["override_reason"] = None
+
+    def allot_seats(
+        self,
+        province: str,
+        seats: int,
+        *,
+        calendar: WorkingCalendar | None = None,
+        override_reason: str | None = None,
+        actor: str,
+    ) -> bool:
+        """Seat ``seats`` delegates of ``province``; False if it already has that many.
+
+        The seats allotted never exceed the hall (``hall_capacity``).  A province joining the
+        session (not seated yet) must not have blacked out its day (``not_blacked_out``) unless
+        ``override_reason`` says why: give ``calendar`` (the programme's) to check it.
+        """
         check_actor(actor)
         self.check_open()
         _check_capacity(seats, f"seats of {province}")
@@ -254,14 +288,35 @@ class Session(Aggregate):
                 f"allotting {seats} seats to {province} would fill {total} of the "
                 f"{self.hall_capacity} seats of session {self.cluster}",
             )
-        self._seats_allotted(cluster=self.cluster, province=province, seats=seats, actor=actor)
+        joining = province not in self.seats
+        if not joining or calendar is None:
+            override_reason = None
+        elif override_reason is not None:
+            check_reason(override_reason, "overriding the blackout rule")
+        elif self.day in calendar.blackouts.get(province, frozenset()):
+            raise violation(
+                NOT_BLACKED_OUT,
+                f"{self.day} is blacked out for unit {province}, so it cannot join session "
+                f"{self.cluster}; give an override reason to seat it anyway",
+            )
+        self._seats_allotted(
+            cluster=self.cluster,
+            province=province,
+            seats=seats,
+            actor=actor,
+            override_reason=override_reason,
+        )
         return True
 
-    @event("SeatsAllotted")
-    def _seats_allotted(self, cluster: int, province: str, seats: int, actor: str) -> None:
+    @event(SeatsAllotted)
+    def _seats_allotted(
+        self, cluster: int, province: str, seats: int, actor: str, override_reason: str | None
+    ) -> None:
         self.seats = dict(sorted({**self.seats, province: seats}.items()))
 
     def release_seats(self, province: str, *, actor: str) -> bool:
+        """The province leaves the session: its bridge points are disconnected first (one
+        ``BridgePointsDisconnected``), then its seats released; False if it had none."""
         check_actor(actor)
         if province not in self.seats:
             return False
@@ -270,6 +325,9 @@ class Session(Aggregate):
                 HOST_IS_MEMBER,
                 f"province {province} hosts session {self.cluster}: change the venue first",
             )
+        theirs = tuple(sorted(p for p in self.bridge_points if p.province == province))
+        if theirs:  # a session's bridge points are of its provinces (bridge_point_in_cluster)
+            self._bridge_points_disconnected(cluster=self.cluster, points=theirs, actor=actor)
         self._seats_released(cluster=self.cluster, province=province, actor=actor)
         return True
 

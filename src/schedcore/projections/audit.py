@@ -60,6 +60,10 @@ _SUMMARIES: dict[type, Callable[[Any], str]] = {
     domain_events.PROGRAMME_TARGET_CHANGED: lambda e: (
         f"target {e.measure} set to {e.share:.0%} by {e.deadline}"
     ),
+    domain_events.PROGRAMME_DAILY_BRIDGE_CAPACITY_CHANGED: lambda e: (
+        f"daily bridge capacity set to {'no cap' if e.capacity is None else e.capacity} "
+        f"(was {'no cap' if e.previous is None else e.previous})"
+    ),
     domain_events.PROGRAMME_PLAN_APPLIED: lambda e: (
         f"plan revision {e.revision} applied: {e.changes} changes, clusters "
         f"{', '.join(map(str, e.clusters)) or 'none'}"
