@@ -289,3 +289,35 @@ def small_attendance_rows(draw: st.DrawFn, day_of: dict[str, date]) -> list[Atte
             AttendanceRow(SMALL_MEMBERS[index], team, unit, f"{unit}-c{index // 6}", activity, day)
         )
     return rows
+
+
+# --- reservations, for the invariants ------------------------------------------------------
+
+#: A few days and clusters, so that random operations collide often.
+RESERVATION_DAYS = tuple(MONDAY + timedelta(days=k) for k in range(3))
+RESERVATION_CLUSTERS = (1, 2, 3)
+
+#: One operation on a trainer team's diary: ("reserve" | "release", day, cluster).
+diary_operations = st.lists(
+    st.tuples(
+        st.sampled_from(["reserve", "release"]),
+        st.sampled_from(RESERVATION_DAYS),
+        st.sampled_from(RESERVATION_CLUSTERS),
+    ),
+    max_size=30,
+)
+
+#: One operation on a bridge day: ("reserve", cluster, points, capacity) or
+#: ("release", cluster, 0, None); capacities vary, as a programme's cap may change.
+bridge_day_operations = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("reserve"),
+            st.sampled_from(RESERVATION_CLUSTERS),
+            st.integers(0, 12),
+            st.none() | st.integers(0, 20),
+        ),
+        st.tuples(st.just("release"), st.sampled_from(RESERVATION_CLUSTERS), st.just(0), st.none()),
+    ),
+    max_size=30,
+)

@@ -18,6 +18,10 @@ event                  version  change
 =====================  =======  ==========================================================
 ``Programme.Created``  2        ``require_roles`` added; version 1 events read as ``False``
                                 (programmes of schedcore 0.1 trusted plain string actors)
+``Programme.Created``  3        ``daily_bridge_capacity`` added; older events read as
+                                ``None`` (no daily cap was enforced then)
+``SeatsAllotted``      2        ``override_reason`` added (a province joining a session on
+                                its blackout day); older events read as ``None``
 =====================  =======  ==========================================================
 """
 
@@ -38,7 +42,7 @@ from eventsourcing.utils import TopicError, resolve_topic
 
 from schedcore.errors import UnknownEventError
 
-__all__ = ["CheckedMapper", "VersionCheckingTranscoder", "event_versions"]
+__all__ = ["CheckedMapper", "VersionCheckingTranscoder", "aggregate_classes", "event_versions"]
 
 #: The topic and known class version of the event being decoded, in this thread or task.
 _DECODING: ContextVar[tuple[str, int] | None] = ContextVar("schedcore_decoding", default=None)
@@ -89,15 +93,38 @@ class CheckedMapper(Mapper[UUID]):
             _DECODING.reset(token)
 
 
+def aggregate_classes() -> tuple[type[Any], ...]:
+    """Every schedcore aggregate class, whose events a store may hold."""
+    from schedcore.domain import (
+        Attendance,
+        BridgeDay,
+        Cluster,
+        Placement,
+        Programme,
+        Receipt,
+        Session,
+        TrainerTeamDiary,
+    )
+
+    return (
+        Programme,
+        Cluster,
+        Placement,
+        Session,
+        Attendance,
+        Receipt,
+        TrainerTeamDiary,
+        BridgeDay,
+    )
+
+
 def event_versions() -> dict[str, int]:
     """Every schedcore event class above version 1, by topic: what :mod:`upcasting` covers."""
     from eventsourcing.domain import CanMutateAggregate
     from eventsourcing.utils import get_topic
 
-    from schedcore.domain import Attendance, Cluster, Placement, Programme, Receipt, Session
-
     versions: dict[str, int] = {}
-    for aggregate in (Programme, Cluster, Placement, Session, Attendance, Receipt):
+    for aggregate in aggregate_classes():
         for value in vars(aggregate).values():
             if isinstance(value, type) and issubclass(value, CanMutateAggregate):
                 version = getattr(value, "class_version", 1)

@@ -14,6 +14,7 @@ from schedcore.calendar import Holiday, WorkingCalendar
 from schedcore.domain import (
     AppliedPlan,
     Attendance,
+    BridgeDay,
     Cluster,
     MemberBatch,
     MemberRef,
@@ -23,17 +24,32 @@ from schedcore.domain import (
     Recorded,
     RecordedAttendance,
     Session,
+    TrainerTeamDiary,
     Venue,
 )
 from schedcore.domain.programme_spec import Measure, Target
 from schedcore.transcodings import register_transcodings
 
-AGGREGATES = (Programme, Cluster, Placement, Session, Attendance, Receipt)
+AGGREGATES = (
+    Programme,
+    Cluster,
+    Placement,
+    Session,
+    Attendance,
+    Receipt,
+    TrainerTeamDiary,
+    BridgeDay,
+)
 
 #: The published topics (docs/reference/events.md).  Renaming one breaks stored events: a
 #: failing test here means "register the old topic too".
 TOPICS = {
-    "schedcore.domain.programme:Programme": ["Created", "PlanApplied", "TargetChanged"],
+    "schedcore.domain.programme:Programme": [
+        "Created",
+        "DailyBridgeCapacityChanged",
+        "PlanApplied",
+        "TargetChanged",
+    ],
     "schedcore.domain.cluster:Cluster": [
         "Dissolved",
         "Formed",
@@ -71,6 +87,8 @@ TOPICS = {
         "RecordsVoided",
     ],
     "schedcore.domain.receipt:Receipt": ["Issued"],
+    "schedcore.domain.reservations:TrainerTeamDiary": ["Opened", "Released", "Reserved"],
+    "schedcore.domain.reservations:BridgeDay": ["Opened", "Released", "Reserved"],
 }
 
 

@@ -286,7 +286,7 @@ CASES: list[Case] = [
         ),
     ),
     (
-        "plan_trainer_team_one_session_a_day",
+        "plan_trainer_one_session_a_day",
         RuleViolationError,
         None,
         lambda a: a.apply_plan(

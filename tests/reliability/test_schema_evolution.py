@@ -1,7 +1,9 @@
 """Schema evolution: events stored by an older schedcore still load; newer ones are refused.
 
 ``tests/fixtures/events_v1.json`` holds events exactly as schedcore 0.1.0 stored them, before
-``Programme.Created`` gained ``require_roles`` (class version 2).
+``Programme.Created`` gained ``require_roles`` (class version 2) and ``daily_bridge_capacity``
+(class version 3).  Version 2 programmes and version 1 ``Session.SeatsAllotted`` events (before
+``override_reason``) are made here from events written now, with the new field taken out.
 """
 
 from __future__ import annotations
@@ -106,7 +108,9 @@ def test_an_old_programme_created_event_is_upcast_to_a_programme_trusting_operat
     event = old_store.mapper.to_domain_event(first)
     assert isinstance(event, Programme.Created)
     assert event.require_roles is False
+    assert event.daily_bridge_capacity is None
     assert old_store.programme().roles_required is False
+    assert old_store.programme().daily_bridge_capacity is None
 
 
 def test_an_old_programme_takes_new_commands_after_its_old_events(old_store: Scheduler) -> None:
@@ -126,18 +130,81 @@ def test_an_event_written_now_records_its_class_version() -> None:
     app = Scheduler.open("memory://")
     app.create_programme(spec_2022(), actor="ministry")
     state = json.loads(app.recorder.select_notifications(start=None, limit=1)[0].state)
-    assert (state["class_version"], state["require_roles"]) == (2, False)
+    assert (state["class_version"], state["require_roles"]) == (3, False)
+    assert state["daily_bridge_capacity"] is None
 
 
 def test_every_versioned_event_has_an_upcaster_for_each_step() -> None:
     from eventsourcing.utils import resolve_topic
 
     versions = event_versions()
-    assert versions == {"schedcore.domain.programme:Programme.Created": 2}
+    assert versions == {
+        "schedcore.domain.programme:Programme.Created": 3,
+        "schedcore.domain.session:Session.SeatsAllotted": 2,
+    }
     for topic, version in versions.items():
         event_class = resolve_topic(topic)
         for step in range(1, version):
             assert callable(getattr(event_class, f"upcast_v{step}_v{step + 1}"))
+
+
+def _older(stored: StoredEvent, version: int, *dropped: str) -> StoredEvent:
+    """``stored`` as a schedcore writing ``version`` of its class stored it."""
+    state = json.loads(stored.state)
+    for name in dropped:
+        del state[name]
+    if version == 1:
+        del state["class_version"]
+    else:
+        state["class_version"] = version
+    return StoredEvent(
+        originator_id=stored.originator_id,
+        originator_version=stored.originator_version,
+        topic=stored.topic,
+        state=json.dumps(state).encode(),
+    )
+
+
+def test_a_version_2_programme_is_upcast_to_one_without_a_daily_bridge_cap() -> None:
+    spec = spec_2022()
+    writer = Scheduler.open("memory://")
+    writer.create_programme(spec, actor=Actor.planner("minh"), require_roles=True)
+    created = writer.recorder.select_notifications(start=None, limit=1)[0]
+    old = Scheduler.open("memory://", programme=spec.name)
+    old.recorder.insert_events([_older(created, 2, "daily_bridge_capacity")])
+    event = old.mapper.to_domain_event(old.recorder.select_notifications(start=None, limit=1)[0])
+    assert isinstance(event, Programme.Created)
+    assert (event.require_roles, event.daily_bridge_capacity) == (True, None)
+    programme = old.programme()
+    assert (programme.roles_required, programme.daily_bridge_capacity) == (True, None)
+    assert programme.change_daily_bridge_capacity(40, actor="ministry")
+    assert programme.daily_bridge_capacity == 40
+
+
+def test_a_version_1_seats_allotted_event_is_upcast_without_an_override() -> None:
+    from schedcore.domain import Session
+    from schedcore.domain.values import Venue
+    from schedcore.reference import calendar_2022
+
+    session = Session.schedule(
+        UUID(int=1),
+        1,
+        day=date(2022, 9, 12),
+        venue=Venue("01"),
+        hall_capacity=10,
+        bridge_capacity=0,
+        seats={"01": 2},
+        calendar=calendar_2022(),
+        actor="planner",
+    )
+    session.allot_seats("02", 3, actor="planner")
+    app = Scheduler.open("memory://")
+    stored = [app.mapper.to_stored_event(e) for e in session.collect_events()]
+    app.recorder.insert_events([stored[0], _older(stored[1], 1, "override_reason")])
+    event = app.mapper.to_domain_event(app.recorder.select_notifications(start=2, limit=1)[0])
+    assert isinstance(event, Session.SeatsAllotted)
+    assert (event.province, event.seats, event.override_reason) == ("02", 3, None)
+    assert app.repository.get(session.id).seats == {"01": 2, "02": 3}
 
 
 def _next_version_of_session_1(app: Scheduler) -> tuple[UUID, int]:

@@ -1,7 +1,8 @@
 """The domain core: value objects and aggregates.  Imports no infrastructure.
 
 Aggregates: :class:`Programme`, :class:`Cluster`, :class:`Placement` (a province's cluster),
-:class:`Session`, :class:`Attendance` (per province) and :class:`Receipt` (idempotency).
+:class:`Session`, :class:`Attendance` (per province), :class:`Receipt` (idempotency), and the
+reservations :class:`TrainerTeamDiary` (per trainer team) and :class:`BridgeDay` (per day).
 """
 
 from schedcore.domain.attendance import Attendance, BatchOutcome
@@ -10,6 +11,8 @@ from schedcore.domain.plan import PlannedClusterLike, check_plan
 from schedcore.domain.programme import Programme
 from schedcore.domain.programme_spec import Measure, ProgrammeSpec, Target
 from schedcore.domain.receipt import AppliedPlan, Receipt, Recorded, RecordedAttendance
+from schedcore.domain.reservations import BridgeDay, TrainerTeamDiary
+from schedcore.domain.rule_names import RULES, Rule, RuleKind
 from schedcore.domain.session import Session, SessionFacts
 from schedcore.domain.values import (
     Activity,
@@ -22,11 +25,13 @@ from schedcore.domain.values import (
 )
 
 __all__ = [
+    "RULES",
     "Activity",
     "AppliedPlan",
     "Attendance",
     "AttendanceRow",
     "BatchOutcome",
+    "BridgeDay",
     "BridgePoint",
     "Cluster",
     "Measure",
@@ -39,10 +44,13 @@ __all__ = [
     "Receipt",
     "Recorded",
     "RecordedAttendance",
+    "Rule",
+    "RuleKind",
     "Session",
     "SessionFacts",
     "SessionStatus",
     "Target",
+    "TrainerTeamDiary",
     "Venue",
     "check_plan",
 ]

@@ -25,6 +25,17 @@ from eventsourcing.domain import Aggregate, event
 
 from schedcore.domain._copying import copy_aggregate
 from schedcore.domain.ids import attendance_id
+from schedcore.domain.rule_names import (
+    ACTIVITY_IN_PROGRAMME,
+    ATTENDANCE_ON_SESSION_DAY,
+    HALL_SEATS,
+    MEMBER_IN_ONE_TEAM,
+    ONE_IN_PERSON_OUTCOME,
+    SESSION_NOT_CANCELLED,
+    SESSION_SCHEDULED,
+    TEAM_IN_ONE_COMMUNE,
+    VOID_RECORDED_FACT,
+)
 from schedcore.domain.rules import check_actor, check_reason, violation
 from schedcore.domain.session import SessionFacts
 from schedcore.domain.values import (
@@ -219,14 +230,14 @@ class Attendance(Aggregate):
             home = homes.setdefault(row.member, (row.team, row.commune))
             if home != (row.team, row.commune):
                 raise violation(
-                    "member_in_one_team",
+                    MEMBER_IN_ONE_TEAM,
                     f"{_where(row)}member {row.member!r} is in team {home[0]!r} of commune "
                     f"{home[1]!r}, not team {row.team!r} of {row.commune!r}",
                 )
             commune = team_communes.setdefault(row.team, row.commune)
             if commune != row.commune:
                 raise violation(
-                    "team_in_one_commune",
+                    TEAM_IN_ONE_COMMUNE,
                     f"{_where(row)}team {row.team!r} is in commune {commune!r}, "
                     f"not {row.commune!r}",
                 )
@@ -268,7 +279,7 @@ class Attendance(Aggregate):
             over = hall[session.seats - used] if session.seats >= used else hall[0]
             row = next(rows[i] for i in indexes if rows[i].member == over)
             raise violation(
-                "hall_seats",
+                HALL_SEATS,
                 f"{_where(row)}province {self.province} has {session.seats} seats in the hall "
                 f"of session {session.cluster}; this would be attendee "
                 f"{used + hall.index(over) + 1}",
@@ -283,7 +294,7 @@ class Attendance(Aggregate):
         self, row: AttendanceRow, previous: Activity, session: SessionFacts
     ) -> NoReturn:
         raise violation(
-            "one_in_person_outcome",
+            ONE_IN_PERSON_OUTCOME,
             f"{_where(row)}member {row.member!r} is already recorded as {previous} at session "
             f"{session.cluster}; void that record before recording {row.activity}",
         )
@@ -300,7 +311,7 @@ class Attendance(Aggregate):
         if min(days[i] for i in indexes) < earliest:
             row = next(rows[i] for i in indexes if days[i] < earliest)
             raise violation(
-                "activity_in_programme",
+                ACTIVITY_IN_PROGRAMME,
                 f"{_where(row)}{activity} dated {row.day}, before the programme starts "
                 f"({earliest})",
             )
@@ -329,7 +340,7 @@ class Attendance(Aggregate):
         for member in wanted:
             if not self.done(member, activity):
                 raise violation(
-                    "void_recorded_fact",
+                    VOID_RECORDED_FACT,
                     f"member {member!r} of {self.province} has no {activity} record to void",
                 )
         if wanted:
@@ -351,17 +362,17 @@ class Attendance(Aggregate):
     def _check_session(self, row: AttendanceRow, session: SessionFacts | None) -> None:
         if session is None:
             raise violation(
-                "session_scheduled",
+                SESSION_SCHEDULED,
                 f"{_where(row)}province {self.province} has no scheduled session to attend",
             )
         if session.status is SessionStatus.CANCELLED:
             raise violation(
-                "session_not_cancelled",
+                SESSION_NOT_CANCELLED,
                 f"{_where(row)}the session of cluster {session.cluster} is cancelled",
             )
         if row.day != session.day:
             raise violation(
-                "attendance_on_session_day",
+                ATTENDANCE_ON_SESSION_DAY,
                 f"{_where(row)}{row.activity} dated {row.day}, but the session of cluster "
                 f"{session.cluster} is on {session.day}",
             )

@@ -13,6 +13,15 @@ from eventsourcing.domain import Aggregate, event
 
 from schedcore.domain._copying import copy_aggregate
 from schedcore.domain.ids import cluster_id, placement_id
+from schedcore.domain.rule_names import (
+    CLUSTER_ACTIVE,
+    CLUSTER_DISSOLVED,
+    DISSOLVE_EMPTY_CLUSTER,
+    HOST_IS_MEMBER,
+    MOVE_ELSEWHERE,
+    PROVINCE_IN_CLUSTER,
+    PROVINCE_IN_ONE_CLUSTER,
+)
 from schedcore.domain.rules import check_actor, check_reason, violation
 from schedcore.errors import InvalidInputError
 
@@ -48,18 +57,18 @@ class Cluster(Aggregate):
 
     def check_active(self) -> None:
         if self.dissolved:
-            raise violation("cluster_active", f"cluster {self.number} is dissolved")
+            raise violation(CLUSTER_ACTIVE, f"cluster {self.number} is dissolved")
 
     def check_member(self, province: str) -> None:
         if province not in self.members:
             raise violation(
-                "province_in_cluster", f"province {province} is not in cluster {self.number}"
+                PROVINCE_IN_CLUSTER, f"province {province} is not in cluster {self.number}"
             )
 
     def check_not_member(self, province: str) -> None:
         if province in self.members:
             raise violation(
-                "province_in_one_cluster",
+                PROVINCE_IN_ONE_CLUSTER,
                 f"province {province} is already in cluster {self.number}",
             )
 
@@ -67,7 +76,7 @@ class Cluster(Aggregate):
         self.check_member(province)
         if province == self.host and len(self.members) > 1:
             raise violation(
-                "host_is_member",
+                HOST_IS_MEMBER,
                 f"province {province} hosts cluster {self.number}: choose another host first",
             )
 
@@ -76,7 +85,7 @@ class Cluster(Aggregate):
     def reform(self, *, actor: str) -> None:
         check_actor(actor)
         if not self.dissolved:
-            raise violation("cluster_dissolved", f"cluster {self.number} is not dissolved")
+            raise violation(CLUSTER_DISSOLVED, f"cluster {self.number} is not dissolved")
         self._reformed(cluster=self.number, actor=actor)
 
     @event("Reformed")
@@ -116,7 +125,7 @@ class Cluster(Aggregate):
         check_actor(actor)
         check_reason(reason, "moving a province")
         if to_cluster == self.number:
-            raise violation("move_elsewhere", f"province {province} is already in {to_cluster}")
+            raise violation(MOVE_ELSEWHERE, f"province {province} is already in {to_cluster}")
         self.check_may_leave(province)
         self._province_moved_out(
             province=province,
@@ -153,7 +162,7 @@ class Cluster(Aggregate):
         self.check_active()
         if province not in self.members:
             raise violation(
-                "host_is_member",
+                HOST_IS_MEMBER,
                 f"province {province} cannot host cluster {self.number}: it is not a member",
             )
         if province == self.host:
@@ -194,7 +203,7 @@ class Cluster(Aggregate):
         self.check_active()
         if self.members:
             raise violation(
-                "dissolve_empty_cluster",
+                DISSOLVE_EMPTY_CLUSTER,
                 f"cluster {self.number} still has {len(self.members)} provinces: move them first",
             )
         self._dissolved(cluster=self.number, reason=reason, actor=actor)
@@ -235,7 +244,7 @@ class Placement(Aggregate):
         check_actor(actor)
         if self.cluster is not None:
             raise violation(
-                "province_in_one_cluster",
+                PROVINCE_IN_ONE_CLUSTER,
                 f"province {self.province} is already in cluster {self.cluster}",
             )
         self._reassigned(province=self.province, cluster=cluster, actor=actor)
@@ -249,7 +258,7 @@ class Placement(Aggregate):
         check_reason(reason, "moving a province")
         if self.cluster is None:
             raise violation(
-                "province_in_cluster", f"province {self.province} is in no cluster to move from"
+                PROVINCE_IN_CLUSTER, f"province {self.province} is in no cluster to move from"
             )
         self._moved(
             province=self.province,
@@ -269,7 +278,7 @@ class Placement(Aggregate):
         check_actor(actor)
         check_reason(reason, "withdrawing a province")
         if self.cluster is None:
-            raise violation("province_in_cluster", f"province {self.province} is in no cluster")
+            raise violation(PROVINCE_IN_CLUSTER, f"province {self.province} is in no cluster")
         self._withdrawn(province=self.province, cluster=self.cluster, reason=reason, actor=actor)
 
     @event("Withdrawn")

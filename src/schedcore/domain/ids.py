@@ -7,16 +7,19 @@ the same id, which the store turns into a concurrency error instead of a duplica
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID, uuid5
 
 __all__ = [
     "NAMESPACE",
     "attendance_id",
+    "bridge_day_id",
     "cluster_id",
     "placement_id",
     "programme_id",
     "receipt_id",
     "session_id",
+    "trainer_team_diary_id",
 ]
 
 #: Root of every schedcore id.  Never change it: stored events are keyed by ids derived from it.
@@ -45,3 +48,11 @@ def attendance_id(programme: UUID, province: str) -> UUID:
 
 def receipt_id(programme: UUID, key: str) -> UUID:
     return uuid5(programme, f"idempotency:{key}")
+
+
+def trainer_team_diary_id(programme: UUID, trainer_team: str) -> UUID:
+    return uuid5(programme, f"trainer-team-diary:{trainer_team}")
+
+
+def bridge_day_id(programme: UUID, day: date) -> UUID:
+    return uuid5(programme, f"bridge-day:{day.isoformat()}")

@@ -15,6 +15,13 @@ from eventsourcing.domain import Aggregate
 from schedcore.domain.cluster import Cluster, Placement
 from schedcore.domain.programme import Programme
 from schedcore.domain.receipt import AppliedPlan
+from schedcore.domain.rule_names import (
+    CLUSTER_HAS_MEMBERS,
+    CLUSTER_NUMBER_UNIQUE,
+    HOST_IS_MEMBER,
+    PROVINCE_IN_ONE_CLUSTER,
+    TRAINER_ONE_SESSION_A_DAY,
+)
 from schedcore.domain.rules import check_day, violation
 from schedcore.domain.session import Session
 from schedcore.domain.values import SessionStatus, Venue
@@ -60,27 +67,27 @@ def check_plan(clusters: Iterable[PlannedClusterLike]) -> list[PlannedClusterLik
         if not isinstance(cluster.id, int) or cluster.id < 1:
             raise InvalidInputError(f"cluster numbers start at 1, got {cluster.id!r}")
         if cluster.id in numbers:
-            raise violation("cluster_number_unique", f"cluster {cluster.id} appears twice")
+            raise violation(CLUSTER_NUMBER_UNIQUE, f"cluster {cluster.id} appears twice")
         numbers.add(cluster.id)
         if not cluster.members:
-            raise violation("cluster_has_members", f"cluster {cluster.id} has no members")
+            raise violation(CLUSTER_HAS_MEMBERS, f"cluster {cluster.id} has no members")
         for province in cluster.members:
             if province in placed and placed[province] != cluster.id:
                 raise violation(
-                    "province_in_one_cluster",
+                    PROVINCE_IN_ONE_CLUSTER,
                     f"province {province} is in clusters {placed[province]} and {cluster.id}",
                 )
             placed[province] = cluster.id
         if cluster.host not in cluster.members:
             raise violation(
-                "host_is_member",
+                HOST_IS_MEMBER,
                 f"cluster {cluster.id}: host {cluster.host} is not one of its members",
             )
         if cluster.trainer_team and cluster.date is not None:
             slot = (cluster.trainer_team, cluster.date)
             if slot in busy:
                 raise violation(
-                    "trainer_team_one_session_a_day",
+                    TRAINER_ONE_SESSION_A_DAY,
                     f"trainer team {cluster.trainer_team} is at clusters {busy[slot]} and "
                     f"{cluster.id} on {cluster.date}",
                 )
@@ -290,7 +297,13 @@ class PlanApplier:
             if province != old_venue:
                 session.release_seats(province, actor=actor)
         for province, count in seats.items():
-            session.allot_seats(province, count, actor=actor)
+            session.allot_seats(
+                province,
+                count,
+                calendar=programme.calendar,
+                override_reason=self.override_reason,
+                actor=actor,
+            )
         session.change_venue(venue, actor=actor)
         if old_venue in removed:
             session.release_seats(old_venue, actor=actor)

@@ -6,7 +6,7 @@ two plans applied at once conflict here, as they should.  Coordinators never wri
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -17,7 +17,14 @@ from schedcore.calendar import WorkingCalendar
 from schedcore.domain._copying import copy_aggregate
 from schedcore.domain.ids import programme_id
 from schedcore.domain.programme_spec import Measure, ProgrammeSpec, Target
-from schedcore.domain.rules import check_actor, violation
+from schedcore.domain.reservations import BridgeDay
+from schedcore.domain.rule_names import (
+    BRIDGE_CAPACITY,
+    DEADLINE_AFTER_START,
+    ONE_TARGET_PER_MEASURE,
+    UNITS_IN_SCOPE,
+)
+from schedcore.domain.rules import check_actor, check_count, violation
 from schedcore.errors import InvalidInputError, UnknownProvinceError
 
 __all__ = ["Programme"]
@@ -37,9 +44,11 @@ class Programme(Aggregate):
 
         Version 2 added ``require_roles``.  Version 1 events (schedcore 0.1) are upcast with
         ``require_roles=False``: programmes of that time trusted plain string actors.
+        Version 3 added ``daily_bridge_capacity``; older events are upcast with ``None`` (no
+        daily cap: none was enforced then).
         """
 
-        class_version = 2
+        class_version = 3
 
         name: str
         calendar: WorkingCalendar
@@ -53,10 +62,15 @@ class Programme(Aggregate):
         notes: str
         actor: str
         require_roles: bool
+        daily_bridge_capacity: int | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["require_roles"] = False
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["daily_bridge_capacity"] = None
 
     @classmethod
     def create(cls, spec: ProgrammeSpec, *, actor: str, require_roles: bool = False) -> Programme:
@@ -72,10 +86,10 @@ class Programme(Aggregate):
             set(spec.teams) | set(spec.members) | set(spec.delegates) | set(spec.bridge_points)
         )
         if not units:
-            raise violation("units_in_scope", "a programme needs at least one unit in scope")
+            raise violation(UNITS_IN_SCOPE, "a programme needs at least one unit in scope")
         measures = [t.measure for t in spec.targets]
         if len(set(measures)) != len(measures):
-            raise violation("one_target_per_measure", "a measure has more than one target")
+            raise violation(ONE_TARGET_PER_MEASURE, "a measure has more than one target")
         for target in spec.targets:
             _check_deadline(target, spec.calendar)
         return cls(
@@ -91,6 +105,7 @@ class Programme(Aggregate):
             notes=spec.notes,
             actor=actor,
             require_roles=require_roles,
+            daily_bridge_capacity=spec.daily_bridge_capacity,
         )
 
     @event(Created)
@@ -108,6 +123,7 @@ class Programme(Aggregate):
         notes: str,
         actor: str,
         require_roles: bool = False,
+        daily_bridge_capacity: int | None = None,
     ) -> None:
         self.name = name
         self.calendar = calendar
@@ -121,6 +137,7 @@ class Programme(Aggregate):
         self.notes = notes
         self.created_by = actor
         self.roles_required = require_roles
+        self.daily_bridge_capacity = daily_bridge_capacity
         self.plan_revision = 0
         self.clusters: tuple[int, ...] = ()
 
@@ -149,6 +166,7 @@ class Programme(Aggregate):
             bridge_points=dict(self.bridge_points),
             targets=self.targets,
             notes=self.notes,
+            daily_bridge_capacity=self.daily_bridge_capacity,
         )
 
     def check_unit(self, code: str) -> None:
@@ -184,6 +202,40 @@ class Programme(Aggregate):
             )
         )
 
+    def change_daily_bridge_capacity(
+        self, capacity: int | None, *, reserved: Iterable[BridgeDay] = (), actor: str
+    ) -> bool:
+        """Cap the bridge points connected on one day (``None``: no cap); False if unchanged.
+
+        A negative or non-whole capacity is an :class:`InvalidInputError`.  ``reserved`` are the
+        programme's :class:`BridgeDay` aggregates (the application loads those of the window's
+        days): a cap below a day's reserved total is refused with ``bridge_capacity``, so the
+        rule holds after this command too.
+        """
+        check_actor(actor)
+        if capacity is not None:
+            check_count(capacity, "the daily bridge capacity")
+        if capacity == self.daily_bridge_capacity:
+            return False
+        if capacity is not None:
+            for day in reserved:
+                if day.total > capacity:
+                    raise violation(
+                        BRIDGE_CAPACITY,
+                        f"{day.total} bridge points are connected on {day.day}; the daily "
+                        f"capacity cannot go down to {capacity}",
+                    )
+        self._daily_bridge_capacity_changed(
+            previous=self.daily_bridge_capacity, capacity=capacity, actor=actor
+        )
+        return True
+
+    @event("DailyBridgeCapacityChanged")
+    def _daily_bridge_capacity_changed(
+        self, previous: int | None, capacity: int | None, actor: str
+    ) -> None:
+        self.daily_bridge_capacity = capacity
+
     def record_plan_applied(self, clusters: Sequence[int], *, changes: int, actor: str) -> None:
         check_actor(actor)
         self._plan_applied(
@@ -206,7 +258,7 @@ def _check_deadline(target: Any, calendar: WorkingCalendar) -> None:
         raise InvalidInputError(f"expected a Target, got {type(target).__name__}")
     if target.deadline < calendar.start:
         raise violation(
-            "deadline_after_start",
+            DEADLINE_AFTER_START,
             f"the {target.measure} deadline {target.deadline} is before the programme starts "
             f"({calendar.start})",
         )

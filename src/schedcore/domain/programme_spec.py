@@ -49,6 +49,8 @@ class ProgrammeSpec:
 
     ``teams`` and ``members`` map unit codes to the number of teams and members expected to be
     trained; ``delegates`` maps unit codes to the people each unit sends to its cluster's hall.
+    ``daily_bridge_capacity`` caps the commune bridge points connected on one day over every
+    session (``None``: no cap).
     """
 
     name: str
@@ -60,8 +62,11 @@ class ProgrammeSpec:
     bridge_points: Mapping[str, int]
     targets: tuple[Target, ...]
     notes: str = ""
+    daily_bridge_capacity: int | None = None
 
     def __attrs_post_init__(self) -> None:
+        if self.daily_bridge_capacity is not None:
+            check_count(self.daily_bridge_capacity, "the daily bridge capacity")
         if type(self.clusters) is not int or self.clusters < 1:
             raise InvalidInputError(
                 f"a programme needs a whole number of clusters >= 1, got {self.clusters!r}"

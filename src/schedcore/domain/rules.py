@@ -1,7 +1,7 @@
 """Small guards shared by the aggregates; each broken rule has a stable name.
 
-The names are part of the public contract (``RuleViolationError.rule``) and are listed in
-``docs/reference/events.md``.
+The names are part of the public contract (``RuleViolationError.rule``); they are registered,
+with their kind, in :mod:`schedcore.domain.rule_names` and listed in ``docs/concepts/rules.md``.
 """
 
 from __future__ import annotations
@@ -10,6 +10,13 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from schedcore.calendar import WorkingCalendar
+from schedcore.domain.rule_names import (
+    DATE_IN_WINDOW,
+    NOT_BLACKED_OUT,
+    REASON_REQUIRED,
+    WORKING_DAY,
+    registered,
+)
 from schedcore.errors import InvalidInputError, RuleViolationError
 
 __all__ = [
@@ -28,6 +35,10 @@ MAX_COUNT = 10_000_000
 
 
 def violation(rule: str, message: str) -> RuleViolationError:
+    """The error for breaking ``rule``, a name registered in :mod:`schedcore.domain.rule_names`
+    (an unregistered name is a programming error: ``ValueError``)."""
+    if not registered(rule):
+        raise ValueError(f"{rule!r} is not a registered rule name (domain/rule_names.py)")
     return RuleViolationError(message, rule=rule)
 
 
@@ -56,7 +67,7 @@ def check_day(day: object, what: str) -> date:
 
 def check_reason(reason: str | None, what: str) -> None:
     if reason is None or not reason.strip():
-        raise violation("reason_required", f"{what} needs a reason")
+        raise violation(REASON_REQUIRED, f"{what} needs a reason")
 
 
 def check_session_day(
@@ -70,7 +81,7 @@ def check_session_day(
     check_day(day, "a session day")
     if not calendar.in_window(day):
         raise violation(
-            "date_in_window",
+            DATE_IN_WINDOW,
             f"{day} is outside the programme window {calendar.start} to {calendar.end}",
         )
     if override_reason is not None:
@@ -78,10 +89,10 @@ def check_session_day(
         return
     why = calendar.why_not_working(day)
     if why is not None:
-        raise violation("working_day", f"{why}; give an override reason to use it anyway")
+        raise violation(WORKING_DAY, f"{why}; give an override reason to use it anyway")
     for unit in units:
         if day in calendar.blackouts.get(unit, frozenset()):
             raise violation(
-                "not_blacked_out",
+                NOT_BLACKED_OUT,
                 f"{day} is blacked out for unit {unit}; give an override reason to use it anyway",
             )

@@ -20,6 +20,18 @@ from eventsourcing.domain import Aggregate, event
 from schedcore.calendar import WorkingCalendar
 from schedcore.domain._copying import copy_aggregate
 from schedcore.domain.ids import session_id
+from schedcore.domain.rule_names import (
+    BRIDGE_CAPACITY,
+    BRIDGE_POINT_CONNECTED,
+    BRIDGE_POINT_IN_CLUSTER,
+    HALL_CAPACITY,
+    HELD_NOT_BEFORE_DAY,
+    HOST_IS_MEMBER,
+    NOT_BLACKED_OUT,
+    SESSION_CANCELLED,
+    SESSION_NOT_CANCELLED,
+    SESSION_NOT_HELD,
+)
 from schedcore.domain.rules import (
     check_actor,
     check_count,
@@ -78,7 +90,7 @@ class Session(Aggregate):
         check_actor(actor)
         if venue.province not in seats:
             raise violation(
-                "host_is_member", f"the venue's province {venue.province} is not in the cluster"
+                HOST_IS_MEMBER, f"the venue's province {venue.province} is not in the cluster"
             )
         check_session_day(day, calendar, seats, override_reason)
         _check_capacity(hall_capacity, "hall capacity")
@@ -87,7 +99,7 @@ class Session(Aggregate):
             _check_capacity(count, f"seats of {province}")
         if sum(seats.values()) > hall_capacity:
             raise violation(
-                "hall_capacity",
+                HALL_CAPACITY,
                 f"cluster {cluster} sends {sum(seats.values())} delegates to a hall of "
                 f"{hall_capacity}",
             )
@@ -140,9 +152,9 @@ class Session(Aggregate):
 
     def check_open(self) -> None:
         if self.status is SessionStatus.CANCELLED:
-            raise violation("session_not_cancelled", f"session {self.cluster} is cancelled")
+            raise violation(SESSION_NOT_CANCELLED, f"session {self.cluster} is cancelled")
         if self.status is SessionStatus.HELD:
-            raise violation("session_not_held", f"session {self.cluster} was already held")
+            raise violation(SESSION_NOT_HELD, f"session {self.cluster} was already held")
 
     # -- commands --------------------------------------------------------------------------
 
@@ -184,7 +196,7 @@ class Session(Aggregate):
         self.check_open()
         if venue.province not in self.seats:
             raise violation(
-                "host_is_member", f"the venue's province {venue.province} is not in the cluster"
+                HOST_IS_MEMBER, f"the venue's province {venue.province} is not in the cluster"
             )
         if venue == self.venue:
             return False
@@ -206,13 +218,13 @@ class Session(Aggregate):
         _check_capacity(bridge, "bridge capacity")
         if hall < self.seats_allotted:
             raise violation(
-                "hall_capacity",
+                HALL_CAPACITY,
                 f"{self.seats_allotted} seats are allotted in the hall of session "
                 f"{self.cluster}; it cannot shrink to {hall}",
             )
         if bridge < len(self.bridge_points):
             raise violation(
-                "bridge_capacity",
+                BRIDGE_CAPACITY,
                 f"{len(self.bridge_points)} bridge points are connected to session "
                 f"{self.cluster}; the bridge cannot shrink to {bridge}",
             )
@@ -230,7 +242,40 @@ class Session(Aggregate):
         self.hall_capacity = hall_capacity
         self.bridge_capacity = bridge_capacity
 
-    def allot_seats(self, province: str, seats: int, *, actor: str) -> bool:
+    class SeatsAllotted(Aggregate.Event):
+        """Seats were allotted to a province.
+
+        Version 2 added ``override_reason`` (a province joining on one of its blackout days);
+        older events are upcast with ``None``: no override was recorded then.
+        """
+
+        class_version = 2
+
+        cluster: int
+        province: str
+        seats: int
+        actor: str
+        override_reason: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["override_reason"] = None
+
+    def allot_seats(
+        self,
+        province: str,
+        seats: int,
+        *,
+        calendar: WorkingCalendar | None = None,
+        override_reason: str | None = None,
+        actor: str,
+    ) -> bool:
+        """Seat ``seats`` delegates of ``province``; False if it already has that many.
+
+        The seats allotted never exceed the hall (``hall_capacity``).  A province joining the
+        session (not seated yet) must not have blacked out its day (``not_blacked_out``) unless
+        ``override_reason`` says why: give ``calendar`` (the programme's) to check it.
+        """
         check_actor(actor)
         self.check_open()
         _check_capacity(seats, f"seats of {province}")
@@ -239,26 +284,50 @@ class Session(Aggregate):
         total = self.seats_allotted - self.seats.get(province, 0) + seats
         if total > self.hall_capacity:
             raise violation(
-                "hall_capacity",
+                HALL_CAPACITY,
                 f"allotting {seats} seats to {province} would fill {total} of the "
                 f"{self.hall_capacity} seats of session {self.cluster}",
             )
-        self._seats_allotted(cluster=self.cluster, province=province, seats=seats, actor=actor)
+        joining = province not in self.seats
+        if not joining or calendar is None:
+            override_reason = None
+        elif override_reason is not None:
+            check_reason(override_reason, "overriding the blackout rule")
+        elif self.day in calendar.blackouts.get(province, frozenset()):
+            raise violation(
+                NOT_BLACKED_OUT,
+                f"{self.day} is blacked out for unit {province}, so it cannot join session "
+                f"{self.cluster}; give an override reason to seat it anyway",
+            )
+        self._seats_allotted(
+            cluster=self.cluster,
+            province=province,
+            seats=seats,
+            actor=actor,
+            override_reason=override_reason,
+        )
         return True
 
-    @event("SeatsAllotted")
-    def _seats_allotted(self, cluster: int, province: str, seats: int, actor: str) -> None:
+    @event(SeatsAllotted)
+    def _seats_allotted(
+        self, cluster: int, province: str, seats: int, actor: str, override_reason: str | None
+    ) -> None:
         self.seats = dict(sorted({**self.seats, province: seats}.items()))
 
     def release_seats(self, province: str, *, actor: str) -> bool:
+        """The province leaves the session: its bridge points are disconnected first (one
+        ``BridgePointsDisconnected``), then its seats released; False if it had none."""
         check_actor(actor)
         if province not in self.seats:
             return False
         if province == self.venue.province and self.status is SessionStatus.SCHEDULED:
             raise violation(
-                "host_is_member",
+                HOST_IS_MEMBER,
                 f"province {province} hosts session {self.cluster}: change the venue first",
             )
+        theirs = tuple(sorted(p for p in self.bridge_points if p.province == province))
+        if theirs:  # a session's bridge points are of its provinces (bridge_point_in_cluster)
+            self._bridge_points_disconnected(cluster=self.cluster, points=theirs, actor=actor)
         self._seats_released(cluster=self.cluster, province=province, actor=actor)
         return True
 
@@ -275,12 +344,12 @@ class Session(Aggregate):
         for point in new:
             if point.province not in self.seats:
                 raise violation(
-                    "bridge_point_in_cluster",
+                    BRIDGE_POINT_IN_CLUSTER,
                     f"province {point.province} is not in cluster {self.cluster}",
                 )
         if len(self.bridge_points) + len(new) > self.bridge_capacity:
             raise violation(
-                "bridge_capacity",
+                BRIDGE_CAPACITY,
                 f"session {self.cluster} bridges at most {self.bridge_capacity} points; "
                 f"{len(self.bridge_points)} are connected and {len(new)} more were asked",
             )
@@ -300,7 +369,7 @@ class Session(Aggregate):
         unknown = sorted(wanted - self.bridge_points)
         if unknown:
             raise violation(
-                "bridge_point_connected",
+                BRIDGE_POINT_CONNECTED,
                 f"bridge point {unknown[0].commune} ({unknown[0].province}) is not connected "
                 f"to session {self.cluster}",
             )
@@ -337,7 +406,7 @@ class Session(Aggregate):
     ) -> None:
         check_actor(actor)
         if self.status is not SessionStatus.CANCELLED:
-            raise violation("session_cancelled", f"session {self.cluster} is not cancelled")
+            raise violation(SESSION_CANCELLED, f"session {self.cluster} is not cancelled")
         check_session_day(day, calendar, self.seats, override_reason)
         self._reinstated(
             cluster=self.cluster, day=day, override_reason=override_reason, actor=actor
@@ -356,7 +425,7 @@ class Session(Aggregate):
         self.check_open()
         if on < self.day:
             raise violation(
-                "held_not_before_day", f"session {self.cluster} is on {self.day}, not yet held"
+                HELD_NOT_BEFORE_DAY, f"session {self.cluster} is on {self.day}, not yet held"
             )
         self._held(cluster=self.cluster, day=self.day, actor=actor)
 

@@ -15,6 +15,17 @@ from collections.abc import Sequence
 import attrs
 from ortools.sat.python import cp_model
 
+from schedcore.domain.rule_names import (
+    ALLOWED_DATES,
+    BRIDGE_CAPACITY,
+    CLUSTER_COUNT,
+    CLUSTER_SIZE,
+    HALL_CAPACITY,
+    HOST_IN_CLUSTER,
+    PIN,
+    TRAINER_ONE_SESSION_A_DAY,
+    TRAINER_TRAVEL_DAY,
+)
 from schedcore.errors import Conflict, InfeasiblePlanError
 from schedcore.planning.model import build_model
 from schedcore.planning.plan import PlanStatus
@@ -26,6 +37,11 @@ __all__ = ["Diagnosis", "conflicting_groups", "describe", "diagnose", "explain"]
 
 #: More halls than this in one explanation are summarised in one line.
 _HALLS_LISTED = 5
+
+#: Prefixes of the groups that narrow a rule to one unit or pin.
+_HALL_GROUP = f"{HALL_CAPACITY}["
+_DATES_GROUP = f"{ALLOWED_DATES}["
+_PIN_GROUP = f"{PIN}["
 
 
 def explain(problem: Problem, *, time_limit: float = 30.0) -> InfeasiblePlanError:
@@ -104,7 +120,7 @@ def conflicting_groups(problem: Problem, *, time_limit: float = 30.0) -> list[st
     ]
     candidates: list[tuple[Problem, dict[str, str]]] = []
     if problem.has_dates:
-        renamed = {f"pin[{k}]": f"pin[{n}]" for k, n in enumerate(kept_pins, start=1)}
+        renamed = {f"{PIN}[{k}]": f"{PIN}[{n}]" for k, n in enumerate(kept_pins, start=1)}
         candidates.append((allocation_view(problem), renamed))
     candidates.append((problem, {}))
     for candidate, renamed in candidates:
@@ -145,7 +161,7 @@ class _Core:
         core = self.infeasible_with(self.names)
         if core is None:
             return None
-        halls = [name for name in core if name.startswith("hall_capacity[")]
+        halls = [name for name in core if name.startswith(_HALL_GROUP)]
         blocks = [halls] if len(halls) > _HALLS_LISTED else [[name] for name in halls]
         blocks += [[name] for name in core if name not in halls]
         for block in blocks:
@@ -162,14 +178,14 @@ class _Core:
 
 def _conflicts(problem: Problem, groups: Sequence[str]) -> list[Conflict]:
     if not groups:
-        return [Conflict("host_in_cluster", describe(problem, "host_in_cluster"))]
-    halls = [g for g in groups if g.startswith("hall_capacity[")]
+        return [Conflict(HOST_IN_CLUSTER, describe(problem, HOST_IN_CLUSTER))]
+    halls = [g for g in groups if g.startswith(_HALL_GROUP)]
     conflicts = []
     if len(halls) > _HALLS_LISTED:
-        seats = sorted(problem.unit(g[len("hall_capacity[") : -1]).capacity or 0 for g in halls)
+        seats = sorted(problem.unit(g[len(_HALL_GROUP) : -1]).capacity or 0 for g in halls)
         conflicts.append(
             Conflict(
-                "hall_capacity",
+                HALL_CAPACITY,
                 f"the halls of {len(halls)} possible hosts seat {seats[0]:,} to {seats[-1]:,} "
                 f"delegates; {sum(u.demand for u in problem.units):,} delegates must be seated",
             )
@@ -180,23 +196,23 @@ def _conflicts(problem: Problem, groups: Sequence[str]) -> list[Conflict]:
 
 
 def _rule(group: str) -> str:
-    return group.split("[", 1)[0] if not group.startswith("pin[") else group
+    return group.split("[", 1)[0] if not group.startswith(_PIN_GROUP) else group
 
 
 def describe(problem: Problem, group: str) -> str:
     """A planner's sentence for one constraint group, with the figures that matter."""
-    if group.startswith("hall_capacity["):
-        unit = problem.unit(group[len("hall_capacity[") : -1])
+    if group.startswith(_HALL_GROUP):
+        unit = problem.unit(group[len(_HALL_GROUP) : -1])
         return f"hall capacity of {unit} ({unit.capacity or 0:,} seats)"
-    if group.startswith("allowed_dates["):
-        unit = problem.unit(group[len("allowed_dates[") : -1])
+    if group.startswith(_DATES_GROUP):
+        unit = problem.unit(group[len(_DATES_GROUP) : -1])
         days = ", ".join(day.isoformat() for day in sorted(unit.blackout))
         return f"{unit} cannot take part on {days}"
-    if group.startswith("pin["):
-        number = int(group[len("pin[") : -1])
+    if group.startswith(_PIN_GROUP):
+        number = int(group[len(_PIN_GROUP) : -1])
         return _describe_pin(problem, problem.pins[number - 1])
     total = sum(u.demand for u in problem.units)
-    if group == "cluster_count":
+    if group == CLUSTER_COUNT:
         halls = sorted((u.capacity for u in problem.units if u.capacity is not None), reverse=True)
         top = sum(halls[: problem.clusters])
         return (
@@ -204,30 +220,30 @@ def describe(problem: Problem, group: str) -> str:
             f"that can host (the {problem.clusters} largest halls seat {top:,} of the "
             f"{total:,} delegates)"
         )
-    if group == "cluster_size":
+    if group == CLUSTER_SIZE:
         upper = "any number of" if problem.max_size is None else f"at most {problem.max_size}"
         return (
             f"each cluster has at least {problem.min_size} and {upper} units "
             f"({problem.size} units in {problem.clusters} clusters)"
         )
-    if group == "trainer_one_session_a_day":
+    if group == TRAINER_ONE_SESSION_A_DAY:
         working_days = len(problem.days or ())
         return (
             f"each of the {len(problem.trainer_teams)} trainer teams runs at most one session a "
             f"day ({problem.clusters} sessions, {working_days} working days)"
         )
-    if group == "trainer_travel_day":
+    if group == TRAINER_TRAVEL_DAY:
         return (
             f"a trainer team needs a free working day before a hop over {problem.travel_day_km} km"
         )
-    if group == "bridge_capacity":
+    if group == BRIDGE_CAPACITY:
         largest = max(problem.units, key=lambda u: u.communes)
         return (
             f"at most {problem.bridge_capacity or 0:,} bridge points connected a day "
             f"({sum(u.communes for u in problem.units):,} in all; {largest} alone has "
             f"{largest.communes:,})"
         )
-    if group == "host_in_cluster":
+    if group == HOST_IN_CLUSTER:
         hosts = sum(1 for u in problem.units if u.can_host)
         return f"every cluster needs a host with a hall; {hosts} units can host"
     return group

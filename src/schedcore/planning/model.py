@@ -16,24 +16,24 @@ from typing import Any
 import attrs
 from ortools.sat.python import cp_model
 
+from schedcore.domain.rule_names import (
+    ALLOWED_DATES,
+    BRIDGE_CAPACITY,
+    CLUSTER_COUNT,
+    CLUSTER_SIZE,
+    HALL_CAPACITY,
+    PIN,
+    TRAINER_ONE_SESSION_A_DAY,
+    TRAINER_TRAVEL_DAY,
+    planning_rules,
+)
 from schedcore.planning.problem import Problem
 
 __all__ = ["HARD_CONSTRAINTS", "PlanningModel", "build_model"]
 
-#: Every hard constraint's stable name and its rule in one line (docs and explanations use it).
-HARD_CONSTRAINTS: dict[str, str] = {
-    "one_cluster_per_unit": "every unit is in exactly one cluster",
-    "cluster_count": "there are exactly P clusters",
-    "host_in_cluster": "each cluster has one host, a member of the cluster that can host",
-    "hall_capacity": "the delegates of a cluster fit in its host's hall",
-    "cluster_size": "each cluster has between min_size and max_size units",
-    "allowed_dates": "a session is on a working day allowed for its host and every member",
-    "trainer_team": "each session is run by exactly one trainer team",
-    "trainer_one_session_a_day": "a trainer team runs at most one session a day",
-    "trainer_travel_day": "a team has a free working day before a hop longer than travel_day_km",
-    "bridge_capacity": "the bridge points connected on one day do not exceed the daily capacity",
-    "pin": "what was pinned (host, companion, date, team) is kept",
-}
+#: Every hard constraint's stable name and its rule in one line (docs and explanations use it);
+#: the names are registered in :mod:`schedcore.domain.rule_names` with every other rule.
+HARD_CONSTRAINTS: dict[str, str] = planning_rules()
 
 Lit = cp_model.IntVar
 
@@ -161,7 +161,7 @@ def add_host_in_cluster(m: PlanningModel) -> None:
 def add_cluster_count(m: PlanningModel) -> None:
     """Exactly P hosts open, so exactly P clusters."""
     m.model.add(sum(m.is_open(j) for j in m.hosts) == m.problem.clusters).only_enforce_if(
-        m.guard("cluster_count")
+        m.guard(CLUSTER_COUNT)
     )
 
 
@@ -171,7 +171,7 @@ def add_hall_capacity(m: PlanningModel) -> None:
         hall = m.problem.units[j].capacity or 0
         demand = sum(m.problem.units[i].demand * v for i, v in m.served_by(j))
         m.model.add(demand <= hall * m.is_open(j)).only_enforce_if(
-            m.guard(f"hall_capacity[{m.problem.units[j].code}]")
+            m.guard(f"{HALL_CAPACITY}[{m.problem.units[j].code}]")
         )
 
 
@@ -182,7 +182,7 @@ def add_cluster_size(m: PlanningModel) -> None:
         return
     for j in m.hosts:
         count = sum(v for _, v in m.served_by(j))
-        guard = m.guard("cluster_size")
+        guard = m.guard(CLUSTER_SIZE)
         if problem.min_size > 1:
             m.model.add(count >= problem.min_size * m.is_open(j)).only_enforce_if(guard)
         if problem.max_size is not None:
@@ -214,7 +214,7 @@ def add_allowed_dates(m: PlanningModel) -> None:
     for i, unit in enumerate(problem.units):
         blocked = [d for d, day in enumerate(problem.days) if day in unit.blackout]
         if blocked:
-            guard = m.guard(f"allowed_dates[{unit.code}]")
+            guard = m.guard(f"{ALLOWED_DATES}[{unit.code}]")
             for d in blocked:
                 m.model.add_bool_and([m.unit_day[i, d].Not()]).only_enforce_if(guard)
 
@@ -236,7 +236,7 @@ def add_trainer_one_session_a_day(m: PlanningModel) -> None:
     """A trainer team runs at most one session a day."""
     problem = m.problem
     assert problem.days is not None
-    guard = m.guard("trainer_one_session_a_day")
+    guard = m.guard(TRAINER_ONE_SESSION_A_DAY)
     for k in range(len(problem.trainer_teams)):
         for d in range(len(problem.days)):
             runs = [m.run[j, k, d] for j in m.hosts]
@@ -264,7 +264,7 @@ def add_trainer_travel_day(m: PlanningModel) -> None:
     """Sessions of one team on consecutive working days are at hosts within travel_day_km."""
     problem = m.problem
     assert problem.days is not None and problem.travel_day_km is not None
-    guard = m.guard("trainer_travel_day")
+    guard = m.guard(TRAINER_TRAVEL_DAY)
     limit = problem.travel_day_km
     for j in m.hosts:
         far = [h for h in m.hosts if problem.km[j][h] > limit]
@@ -316,7 +316,7 @@ def add_bridge_capacity(m: PlanningModel) -> None:
     """Per day, the bridge points of every unit in session that day <= the bridge capacity."""
     problem = m.problem
     assert problem.days is not None and problem.bridge_capacity is not None
-    guard = m.guard("bridge_capacity")
+    guard = m.guard(BRIDGE_CAPACITY)
     for d in range(len(problem.days)):
         load = sum(problem.units[i].communes * m.unit_day[i, d] for i in range(problem.size))
         m.model.add(load <= problem.bridge_capacity).only_enforce_if(guard)
@@ -329,7 +329,7 @@ def add_pins(m: PlanningModel) -> None:
     """Keep each pin: host, companion unit, date and team of the pinned unit's cluster."""
     problem = m.problem
     for number, pin in enumerate(problem.pins, start=1):
-        guard = m.guard(f"pin[{number}]")
+        guard = m.guard(f"{PIN}[{number}]")
         u = problem.position(pin.unit)
         if pin.host is not None:
             h = problem.position(pin.host)

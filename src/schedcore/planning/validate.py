@@ -2,7 +2,7 @@
 
 Tests and the CLI run every plan through :func:`validate`, so a modelling mistake shows up as a
 named violation instead of a silently wrong plan.  The rule names are the model's constraint
-names (``docs/concepts/planning-model.md`` lists them).
+names (registered in :mod:`schedcore.domain.rule_names`; ``docs/concepts/rules.md`` lists them).
 """
 
 from __future__ import annotations
@@ -11,6 +11,19 @@ import itertools
 from collections import defaultdict
 from collections.abc import Callable
 
+from schedcore.domain.rule_names import (
+    ALLOWED_DATES,
+    BRIDGE_CAPACITY,
+    CLUSTER_COUNT,
+    CLUSTER_SIZE,
+    HALL_CAPACITY,
+    HOST_IN_CLUSTER,
+    ONE_CLUSTER_PER_UNIT,
+    PIN,
+    TRAINER_ONE_SESSION_A_DAY,
+    TRAINER_TEAM,
+    TRAINER_TRAVEL_DAY,
+)
 from schedcore.errors import Conflict, RuleViolationError
 from schedcore.planning.plan import Plan
 from schedcore.planning.problem import Problem
@@ -33,20 +46,20 @@ def validate(problem: Problem, plan: Plan) -> tuple[Conflict, ...]:
     for cluster in plan.clusters:
         for code in cluster.members:
             if code not in codes:
-                fail("one_cluster_per_unit", f"cluster {cluster.id} lists unknown unit {code}")
+                fail(ONE_CLUSTER_PER_UNIT, f"cluster {cluster.id} lists unknown unit {code}")
             elif code in seen:
                 fail(
-                    "one_cluster_per_unit",
+                    ONE_CLUSTER_PER_UNIT,
                     f"{code} is in clusters {seen[code]} and {cluster.id}",
                 )
             seen[code] = cluster.id
     for code in problem.codes:
         if code not in seen:
-            fail("one_cluster_per_unit", f"{code} is in no cluster")
+            fail(ONE_CLUSTER_PER_UNIT, f"{code} is in no cluster")
     if sorted(c.id for c in plan.clusters) != list(range(1, len(plan.clusters) + 1)):
-        fail("cluster_count", "cluster ids are not 1..P")
+        fail(CLUSTER_COUNT, "cluster ids are not 1..P")
     if len(plan.clusters) != problem.clusters:
-        fail("cluster_count", f"{len(plan.clusters)} clusters instead of {problem.clusters}")
+        fail(CLUSTER_COUNT, f"{len(plan.clusters)} clusters instead of {problem.clusters}")
     if issues:
         return tuple(issues)
 
@@ -61,26 +74,26 @@ def _check_cluster(
     problem: Problem, cid: int, host: str, members: tuple[str, ...], fail: Fail
 ) -> None:
     if host not in members:
-        fail("host_in_cluster", f"cluster {cid}: host {host} is not a member")
+        fail(HOST_IN_CLUSTER, f"cluster {cid}: host {host} is not a member")
         return
     hall = problem.unit(host).capacity
     if hall is None:
-        fail("host_in_cluster", f"cluster {cid}: {problem.unit(host)} cannot host")
+        fail(HOST_IN_CLUSTER, f"cluster {cid}: {problem.unit(host)} cannot host")
         return
     delegates = sum(problem.unit(code).demand for code in members)
     if delegates > hall:
-        fail("hall_capacity", f"cluster {cid}: {delegates} delegates > {hall} seats at {host}")
+        fail(HALL_CAPACITY, f"cluster {cid}: {delegates} delegates > {hall} seats at {host}")
     if len(members) < problem.min_size:
-        fail("cluster_size", f"cluster {cid}: {len(members)} units < minimum {problem.min_size}")
+        fail(CLUSTER_SIZE, f"cluster {cid}: {len(members)} units < minimum {problem.min_size}")
     if problem.max_size is not None and len(members) > problem.max_size:
-        fail("cluster_size", f"cluster {cid}: {len(members)} units > maximum {problem.max_size}")
+        fail(CLUSTER_SIZE, f"cluster {cid}: {len(members)} units > maximum {problem.max_size}")
 
 
 def _check_dates_and_teams(problem: Problem, plan: Plan, fail: Fail) -> None:
     if problem.days is None:
         for cluster in plan.clusters:
             if cluster.date is not None or cluster.trainer_team is not None:
-                fail("allowed_dates", f"cluster {cluster.id} has a date or team but none planned")
+                fail(ALLOWED_DATES, f"cluster {cluster.id} has a date or team but none planned")
         return
     day_index = {day: d for d, day in enumerate(problem.days)}
     teams = {team.name for team in problem.trainer_teams}
@@ -88,39 +101,39 @@ def _check_dates_and_teams(problem: Problem, plan: Plan, fail: Fail) -> None:
     sessions: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for cluster in plan.clusters:
         if cluster.date is None or cluster.date not in day_index:
-            fail("allowed_dates", f"cluster {cluster.id}: {cluster.date} is not a working day")
+            fail(ALLOWED_DATES, f"cluster {cluster.id}: {cluster.date} is not a working day")
             continue
         for code in cluster.members:
             if cluster.date in problem.unit(code).blackout:
-                fail("allowed_dates", f"cluster {cluster.id}: {code} is away on {cluster.date}")
+                fail(ALLOWED_DATES, f"cluster {cluster.id}: {code} is away on {cluster.date}")
         d = day_index[cluster.date]
         bridges[d] += sum(problem.unit(code).communes for code in cluster.members)
         if teams:
             if cluster.trainer_team not in teams:
-                fail("trainer_team", f"cluster {cluster.id}: no known trainer team")
+                fail(TRAINER_TEAM, f"cluster {cluster.id}: no known trainer team")
             else:
                 sessions[cluster.trainer_team].append((d, cluster.host))
         elif cluster.trainer_team is not None:
-            fail("trainer_team", f"cluster {cluster.id}: a team is set but none are planned")
+            fail(TRAINER_TEAM, f"cluster {cluster.id}: a team is set but none are planned")
     if problem.bridge_capacity is not None:
         for d, load in sorted(bridges.items()):
             if load > problem.bridge_capacity:
                 fail(
-                    "bridge_capacity",
+                    BRIDGE_CAPACITY,
                     f"{problem.days[d]}: {load} bridge points > {problem.bridge_capacity}",
                 )
     for team, runs in sessions.items():
         runs.sort()
         for (d1, h1), (d2, h2) in itertools.pairwise(runs):
             if d1 == d2:
-                fail("trainer_one_session_a_day", f"team {team} runs two sessions on day {d1}")
+                fail(TRAINER_ONE_SESSION_A_DAY, f"team {team} runs two sessions on day {d1}")
             elif (
                 problem.travel_day_km is not None
                 and d2 == d1 + 1
                 and problem.distance(h1, h2) > problem.travel_day_km
             ):
                 fail(
-                    "trainer_travel_day",
+                    TRAINER_TRAVEL_DAY,
                     f"team {team} hops {problem.distance(h1, h2)} km from {h1} to {h2} "
                     f"without a free day",
                 )
@@ -136,7 +149,7 @@ def _check_pins(problem: Problem, plan: Plan, fail: Fail) -> None:
             or (pin.team is not None and cluster.trainer_team != pin.team)
         )
         if broken:
-            fail(f"pin[{number}]", f"pin {pin} is not kept")
+            fail(f"{PIN}[{number}]", f"pin {pin} is not kept")
 
 
 def delegate_travel(problem: Problem, plan: Plan) -> int:

@@ -13,6 +13,7 @@ from schedcore.domain.attendance import Attendance
 from schedcore.domain.cluster import Cluster, Placement
 from schedcore.domain.programme import Programme
 from schedcore.domain.receipt import Receipt
+from schedcore.domain.reservations import BridgeDay, TrainerTeamDiary
 from schedcore.domain.session import Session
 
 
@@ -31,6 +32,9 @@ ATTENDANCE_MEMBERS_ENROLLED = _event(Attendance, "MembersEnrolled")
 ATTENDANCE_ONLINE_COURSE_COMPLETED = _event(Attendance, "OnlineCourseCompleted")
 ATTENDANCE_OPENED = _event(Attendance, "Opened")
 ATTENDANCE_RECORDS_VOIDED = _event(Attendance, "RecordsVoided")
+BRIDGE_DAY_OPENED = _event(BridgeDay, "Opened")
+BRIDGE_DAY_RELEASED = _event(BridgeDay, "Released")
+BRIDGE_DAY_RESERVED = _event(BridgeDay, "Reserved")
 CLUSTER_DISSOLVED = _event(Cluster, "Dissolved")
 CLUSTER_FORMED = _event(Cluster, "Formed")
 CLUSTER_HOST_CHANGED = _event(Cluster, "HostChanged")
@@ -46,6 +50,7 @@ PLACEMENT_MOVED = _event(Placement, "Moved")
 PLACEMENT_REASSIGNED = _event(Placement, "Reassigned")
 PLACEMENT_WITHDRAWN = _event(Placement, "Withdrawn")
 PROGRAMME_CREATED = _event(Programme, "Created")
+PROGRAMME_DAILY_BRIDGE_CAPACITY_CHANGED = _event(Programme, "DailyBridgeCapacityChanged")
 PROGRAMME_PLAN_APPLIED = _event(Programme, "PlanApplied")
 PROGRAMME_TARGET_CHANGED = _event(Programme, "TargetChanged")
 RECEIPT_ISSUED = _event(Receipt, "Issued")
@@ -60,3 +65,6 @@ SESSION_SCHEDULED = _event(Session, "Scheduled")
 SESSION_SEATS_ALLOTTED = _event(Session, "SeatsAllotted")
 SESSION_SEATS_RELEASED = _event(Session, "SeatsReleased")
 SESSION_VENUE_CHANGED = _event(Session, "VenueChanged")
+TRAINER_TEAM_DIARY_OPENED = _event(TrainerTeamDiary, "Opened")
+TRAINER_TEAM_DIARY_RELEASED = _event(TrainerTeamDiary, "Released")
+TRAINER_TEAM_DIARY_RESERVED = _event(TrainerTeamDiary, "Reserved")

@@ -60,6 +60,10 @@ _SUMMARIES: dict[type, Callable[[Any], str]] = {
     domain_events.PROGRAMME_TARGET_CHANGED: lambda e: (
         f"target {e.measure} set to {e.share:.0%} by {e.deadline}"
     ),
+    domain_events.PROGRAMME_DAILY_BRIDGE_CAPACITY_CHANGED: lambda e: (
+        f"daily bridge capacity set to {'no cap' if e.capacity is None else e.capacity} "
+        f"(was {'no cap' if e.previous is None else e.previous})"
+    ),
     domain_events.PROGRAMME_PLAN_APPLIED: lambda e: (
         f"plan revision {e.revision} applied: {e.changes} changes, clusters "
         f"{', '.join(map(str, e.clusters)) or 'none'}"
@@ -147,6 +151,22 @@ _SUMMARIES: dict[type, Callable[[Any], str]] = {
         e, f"had their {e.activity} record voided"
     ),
     domain_events.RECEIPT_ISSUED: lambda e: f"{e.command} done (idempotency key {e.key!r})",
+    domain_events.TRAINER_TEAM_DIARY_OPENED: lambda e: (
+        f"diary of trainer team {e.trainer_team} opened"
+    ),
+    domain_events.TRAINER_TEAM_DIARY_RESERVED: lambda e: (
+        f"trainer team {e.trainer_team} runs the session of cluster {e.cluster} on {e.day}"
+    ),
+    domain_events.TRAINER_TEAM_DIARY_RELEASED: lambda e: (
+        f"trainer team {e.trainer_team} freed from the session of cluster {e.cluster} on {e.day}"
+    ),
+    domain_events.BRIDGE_DAY_OPENED: lambda e: f"bridge points of {e.day} counted",
+    domain_events.BRIDGE_DAY_RESERVED: lambda e: (
+        f"{e.points} bridge points of cluster {e.cluster} connected on {e.day}"
+    ),
+    domain_events.BRIDGE_DAY_RELEASED: lambda e: (
+        f"bridge points of cluster {e.cluster} on {e.day} released"
+    ),
 }
 
 

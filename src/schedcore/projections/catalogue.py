@@ -15,7 +15,14 @@ from uuid import UUID
 
 import attrs
 
-from schedcore.domain.ids import attendance_id, cluster_id, placement_id, session_id
+from schedcore.domain.ids import (
+    attendance_id,
+    bridge_day_id,
+    cluster_id,
+    placement_id,
+    session_id,
+    trainer_team_diary_id,
+)
 from schedcore.domain.programme_spec import Measure, Target
 from schedcore.errors import NotFoundError
 from schedcore.projections import _events as domain_events
@@ -75,6 +82,8 @@ _NAMES_PROGRAMME = (
     domain_events.SESSION_SCHEDULED,
     domain_events.ATTENDANCE_OPENED,
     domain_events.RECEIPT_ISSUED,
+    domain_events.TRAINER_TEAM_DIARY_OPENED,
+    domain_events.BRIDGE_DAY_OPENED,
 )
 
 
@@ -246,7 +255,13 @@ class ProgrammeCatalogue(HandlerModel):
     def _derive(self, originator: UUID, event: Any) -> int | None:
         cluster = getattr(event, "cluster", None)
         province = getattr(event, "province", None)
+        team = getattr(event, "trainer_team", None)
+        day = getattr(event, "day", None)
         for programme, key in self._keys.items():
+            if isinstance(team, str) and originator == trainer_team_diary_id(programme, team):
+                return key
+            if isinstance(day, date) and originator == bridge_day_id(programme, day):
+                return key
             if isinstance(cluster, int) and originator in (
                 cluster_id(programme, cluster),
                 session_id(programme, cluster),
