@@ -136,6 +136,9 @@ def test_two_processes_updating_one_cluster_without_retries_one_wins_and_one_con
         "HostChanged",
         "Issued",
         "Issued",
+        "Opened",  # trainers-Z's diary ...
+        "Released",  # ... trainers-A's day freed ...
+        "Reserved",  # ... and taken by trainers-Z
         "TrainerTeamAssigned",
         "VenueChanged",
     ]
@@ -157,6 +160,9 @@ def test_two_processes_updating_one_cluster_with_retries_both_changes_are_record
         "HostChanged",
         "Issued",
         "Issued",
+        "Opened",  # trainers-Z's diary ...
+        "Released",  # ... trainers-A's day freed ...
+        "Reserved",  # ... and taken by trainers-Z
         "TrainerTeamAssigned",
         "VenueChanged",
     ]

@@ -18,7 +18,8 @@ from schedcore.domain.ids import cluster_id
 from schedcore.domain.values import Activity, AttendanceRow
 from schedcore.errors import ConcurrencyError, NotFoundError, RuleViolationError
 
-MON, WED = date(2022, 9, 12), date(2022, 9, 14)
+# Tuesday: a day trainers-A (cluster 1's team in the standard plan) has free.
+MON, TUE = date(2022, 9, 12), date(2022, 9, 13)
 
 
 def _hall_rows(count: int, day: date) -> list[AttendanceRow]:
@@ -31,14 +32,14 @@ def _hall_rows(count: int, day: date) -> list[AttendanceRow]:
 def _reschedule_before_first_save(
     planned: Scheduler, monkeypatch: pytest.MonkeyPatch, rival: Scheduler
 ) -> None:
-    """Just before the batch is saved, another writer moves cluster 1's session to Wednesday."""
+    """Just before the batch is saved, another writer moves cluster 1's session to Tuesday."""
     original = planned._save
     done: list[bool] = []
 
     def save(*objs: Any, **kwargs: Any) -> int:
         if not done:
             done.append(True)
-            rival.reschedule_session(1, WED, actor="planner")
+            rival.reschedule_session(1, TUE, actor="planner")
         return original(*objs, **kwargs)
 
     monkeypatch.setattr(planned, "_save", save)
@@ -61,7 +62,7 @@ def test_hall_rows_checked_against_a_day_that_a_reschedule_moved_are_refused(
     with pytest.raises(RuleViolationError) as refused:
         planned.record_attendance(_hall_rows(10, MON), actor="coordinator")
     assert refused.value.rule == "attendance_on_session_day"
-    assert planned.session(1).day == WED
+    assert planned.session(1).day == TUE
     with pytest.raises(NotFoundError):
         planned.attendance("01")  # nothing of the batch was written
 
@@ -69,8 +70,8 @@ def test_hall_rows_checked_against_a_day_that_a_reschedule_moved_are_refused(
 def test_rows_on_the_new_day_are_recorded_after_the_reschedule(
     planned: Scheduler, rival: Scheduler
 ) -> None:
-    rival.reschedule_session(1, WED, actor="planner")
-    result = planned.record_attendance(_hall_rows(10, WED), actor="coordinator")
+    rival.reschedule_session(1, TUE, actor="planner")
+    result = planned.record_attendance(_hall_rows(10, TUE), actor="coordinator")
     assert result.recorded == 10
     assert planned.attendance("01").hall_seats_used == {1: 10}
 

@@ -27,8 +27,14 @@ PLANNER_KINDS = ("trainers", "capacity", "reschedule", "trainers")
 #: Clusters the planners change (their sessions' days change too, so coordinators record
 #: attendance in provinces of other clusters, on their sessions' days).
 PLANNED_CLUSTERS = (1, 2, 3)
-#: Working days no session of the standard plan uses: reschedules alternate between them.
-SPARE_DAYS = (date(2022, 9, 27), date(2022, 9, 28))
+#: The two days each planned cluster's reschedules alternate between: days no other session
+#: uses, so that a trainer team is never sent to two sessions on one day (clusters 1 and 3
+#: share trainers-A in the standard plan; 14 Sep is cluster 3's own day).
+SPARE_DAYS = {
+    1: (date(2022, 9, 26), date(2022, 9, 27)),
+    2: (date(2022, 9, 28), date(2022, 9, 29)),
+    3: (date(2022, 9, 30), date(2022, 9, 14)),
+}
 
 
 def _retrying(command: Callable[[], object], report: dict[str, Any]) -> None:
@@ -89,7 +95,7 @@ def planner(
                 command = partial(
                     app.reschedule_session,
                     cluster,
-                    SPARE_DAYS[turn % 2],
+                    SPARE_DAYS[cluster][turn % 2],
                     actor=actor,
                     idempotency_key=key,
                 )

@@ -136,8 +136,10 @@ def test_an_accepted_command_records_the_actor_with_its_role_on_every_event(
         app.mapper.to_domain_event(n)
         for n in app.recorder.select_notifications(start=before + 1, limit=100)
     ]
-    assert len(events) == 4  # cancelled; attendance opened, course completed; receipt
+    # cancelled, its trainer team's day released; attendance opened, course completed; receipt
+    assert len(events) == 5
     assert [e.actor for e in events] == [  # type: ignore[attr-defined]
+        "cluster_coordinator[1]:lan",
         "cluster_coordinator[1]:lan",
         "province_coordinator[01]:an",
         "province_coordinator[01]:an",

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from copy import deepcopy
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
 
 import attrs
 from eventsourcing.domain import Aggregate
 
+from schedcore.application.reservations import Footprint, footprint, reconcile
 from schedcore.domain.ids import (
     attendance_id,
     cluster_id,
@@ -82,6 +84,8 @@ class UnitOfWork:
         self.actor = actor
         self._loaded: dict[UUID, Aggregate] = {}
         self._read: dict[UUID, int] = {}
+        #: Sessions and clusters as loaded, before the command changed them (reservations).
+        self._as_loaded: dict[UUID, Any] = {}
         self._programme: Programme | None = None
 
     # -- loading ---------------------------------------------------------------------------
@@ -94,6 +98,8 @@ class UnitOfWork:
             if found is None:
                 return None
             self._loaded[aggregate_id] = found
+            if _has_footprint(found):
+                self._as_loaded[aggregate_id] = deepcopy(found)
         if not isinstance(found, cls):
             raise NotFoundError(f"{cls.__name__} {aggregate_id} is a {type(found).__name__}")
         return found
@@ -169,6 +175,45 @@ class UnitOfWork:
 
         return self.find(Attendance, attendance_id(self.programme_id, province))
 
+    # -- what changed ----------------------------------------------------------------------
+
+    def current(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """The command's copy if it loaded one, else the committed aggregate (only read)."""
+        if aggregate_id in self._loaded:
+            return self.find(cls, aggregate_id)
+        return self.read(cls, aggregate_id)
+
+    def touched_clusters(self) -> set[int]:
+        """The clusters whose session or cluster aggregate this command loaded or created."""
+        from schedcore.domain.cluster import Cluster
+        from schedcore.domain.session import Session
+
+        found: set[int] = set()
+        for aggregate in self._loaded.values():
+            if isinstance(aggregate, Session):
+                found.add(aggregate.cluster)
+            elif isinstance(aggregate, Cluster):
+                found.add(aggregate.number)
+        return found
+
+    def footprint_before(self, number: int) -> Footprint:
+        """What cluster ``number``'s session held before this command."""
+        from schedcore.domain.cluster import Cluster
+        from schedcore.domain.session import Session
+
+        def before(cls: type[A], aggregate_id: UUID) -> A | None:
+            if aggregate_id in self._as_loaded:
+                earlier: A = self._as_loaded[aggregate_id]
+                return earlier
+            if aggregate_id in self._loaded:
+                return None  # created by this command
+            return self.read(cls, aggregate_id)
+
+        pid = self.programme_id
+        return footprint(
+            before(Session, session_id(pid, number)), before(Cluster, cluster_id(pid, number))
+        )
+
     # -- saving ----------------------------------------------------------------------------
 
     def changed(self) -> list[Aggregate]:
@@ -180,6 +225,21 @@ class UnitOfWork:
 
     def expected_versions(self) -> dict[UUID, int]:
         return {i: v for i, v in self._read.items() if i not in self._loaded}
+
+
+def _counted(result: R, reservation_events: int) -> R:
+    """A result that counts events counts those of the reservations kept in step too."""
+    if reservation_events and attrs.has(type(result)) and hasattr(result, "events"):
+        counted: R = attrs.evolve(result, events=result.events + reservation_events)  # type: ignore[misc]
+        return counted
+    return result
+
+
+def _has_footprint(aggregate: Aggregate) -> bool:
+    from schedcore.domain.cluster import Cluster
+    from schedcore.domain.session import Session
+
+    return isinstance(aggregate, Session | Cluster)
 
 
 def replayed(result: R) -> R:
@@ -255,7 +315,7 @@ def _attempt(app: Scheduler, command: Command[R], pid: UUID, actor: str, lost: l
         done: R = first
         return done
     work = UnitOfWork(app, command.programme, pid, actor)
-    result = command.decide(work)
+    result = _counted(command.decide(work), reconcile(work))
     pending = work.changed()
     if not pending:
         # Nothing to change: perhaps because a twin with our key changed it meanwhile.
