@@ -207,6 +207,7 @@ _ATTENDANCE = frozenset({Role.PROVINCE_COORDINATOR})
 PERMISSIONS: Mapping[str, frozenset[Role]] = {
     "create_programme": _PLAN,
     "change_target": _PLAN,
+    "change_daily_bridge_capacity": _PLAN,
     "apply_plan": _PLAN,
     "assign_province": _PLAN,
     "move_province": _PLAN,

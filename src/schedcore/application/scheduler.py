@@ -125,6 +125,25 @@ class Scheduler(Queries):
             target=target,
         )
 
+    def change_daily_bridge_capacity(
+        self,
+        capacity: int | None,
+        *,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Cap the commune bridge points connected on one day across clusters (``None``: no
+        cap).  Refused (``bridge_capacity``) below what a day already has connected."""
+        return self._command(
+            "change_daily_bridge_capacity",
+            actor,
+            programme,
+            idempotency_key,
+            programmes.change_daily_bridge_capacity,
+            capacity=capacity,
+        )
+
     # -- clusters --------------------------------------------------------------------------
 
     def apply_plan(
