@@ -97,8 +97,8 @@ class PermissionDeniedError(SchedcoreError, PermissionError):
 
 
 class ConcurrencyError(SchedcoreError, RuntimeError):
-    """Another writer changed the same aggregate first; reload and retry (idempotent commands
-    may simply be retried with the same idempotency key)."""
+    """Other writers kept changing the same aggregates first, and the command's retries (see
+    :class:`~schedcore.application.retry.RetryPolicy`) are spent; nothing of it was written."""
 
     exit_code = 4
 
