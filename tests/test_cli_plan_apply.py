@@ -76,4 +76,10 @@ def test_replan_from_the_store_with_apply_records_only_the_re_dated_session(
     app.close()
     assert after == before, "a re-plan that moves no unit keeps every cluster's number"
     assert new_day != day_of_a
-    assert recorded == ["Session.Rescheduled", "Programme.PlanApplied"]
+    # The session moves, its trainer team's day moves with it, the revision is recorded.
+    assert recorded == [
+        "Session.Rescheduled",
+        "Programme.PlanApplied",
+        "TrainerTeamDiary.Released",
+        "TrainerTeamDiary.Reserved",
+    ]
