@@ -247,7 +247,8 @@ class EventStoreApplication(Application[UUID]):
 
         ``expected_versions`` (aggregate id -> version) are aggregates the command read but
         did not change: the save is refused (:class:`ConcurrencyError`) if any moved on.
-        Only once the transaction committed do the saved aggregates enter the cache.
+        Only once the transaction committed do the saved aggregates enter the cache, as they
+        are: the caller must not change them afterwards (the pipeline drops its copies).
         """
         kwargs = {EXPECTED: expected_versions} if expected_versions else {}
         with self._translated():

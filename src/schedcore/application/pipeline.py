@@ -86,6 +86,8 @@ class UnitOfWork:
         self._read: dict[UUID, int] = {}
         #: Sessions and clusters as loaded, before the command changed them (reservations).
         self._as_loaded: dict[UUID, Any] = {}
+        #: Committed aggregates handed out to read: changing one would change the cache.
+        self._shared: list[Aggregate] = []
         self._programme: Programme | None = None
 
     # -- loading ---------------------------------------------------------------------------
@@ -117,6 +119,7 @@ class UnitOfWork:
         found = self.app._load(cls, aggregate_id, cls.__name__, private=False)
         if found is not None:
             self._read[aggregate_id] = found.version
+            self._shared.append(found)
         return found
 
     def add(self, aggregate: A) -> A:
@@ -131,6 +134,7 @@ class UnitOfWork:
         """The programme as committed (shared: read it, do not change it)."""
         if self._programme is None:
             self._programme = self.app._programme_of(self.programme_ref)
+            self._shared.append(self._programme)
         return self._programme
 
     def programme_to_change(self) -> Programme:
@@ -217,6 +221,11 @@ class UnitOfWork:
     # -- saving ----------------------------------------------------------------------------
 
     def changed(self) -> list[Aggregate]:
+        """The aggregates to save.  A shared committed aggregate that was changed is a bug in
+        a command (it would corrupt what other threads read): refused before anything is
+        written."""
+        if any(shared.pending_events for shared in self._shared):
+            raise RuntimeError("a command changed an aggregate it was given only to read")
         return [a for a in self._loaded.values() if a.pending_events]
 
     def recorded(self) -> Recorded:
