@@ -64,7 +64,9 @@ def apply_plan(
     return applied
 
 
-def assign_province(work: UnitOfWork, province: str, cluster: int) -> Recorded:
+def assign_province(
+    work: UnitOfWork, province: str, cluster: int, override_reason: str | None
+) -> Recorded:
     """Put a province that is in no cluster into ``cluster`` (and its session's hall)."""
     plan = work.programme
     plan.check_unit(province)
@@ -76,7 +78,13 @@ def assign_province(work: UnitOfWork, province: str, cluster: int) -> Recorded:
         placement.reassign(cluster, actor=work.actor)
     session = work.find_session(cluster)
     if session is not None:
-        session.allot_seats(province, plan.seats_for(province), actor=work.actor)
+        session.allot_seats(
+            province,
+            plan.seats_for(province),
+            calendar=plan.calendar,
+            override_reason=override_reason,
+            actor=work.actor,
+        )
     return work.recorded()
 
 
@@ -89,7 +97,9 @@ def _placed(work: UnitOfWork, province: str) -> tuple[Placement, Cluster]:
     return placement, work.cluster(placement.cluster)
 
 
-def move_province(work: UnitOfWork, province: str, to_cluster: int, reason: str) -> Recorded:
+def move_province(
+    work: UnitOfWork, province: str, to_cluster: int, reason: str, override_reason: str | None
+) -> Recorded:
     """Both clusters, the placement and both sessions' seats change together."""
     placement, source = _placed(work, province)
     target = work.cluster(to_cluster)
@@ -101,8 +111,13 @@ def move_province(work: UnitOfWork, province: str, to_cluster: int, reason: str)
         old_session.release_seats(province, actor=work.actor)
     new_session = work.find_session(to_cluster)
     if new_session is not None:
-        seats = work.programme.seats_for(province)
-        new_session.allot_seats(province, seats, actor=work.actor)
+        new_session.allot_seats(
+            province,
+            work.programme.seats_for(province),
+            calendar=work.programme.calendar,
+            override_reason=override_reason,
+            actor=work.actor,
+        )
     return work.recorded()
 
 

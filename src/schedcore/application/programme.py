@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from schedcore.application.pipeline import UnitOfWork
-from schedcore.domain.ids import bridge_day_id
+from schedcore.application.reservations import Reservations
 from schedcore.domain.programme import Programme
 from schedcore.domain.programme_spec import ProgrammeSpec, Target
 from schedcore.domain.receipt import Recorded
-from schedcore.domain.reservations import BridgeDay
 from schedcore.domain.rules import violation
 
 __all__ = ["change_daily_bridge_capacity", "change_target", "create_programme"]
@@ -29,14 +26,15 @@ def change_target(work: UnitOfWork, target: Target) -> Recorded:
 
 
 def change_daily_bridge_capacity(work: UnitOfWork, capacity: int | None) -> Recorded:
-    """Cap the bridge points connected on one day; refused below a day already reserved."""
-    calendar = work.programme.calendar
-    days = [calendar.start + timedelta(n) for n in range((calendar.end - calendar.start).days + 1)]
-    reserved = [
-        found
-        for day in days
-        if (found := work.read(BridgeDay, bridge_day_id(work.programme_id, day))) is not None
-    ]
+    """Cap the bridge points connected on one day; refused below a day already reserved.
+
+    The days are those on which a session in force connects bridge points, each day's
+    reservation opened (and seeded from the sessions) where a store written before
+    reservations existed has none yet.
+    """
+    book = Reservations(work, changing=set())
+    days = sorted({held.day for held in book.others().values() if held.day and held.points})
+    reserved = [day for day in map(book.bridge_day, days) if day is not None]
     programme = work.programme_to_change()
     programme.change_daily_bridge_capacity(capacity, reserved=reserved, actor=work.actor)
     return work.recorded()

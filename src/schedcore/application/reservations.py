@@ -29,7 +29,7 @@ from schedcore.domain.values import SessionStatus
 if TYPE_CHECKING:
     from schedcore.application.pipeline import UnitOfWork
 
-__all__ = ["Footprint", "footprint", "reconcile"]
+__all__ = ["Footprint", "Reservations", "footprint", "reconcile"]
 
 
 @attrs.frozen
@@ -60,7 +60,7 @@ def reconcile(work: UnitOfWork) -> int:
             changes[number] = (before, after)
     if not changes:
         return 0
-    book = _Reservations(work, set(changes))
+    book = Reservations(work, set(changes))
     # Releases first (a plan may hand a day from one cluster to another), then reservations;
     # the team's day and the day's bridge points move only where they changed.
     for number, (before, after) in changes.items():
@@ -95,8 +95,12 @@ def _cluster(work: UnitOfWork, number: int) -> Cluster | None:
     return work.current(Cluster, cluster_id(work.programme_id, number))
 
 
-class _Reservations:
-    """The diaries and bridge days a command changes, opened (and seeded) when missing."""
+class Reservations:
+    """The diaries and bridge days a command changes, opened (and seeded) when missing.
+
+    ``changing`` are the clusters whose footprints the command itself moves: the others are
+    read as committed to seed what is opened.
+    """
 
     def __init__(self, work: UnitOfWork, changing: set[int]) -> None:
         self.work = work

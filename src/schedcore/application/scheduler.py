@@ -189,10 +189,14 @@ class Scheduler(Queries):
         cluster: int,
         *,
         actor: ActorLike,
+        override_reason: str | None = None,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
-        """Put a province that is in no cluster into ``cluster`` (and its session's hall)."""
+        """Put a province that is in no cluster into ``cluster`` (and its session's hall).
+
+        The session's day must not be one the province blacked out, unless
+        ``override_reason`` says why it is used anyway (recorded on the event)."""
         return self._command(
             "assign_province",
             actor,
@@ -201,6 +205,7 @@ class Scheduler(Queries):
             cluster_commands.assign_province,
             province=province,
             cluster=cluster,
+            override_reason=override_reason,
         )
 
     def move_province(
@@ -210,11 +215,13 @@ class Scheduler(Queries):
         *,
         reason: str,
         actor: ActorLike,
+        override_reason: str | None = None,
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
         """Move a province to another cluster: both clusters, its placement and both
-        sessions' seats change in one transaction."""
+        sessions' seats change in one transaction.  The new session's day must not be one the
+        province blacked out, unless ``override_reason`` says why (recorded on the event)."""
         return self._command(
             "move_province",
             actor,
@@ -224,6 +231,7 @@ class Scheduler(Queries):
             province=province,
             to_cluster=to_cluster,
             reason=reason,
+            override_reason=override_reason,
         )
 
     def withdraw_province(
