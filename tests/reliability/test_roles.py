@@ -44,6 +44,7 @@ COMMANDS: dict[str, Command] = {
     "change_target": lambda app, a: app.change_target(
         Target(Measure.MEMBERS_ONLINE_COURSE, 0.9, date(2022, 11, 30)), actor=a
     ),
+    "change_daily_bridge_capacity": lambda app, a: app.change_daily_bridge_capacity(50, actor=a),
     "apply_plan": lambda app, a: app.apply_plan(standard_plan(), actor=a),
     "assign_province": lambda app, a: app.assign_province("02", 2, actor=a),
     "move_province": lambda app, a: app.move_province("02", 2, reason="closer", actor=a),
