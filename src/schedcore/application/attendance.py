@@ -216,10 +216,16 @@ class _Batch:
     events: list[Any]
     expected: dict[Any, int]
     outcome: BatchOutcome
+    #: Decided on cached reads not yet checked against the store (see :class:`UnitOfWork`).
+    unverified: bool = False
 
 
 def _decide(
-    work: UnitOfWork, book: Attendance, rows: list[AttendanceRow], source: str | None
+    work: UnitOfWork,
+    book: Attendance,
+    rows: list[AttendanceRow],
+    source: str | None,
+    earliest: date,
 ) -> BatchOutcome:
     # Only in-person rows need the session: online rows skip two loads.
     needs_session = not IN_PERSON.isdisjoint(map(_ACTIVITY, rows))
@@ -227,7 +233,7 @@ def _decide(
         return book.record(
             rows,
             session=_session_facts(work, book.province) if needs_session else None,
-            earliest=work.programme.start,
+            earliest=earliest,
             actor=work.actor,
         )
     except RuleViolationError as exc:
@@ -263,19 +269,16 @@ def record_rows(
     """
     if type(batch_size) is not int or batch_size < 1:
         raise InvalidInputError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
-    current = app._programme_of(programme)
+    # Only what is fixed when the programme is created (units, calendar) is read from it.
+    current = app._programme_of(programme, fresh=False)
     groups = _by_province(rows, current)
-    # Phase 1: every row checked (and applied in memory) before anything is written.
-    batches: list[_Batch] = []
-    for province, group in groups.items():
-        work = UnitOfWork(app, programme, programme_id, actor)
-        book = _book(work, province)
-        for start in range(0, len(group), batch_size):
-            segment = group[start : start + batch_size]
-            outcome = _decide(work, book, segment, source)
-            batch = _Batch(province, segment, list(book.collect_events()), {}, outcome)
-            batch.expected = work.expected_versions()
-            batches.append(batch)
+    # Phase 1: every row checked (and applied in memory) before anything is written; the
+    # placements and sessions as cached (their versions are checked by each batch's save),
+    # and, should a row be refused on them, again on fresh ones before the refusal stands.
+    try:
+        batches = _check(app, programme, programme_id, actor, groups, batch_size, source, True)
+    except _Unverified:
+        batches = _check(app, programme, programme_id, actor, groups, batch_size, source, False)
     # Phase 2: one transaction per batch, each retried on its own when it loses a race.
     # Uploads running at once each start at another province, so that they do not march
     # through the provinces in step, colliding on every one.
@@ -297,6 +300,41 @@ def record_rows(
         if twin is not None:
             return twin  # type: ignore[no-any-return]
     return result
+
+
+class _Unverified(Exception):
+    """Phase 1 refused a row on cached reads that may have moved on."""
+
+
+def _check(
+    app: Scheduler,
+    programme: ProgrammeRef | None,
+    programme_id: Any,
+    actor: str,
+    groups: dict[str, list[AttendanceRow]],
+    batch_size: int,
+    source: str | None,
+    optimistic: bool,
+) -> list[_Batch]:
+    """Phase 1: every batch decided in memory, nothing written."""
+    earliest = app._programme_of(programme, fresh=False).start
+    batches: list[_Batch] = []
+    for province, group in groups.items():
+        work = UnitOfWork(app, programme, programme_id, actor, optimistic=optimistic)
+        book = _book(work, province)
+        for start in range(0, len(group), batch_size):
+            segment = group[start : start + batch_size]
+            try:
+                outcome = _decide(work, book, segment, source, earliest)
+            except (RuleViolationError, NotFoundError, InvalidInputError):
+                if work.unverified:
+                    raise _Unverified from None
+                raise
+            batch = _Batch(province, segment, list(book.collect_events()), {}, outcome)
+            batch.expected = work.expected_versions()
+            batch.unverified = work.unverified
+            batches.append(batch)
+    return batches
 
 
 @attrs.define
@@ -331,6 +369,17 @@ class _Writer:
             tries += 1
             if tries > 1 or batch.province in self.stale:
                 self._redecide(batch)
+            try:
+                return save()
+            except ConcurrencyError as exc:
+                if isinstance(exc, StoreBusyError) or not batch.unverified:
+                    raise
+            # Decided on cached reads, one of which had moved on: a stale cache is no lost
+            # race, so decide again on fresh ones at once, without spending an attempt.
+            self._redecide(batch)
+            return save()
+
+        def save() -> RecordedAttendance | None:
             events = list(batch.events)
             if last and self.key is not None and self.result().events:
                 receipt = Receipt.issue(
@@ -384,6 +433,8 @@ class _Writer:
         """Decide the batch again on the aggregates as they now stand."""
         work = UnitOfWork(self.app, self.programme, self.programme_id, self.actor)
         book = _book(work, batch.province)
-        batch.outcome = _decide(work, book, batch.rows, self.source)
+        earliest = self.app._programme_of(self.programme, fresh=False).start
+        batch.outcome = _decide(work, book, batch.rows, self.source, earliest)
         batch.events = list(book.collect_events())
         batch.expected = work.expected_versions()
+        batch.unverified = False

@@ -258,16 +258,23 @@ class EventStoreApplication(Application[UUID]):
         return len(recordings)
 
     def _load(
-        self, cls: type[A], aggregate_id: UUID, what: str, *, private: bool = True
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        what: str,
+        *,
+        private: bool = True,
+        fresh: bool = True,
     ) -> A | None:
         """The aggregate as committed, or ``None``: a private copy, or (``private=False``)
-        the shared committed one, which must not be changed."""
+        the shared committed one, which must not be changed.  ``fresh=False``: as cached,
+        perhaps stale (see :meth:`CommittedAggregates.latest`)."""
         with self._translated():
             try:
                 found = (
-                    self._committed.private(aggregate_id)
+                    self._committed.private(aggregate_id, fresh=fresh)
                     if private
-                    else self._committed.latest(aggregate_id)
+                    else self._committed.latest(aggregate_id, fresh=fresh)
                 )
             except AggregateNotFoundError:
                 return None
@@ -306,9 +313,11 @@ class EventStoreApplication(Application[UUID]):
             raise NotFoundError(f"{what} not found (id {aggregate_id} is a {type(past).__name__})")
         return past
 
-    def _find(self, cls: type[A], aggregate_id: UUID, *, copy: bool = True) -> A | None:
+    def _find(
+        self, cls: type[A], aggregate_id: UUID, *, copy: bool = True, fresh: bool = True
+    ) -> A | None:
         """A private copy (or, ``copy=False``, the shared committed aggregate), or ``None``."""
-        return self._load(cls, aggregate_id, cls.__name__, private=copy)
+        return self._load(cls, aggregate_id, cls.__name__, private=copy, fresh=fresh)
 
     @contextmanager
     def _exclusive(self, aggregate_ids: Iterable[UUID]) -> Iterator[None]:

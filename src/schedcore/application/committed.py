@@ -30,32 +30,37 @@ class CommittedAggregates:
         self._entries: OrderedDict[UUID, Aggregate] = OrderedDict()
         self._lock = threading.Lock()
 
-    def latest(self, aggregate_id: UUID) -> Aggregate:
+    def latest(self, aggregate_id: UUID, *, fresh: bool = True) -> Aggregate:
         """The aggregate as last committed: SHARED, never to be changed (copy it first).
 
+        ``fresh=False``: a cached entry as it is, without asking the store for newer events
+        (one query saved); it may be stale, so only for what cannot have changed (facts set
+        when the aggregate was created) or what a save checks (an expected version).
         Raises ``AggregateNotFoundError`` when it has no events.
         """
         with self._lock:
             entry = self._entries.get(aggregate_id)
             if entry is not None:
                 self._entries.move_to_end(aggregate_id)
+        if entry is not None and not fresh:
+            return entry
         if entry is None:
-            fresh: Aggregate = self._app.repository.get(aggregate_id)
+            newest: Aggregate = self._app.repository.get(aggregate_id)
         else:
             newer = list(self._app.events.get(aggregate_id, gt=entry.version))
             if not newer:
                 return entry
-            fresh = deepcopy(entry)
+            newest = deepcopy(entry)
             for event in newer:
-                fresh = event.mutate(fresh)
-            if fresh is None:  # pragma: no cover - a discarding event; schedcore has none
+                newest = event.mutate(newest)
+            if newest is None:  # pragma: no cover - a discarding event; schedcore has none
                 raise AggregateNotFoundError(aggregate_id)
-        self.put(fresh)
-        return fresh
+        self.put(newest)
+        return newest
 
-    def private(self, aggregate_id: UUID) -> Aggregate:
+    def private(self, aggregate_id: UUID, *, fresh: bool = True) -> Aggregate:
         """A copy of the latest committed aggregate, the caller's own to change."""
-        return deepcopy(self.latest(aggregate_id))
+        return deepcopy(self.latest(aggregate_id, fresh=fresh))
 
     def put(self, aggregate: Aggregate) -> None:
         """Remember a committed aggregate, unless a newer version is remembered already."""

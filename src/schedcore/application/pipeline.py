@@ -36,7 +36,14 @@ from schedcore.domain.ids import (
 )
 from schedcore.domain.receipt import Receipt, Recorded
 from schedcore.domain.rules import check_actor
-from schedcore.errors import ConcurrencyError, InvalidInputError, NotFoundError, StoreBusyError
+from schedcore.errors import (
+    ConcurrencyError,
+    InvalidInputError,
+    NotFoundError,
+    SchedcoreError,
+    StoreBusyError,
+    StoreError,
+)
 from schedcore.security import ActorLike, Role, authorize, resolve_actor
 
 if TYPE_CHECKING:
@@ -76,9 +83,21 @@ class UnitOfWork:
     """
 
     def __init__(
-        self, app: Scheduler, programme: ProgrammeRef | None, programme_id: UUID, actor: str
+        self,
+        app: Scheduler,
+        programme: ProgrammeRef | None,
+        programme_id: UUID,
+        actor: str,
+        *,
+        optimistic: bool = False,
     ) -> None:
         self.app = app
+        #: :meth:`read` takes cached aggregates as they are, without asking the store for
+        #: newer events: their versions are checked when the command saves anyway.
+        self.optimistic = optimistic
+        #: Whether an optimistic read used a cached aggregate (which may have moved on): a
+        #: refusal decided on it is not final (see :func:`run`).
+        self.unverified = False
         self.programme_ref = programme
         self.programme_id = programme_id
         self.actor = actor
@@ -97,6 +116,15 @@ class UnitOfWork:
             found = self.app._load(cls, aggregate_id, cls.__name__, private=True)
             if found is None:
                 return None
+            read = self._read.get(aggregate_id)
+            if read is not None and read != found.version:
+                # Read earlier in this command at another version: what was decided on that
+                # read would escape the save's check (a changed aggregate's version is not
+                # an expected one).  Decide again.
+                raise ConcurrencyError(
+                    f"{cls.__name__} {aggregate_id} moved on from version {read} to "
+                    f"{found.version} while the command was deciding"
+                )
             self._loaded[aggregate_id] = found
             if _has_footprint(found):
                 self._as_loaded[aggregate_id] = deepcopy(found)
@@ -114,9 +142,12 @@ class UnitOfWork:
         """A committed aggregate the command only reads; its version is checked on save."""
         if aggregate_id in self._loaded:
             return self.find(cls, aggregate_id)
-        found = self.app._load(cls, aggregate_id, cls.__name__, private=False)
+        found = self.app._load(
+            cls, aggregate_id, cls.__name__, private=False, fresh=not self.optimistic
+        )
         if found is not None:
             self._read[aggregate_id] = found.version
+            self.unverified = self.unverified or self.optimistic
         return found
 
     def add(self, aggregate: A) -> A:
@@ -260,7 +291,8 @@ def receipt_of(app: Scheduler, pid: UUID, key: str | None, command: str, actor: 
         return None
     if not isinstance(key, str) or not key.strip():
         raise InvalidInputError(f"an idempotency key is non-blank text, not {key!r}")
-    receipt = app._load(Receipt, receipt_id(pid, key), "receipt", private=False)
+    # A receipt never changes once issued: a cached one needs no look for newer events.
+    receipt = app._load(Receipt, receipt_id(pid, key), "receipt", private=False, fresh=False)
     if receipt is None:
         return None
     receipt.check_command(command)
@@ -297,8 +329,18 @@ def run(app: Scheduler, command: Command[R]) -> R:
     """Authorize, then decide and save, retrying lost races: see the module's docstring."""
     pid, actor = authorized(app, command)
     lost: list[UUID] = []
+    optimistic = [True]
 
     def attempt() -> R:
+        if optimistic[0]:
+            # First, on cached reads (no query each for newer events); should one have moved
+            # on, decide again at once on fresh ones: a stale cache is no lost race, so it
+            # costs no attempt of the retry policy.
+            optimistic[0] = False
+            try:
+                return _attempt(app, command, pid, actor, lost, optimistic=True)
+            except _Unverified:
+                pass
         if not lost:
             return _attempt(app, command, pid, actor, lost)
         # A retry holds what the lost attempt wrote: threads of this process wait their turn.
@@ -308,16 +350,38 @@ def run(app: Scheduler, command: Command[R]) -> R:
     return attempts(app, command.name, attempt)
 
 
-def _attempt(app: Scheduler, command: Command[R], pid: UUID, actor: str, lost: list[UUID]) -> R:
+class _Unverified(Exception):
+    """An optimistic attempt failed, perhaps only because a cached read was stale."""
+
+
+def _attempt(
+    app: Scheduler,
+    command: Command[R],
+    pid: UUID,
+    actor: str,
+    lost: list[UUID],
+    *,
+    optimistic: bool = False,
+) -> R:
     key = command.idempotency_key
     first = receipt_of(app, pid, key, command.name, actor)
     if first is not None:
         done: R = first
         return done
-    work = UnitOfWork(app, command.programme, pid, actor)
-    result = _counted(command.decide(work), reconcile(work))
+    work = UnitOfWork(app, command.programme, pid, actor, optimistic=optimistic)
+    try:
+        result = _counted(command.decide(work), reconcile(work))
+    except (StoreBusyError, StoreError):
+        raise  # the store's trouble, not a decision taken on a stale read
+    except SchedcoreError:
+        if work.unverified:
+            raise _Unverified from None
+        raise
     pending = work.changed()
     if not pending:
+        if work.unverified:
+            # No save will check the cached reads this was decided on: decide on fresh ones.
+            raise _Unverified
         # Nothing to change: perhaps because a twin with our key changed it meanwhile.
         twin = receipt_of(app, pid, key, command.name, actor)
         return result if twin is None else twin
@@ -325,12 +389,14 @@ def _attempt(app: Scheduler, command: Command[R], pid: UUID, actor: str, lost: l
         pending.append(Receipt.issue(pid, key, command=command.name, result=result, actor=actor))
     try:
         app._save(*pending, expected_versions=work.expected_versions())
-    except ConcurrencyError:
+    except ConcurrencyError as exc:
         # A twin sent with the same key may have won: its result is ours.
         first = receipt_of(app, pid, key, command.name, actor)
         if first is not None:
             replay: R = first
             return replay
+        if work.unverified and not isinstance(exc, StoreBusyError):
+            raise _Unverified from None
         lost[:] = [aggregate.id for aggregate in pending]
         raise
     return result
