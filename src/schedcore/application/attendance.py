@@ -218,6 +218,8 @@ class _Batch:
     outcome: BatchOutcome
     #: Decided on cached reads not yet checked against the store (see :class:`UnitOfWork`).
     unverified: bool = False
+    #: The province's attendance with these events (and those of its later batches) applied.
+    book: Attendance | None = None
 
 
 def _decide(
@@ -333,6 +335,7 @@ def _check(
             batch = _Batch(province, segment, list(book.collect_events()), {}, outcome)
             batch.expected = work.expected_versions()
             batch.unverified = work.unverified
+            batch.book = book
             batches.append(batch)
     return batches
 
@@ -381,6 +384,7 @@ class _Writer:
 
         def save() -> RecordedAttendance | None:
             events = list(batch.events)
+            receipt = None
             if last and self.key is not None and self.result().events:
                 receipt = Receipt.issue(
                     self.programme_id,
@@ -394,6 +398,7 @@ class _Writer:
                 return None
             try:
                 self.app._save(*events, expected_versions=batch.expected)
+                self._cache(batch, receipt)
             except ConcurrencyError:
                 twin = receipt_of(
                     self.app, self.programme_id, self.key, "record_attendance", self.actor
@@ -429,6 +434,21 @@ class _Writer:
         self.written += len(batch.rows)
         return found
 
+    def _cache(self, batch: _Batch, receipt: Receipt | None) -> None:
+        """Cache what a saved batch committed, so that the next command of this process
+        finds it without reading back (and decoding) the events it has just written: the
+        province's attendance once its last batch is in, and the receipt."""
+        book = batch.book
+        if (
+            book is not None
+            and batch.events
+            and not book.pending_events
+            and book.version == batch.events[-1].originator_version
+        ):
+            self.app._committed.put(book)
+        if receipt is not None:
+            self.app._committed.put(receipt)
+
     def _redecide(self, batch: _Batch) -> None:
         """Decide the batch again on the aggregates as they now stand."""
         work = UnitOfWork(self.app, self.programme, self.programme_id, self.actor)
@@ -438,3 +458,4 @@ class _Writer:
         batch.events = list(book.collect_events())
         batch.expected = work.expected_versions()
         batch.unverified = False
+        batch.book = book
