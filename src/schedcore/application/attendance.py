@@ -277,8 +277,12 @@ def record_rows(
     # Phase 1: every row checked (and applied in memory) before anything is written; the
     # placements and sessions as cached (their versions are checked by each batch's save),
     # and, should a row be refused on them, again on fresh ones before the refusal stands.
+    # (Not under RetryPolicy.never(): see :func:`~schedcore.application.pipeline.run`.)
+    optimistic = app.retry.attempts > 1
     try:
-        batches = _check(app, programme, programme_id, actor, groups, batch_size, source, True)
+        batches = _check(
+            app, programme, programme_id, actor, groups, batch_size, source, optimistic
+        )
     except _Unverified:
         batches = _check(app, programme, programme_id, actor, groups, batch_size, source, False)
     # Phase 2: one transaction per batch, each retried on its own when it loses a race.

@@ -329,7 +329,9 @@ def run(app: Scheduler, command: Command[R]) -> R:
     """Authorize, then decide and save, retrying lost races: see the module's docstring."""
     pid, actor = authorized(app, command)
     lost: list[UUID] = []
-    optimistic = [True]
+    # Optimistic reads only where lost races are retried: under RetryPolicy.never() the one
+    # attempt reads fresh, so a conflict it reports is a race, never a stale cache.
+    optimistic = [app.retry.attempts > 1]
 
     def attempt() -> R:
         if optimistic[0]:
