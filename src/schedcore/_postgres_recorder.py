@@ -120,6 +120,42 @@ class CheckedPostgresRecorder(PostgresApplicationRecorder):
                 for row in curs.fetchall()
             ]
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events_after(self, versions: Mapping[UUID, int]) -> dict[UUID, list[StoredEvent]]:
+        """The events of several aggregates after the versions given (0: all), in one query."""
+        ids = list(versions)
+
+        def statement() -> Composable:
+            return SQL(
+                "SELECT e.originator_id, e.originator_version, e.topic, e.state"
+                " FROM unnest(%s::{id_type}[], %s::bigint[]) AS q(id, gt)"
+                " JOIN {schema}.{table} AS e"
+                " ON e.originator_id = q.id AND e.originator_version > q.gt"
+                " ORDER BY e.originator_id, e.originator_version"
+            ).format(
+                id_type=Identifier(self.datastore.originator_id_type),
+                schema=Identifier(self.datastore.schema),
+                table=Identifier(self.events_table_name),
+            )
+
+        found: dict[UUID, list[StoredEvent]] = {i: [] for i in ids}
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                self._bytes("select after", statement, curs),
+                ([self._id_param(i) for i in ids], [versions[i] for i in ids]),
+            )
+            for row in curs.fetchall():
+                aggregate_id = UUID(str(row["originator_id"]))
+                found[aggregate_id].append(
+                    StoredEvent(
+                        originator_id=aggregate_id,
+                        originator_version=row["originator_version"],
+                        topic=row["topic"],
+                        state=bytes(row["state"]),
+                    )
+                )
+        return found
+
     def _lock_table(self, curs: Any) -> None:
         for number, statement in enumerate(self.lock_table_statements):
             curs.execute(

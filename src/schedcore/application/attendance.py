@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from operator import attrgetter
 from pathlib import Path
@@ -262,8 +262,11 @@ def record_rows(
     batch_size: int = 1000,
     source: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    preloaded: Mapping[Any, Any] | None = None,
 ) -> RecordedAttendance:
     """See :meth:`schedcore.Scheduler.record_attendance` (the actor is authorized already).
+
+    ``preloaded``: provinces' attendance the caller read from the store for this call.
 
     Rows are grouped by province first (order kept within each), then cut into batches of
     ``batch_size`` rows of one province; each batch is one transaction.  ``source`` (a file
@@ -281,7 +284,7 @@ def record_rows(
     optimistic = app.retry.attempts > 1
     try:
         batches = _check(
-            app, programme, programme_id, actor, groups, batch_size, source, optimistic
+            app, programme, programme_id, actor, groups, batch_size, source, optimistic, preloaded
         )
     except _Unverified:
         batches = _check(app, programme, programme_id, actor, groups, batch_size, source, False)
@@ -321,12 +324,15 @@ def _check(
     batch_size: int,
     source: str | None,
     optimistic: bool,
+    preloaded: Mapping[Any, Any] | None = None,
 ) -> list[_Batch]:
     """Phase 1: every batch decided in memory, nothing written."""
     earliest = app._programme_of(programme, fresh=False).start
     batches: list[_Batch] = []
     for province, group in groups.items():
-        work = UnitOfWork(app, programme, programme_id, actor, optimistic=optimistic)
+        work = UnitOfWork(
+            app, programme, programme_id, actor, optimistic=optimistic, preloaded=preloaded
+        )
         book = _book(work, province)
         for start in range(0, len(group), batch_size):
             segment = group[start : start + batch_size]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from copy import deepcopy
 from typing import Any
 from uuid import UUID
@@ -57,6 +58,43 @@ class CommittedAggregates:
                 raise AggregateNotFoundError(aggregate_id)
         self.put(newest)
         return newest
+
+    def cached(self, aggregate_id: UUID) -> Aggregate | None:
+        """The cached entry, if any, as it is (no store access)."""
+        with self._lock:
+            return self._entries.get(aggregate_id)
+
+    def latest_many(self, aggregate_ids: Iterable[UUID]) -> dict[UUID, Aggregate | None]:
+        """Several aggregates as last committed (``None``: no events), SHARED: with one query
+        where the store can (PostgreSQL), else one each."""
+        wanted = list(dict.fromkeys(aggregate_ids))
+        select = getattr(self._app.recorder, "select_events_after", None)
+        found: dict[UUID, Aggregate | None] = {}
+        if select is None or len(wanted) < 2:
+            for aggregate_id in wanted:
+                try:
+                    found[aggregate_id] = self.latest(aggregate_id)
+                except AggregateNotFoundError:
+                    found[aggregate_id] = None
+            return found
+        with self._lock:
+            entries = {i: self._entries.get(i) for i in wanted}
+        stored = select({i: 0 if e is None else e.version for i, e in entries.items()})
+        mapper = self._app.mapper
+        for aggregate_id, entry in entries.items():
+            newer = stored.get(aggregate_id)
+            if not newer:
+                found[aggregate_id] = entry
+                continue
+            newest: Aggregate | None = None if entry is None else deepcopy(entry)
+            for event in map(mapper.to_domain_event, newer):
+                newest = event.mutate(newest)
+            if newest is None:  # pragma: no cover - a discarding event; schedcore has none
+                found[aggregate_id] = None
+                continue
+            self.put(newest)
+            found[aggregate_id] = newest
+        return found
 
     def private(self, aggregate_id: UUID, *, fresh: bool = True) -> Aggregate:
         """A copy of the latest committed aggregate, the caller's own to change."""

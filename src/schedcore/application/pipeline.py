@@ -18,7 +18,7 @@ step 4: a function ``decide(work, ...)`` per command.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from copy import deepcopy
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
@@ -90,8 +90,12 @@ class UnitOfWork:
         actor: str,
         *,
         optimistic: bool = False,
+        preloaded: Mapping[UUID, Aggregate | None] | None = None,
     ) -> None:
         self.app = app
+        #: Aggregates read from the store for this command already (``None``: none such),
+        #: shared: :meth:`find` copies them.
+        self._preloaded = preloaded or {}
         #: :meth:`read` takes cached aggregates as they are, without asking the store for
         #: newer events: their versions are checked when the command saves anyway.
         self.optimistic = optimistic
@@ -113,7 +117,11 @@ class UnitOfWork:
         """The command's copy of an aggregate, or ``None`` if it does not exist."""
         found = self._loaded.get(aggregate_id)
         if found is None:
-            found = self.app._load(cls, aggregate_id, cls.__name__, private=True)
+            if aggregate_id in self._preloaded:
+                shared = self._preloaded[aggregate_id]
+                found = None if shared is None else deepcopy(shared)
+            else:
+                found = self.app._load(cls, aggregate_id, cls.__name__, private=True)
             if found is None:
                 return None
             read = self._read.get(aggregate_id)
@@ -281,7 +289,14 @@ def replayed(result: R) -> R:
     return result
 
 
-def receipt_of(app: Scheduler, pid: UUID, key: str | None, command: str, actor: str) -> Any:
+def receipt_of(
+    app: Scheduler,
+    pid: UUID,
+    key: str | None,
+    command: str,
+    actor: str,
+    known: Mapping[UUID, Aggregate | None] | None = None,
+) -> Any:
     """The first result of the command sent with ``key``, if any (else ``None``).
 
     A key answers only the command, and the actor, that first used it: another actor reusing
@@ -292,7 +307,13 @@ def receipt_of(app: Scheduler, pid: UUID, key: str | None, command: str, actor: 
     if not isinstance(key, str) or not key.strip():
         raise InvalidInputError(f"an idempotency key is non-blank text, not {key!r}")
     # A receipt never changes once issued: a cached one needs no look for newer events.
-    receipt = app._load(Receipt, receipt_id(pid, key), "receipt", private=False, fresh=False)
+    rid = receipt_id(pid, key)
+    if known is not None and rid in known:
+        receipt = known[rid]
+        if receipt is not None and not isinstance(receipt, Receipt):
+            raise NotFoundError(f"receipt not found (id {rid} is a {type(receipt).__name__})")
+    else:
+        receipt = app._load(Receipt, rid, "receipt", private=False, fresh=False)
     if receipt is None:
         return None
     receipt.check_command(command)
