@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from operator import attrgetter
 from pathlib import Path
@@ -216,10 +216,18 @@ class _Batch:
     events: list[Any]
     expected: dict[Any, int]
     outcome: BatchOutcome
+    #: Decided on cached reads not yet checked against the store (see :class:`UnitOfWork`).
+    unverified: bool = False
+    #: The province's attendance with these events (and those of its later batches) applied.
+    book: Attendance | None = None
 
 
 def _decide(
-    work: UnitOfWork, book: Attendance, rows: list[AttendanceRow], source: str | None
+    work: UnitOfWork,
+    book: Attendance,
+    rows: list[AttendanceRow],
+    source: str | None,
+    earliest: date,
 ) -> BatchOutcome:
     # Only in-person rows need the session: online rows skip two loads.
     needs_session = not IN_PERSON.isdisjoint(map(_ACTIVITY, rows))
@@ -227,7 +235,7 @@ def _decide(
         return book.record(
             rows,
             session=_session_facts(work, book.province) if needs_session else None,
-            earliest=work.programme.start,
+            earliest=earliest,
             actor=work.actor,
         )
     except RuleViolationError as exc:
@@ -254,8 +262,11 @@ def record_rows(
     batch_size: int = 1000,
     source: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    preloaded: Mapping[Any, Any] | None = None,
 ) -> RecordedAttendance:
     """See :meth:`schedcore.Scheduler.record_attendance` (the actor is authorized already).
+
+    ``preloaded``: provinces' attendance the caller read from the store for this call.
 
     Rows are grouped by province first (order kept within each), then cut into batches of
     ``batch_size`` rows of one province; each batch is one transaction.  ``source`` (a file
@@ -263,19 +274,20 @@ def record_rows(
     """
     if type(batch_size) is not int or batch_size < 1:
         raise InvalidInputError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
-    current = app._programme_of(programme)
+    # Only what is fixed when the programme is created (units, calendar) is read from it.
+    current = app._programme_of(programme, fresh=False)
     groups = _by_province(rows, current)
-    # Phase 1: every row checked (and applied in memory) before anything is written.
-    batches: list[_Batch] = []
-    for province, group in groups.items():
-        work = UnitOfWork(app, programme, programme_id, actor)
-        book = _book(work, province)
-        for start in range(0, len(group), batch_size):
-            segment = group[start : start + batch_size]
-            outcome = _decide(work, book, segment, source)
-            batch = _Batch(province, segment, list(book.collect_events()), {}, outcome)
-            batch.expected = work.expected_versions()
-            batches.append(batch)
+    # Phase 1: every row checked (and applied in memory) before anything is written; the
+    # placements and sessions as cached (their versions are checked by each batch's save),
+    # and, should a row be refused on them, again on fresh ones before the refusal stands.
+    # (Not under RetryPolicy.never(): see :func:`~schedcore.application.pipeline.run`.)
+    optimistic = app.retry.attempts > 1
+    try:
+        batches = _check(
+            app, programme, programme_id, actor, groups, batch_size, source, optimistic, preloaded
+        )
+    except _Unverified:
+        batches = _check(app, programme, programme_id, actor, groups, batch_size, source, False)
     # Phase 2: one transaction per batch, each retried on its own when it loses a race.
     # Uploads running at once each start at another province, so that they do not march
     # through the provinces in step, colliding on every one.
@@ -297,6 +309,45 @@ def record_rows(
         if twin is not None:
             return twin  # type: ignore[no-any-return]
     return result
+
+
+class _Unverified(Exception):
+    """Phase 1 refused a row on cached reads that may have moved on."""
+
+
+def _check(
+    app: Scheduler,
+    programme: ProgrammeRef | None,
+    programme_id: Any,
+    actor: str,
+    groups: dict[str, list[AttendanceRow]],
+    batch_size: int,
+    source: str | None,
+    optimistic: bool,
+    preloaded: Mapping[Any, Any] | None = None,
+) -> list[_Batch]:
+    """Phase 1: every batch decided in memory, nothing written."""
+    earliest = app._programme_of(programme, fresh=False).start
+    batches: list[_Batch] = []
+    for province, group in groups.items():
+        work = UnitOfWork(
+            app, programme, programme_id, actor, optimistic=optimistic, preloaded=preloaded
+        )
+        book = _book(work, province)
+        for start in range(0, len(group), batch_size):
+            segment = group[start : start + batch_size]
+            try:
+                outcome = _decide(work, book, segment, source, earliest)
+            except (RuleViolationError, NotFoundError, InvalidInputError):
+                if work.unverified:
+                    raise _Unverified from None
+                raise
+            batch = _Batch(province, segment, list(book.collect_events()), {}, outcome)
+            batch.expected = work.expected_versions()
+            batch.unverified = work.unverified
+            batch.book = book
+            batches.append(batch)
+    return batches
 
 
 @attrs.define
@@ -331,7 +382,19 @@ class _Writer:
             tries += 1
             if tries > 1 or batch.province in self.stale:
                 self._redecide(batch)
+            try:
+                return save()
+            except ConcurrencyError as exc:
+                if isinstance(exc, StoreBusyError) or not batch.unverified:
+                    raise
+            # Decided on cached reads, one of which had moved on: a stale cache is no lost
+            # race, so decide again on fresh ones at once, without spending an attempt.
+            self._redecide(batch)
+            return save()
+
+        def save() -> RecordedAttendance | None:
             events = list(batch.events)
+            receipt = None
             if last and self.key is not None and self.result().events:
                 receipt = Receipt.issue(
                     self.programme_id,
@@ -345,6 +408,7 @@ class _Writer:
                 return None
             try:
                 self.app._save(*events, expected_versions=batch.expected)
+                self._cache(batch, receipt)
             except ConcurrencyError:
                 twin = receipt_of(
                     self.app, self.programme_id, self.key, "record_attendance", self.actor
@@ -380,10 +444,28 @@ class _Writer:
         self.written += len(batch.rows)
         return found
 
+    def _cache(self, batch: _Batch, receipt: Receipt | None) -> None:
+        """Cache what a saved batch committed, so that the next command of this process
+        finds it without reading back (and decoding) the events it has just written: the
+        province's attendance once its last batch is in, and the receipt."""
+        book = batch.book
+        if (
+            book is not None
+            and batch.events
+            and not book.pending_events
+            and book.version == batch.events[-1].originator_version
+        ):
+            self.app._committed.put(book)
+        if receipt is not None:
+            self.app._committed.put(receipt)
+
     def _redecide(self, batch: _Batch) -> None:
         """Decide the batch again on the aggregates as they now stand."""
         work = UnitOfWork(self.app, self.programme, self.programme_id, self.actor)
         book = _book(work, batch.province)
-        batch.outcome = _decide(work, book, batch.rows, self.source)
+        earliest = self.app._programme_of(self.programme, fresh=False).start
+        batch.outcome = _decide(work, book, batch.rows, self.source, earliest)
         batch.events = list(book.collect_events())
         batch.expected = work.expected_versions()
+        batch.unverified = False
+        batch.book = book

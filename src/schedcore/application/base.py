@@ -20,7 +20,12 @@ from itertools import takewhile
 from typing import Any, ClassVar, Self, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    project_aggregate,
+)
 from eventsourcing.domain import Aggregate, EventSourcingError
 from eventsourcing.persistence import (
     ApplicationRecorder,
@@ -29,6 +34,7 @@ from eventsourcing.persistence import (
     Mapper,
     MapperDeserialisationError,
     PersistenceError,
+    Recording,
     Transcoder,
 )
 from eventsourcing.popo import POPOApplicationRecorder
@@ -252,23 +258,38 @@ class EventStoreApplication(Application[UUID]):
         """
         kwargs = {EXPECTED: expected_versions} if expected_versions else {}
         with self._translated():
-            recordings = self.save(*objs, **kwargs)
+            recordings = self._save_collected(_collected(objs, kwargs))
         for obj in objs:
             if isinstance(obj, Aggregate):
                 self._committed.put(obj)
         return len(recordings)
 
+    def _save_collected(self, processing: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """What ``Application.save`` does once it has collected the events."""
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)  # eventsourcing's deprecated hook, as save calls it
+        return recordings
+
     def _load(
-        self, cls: type[A], aggregate_id: UUID, what: str, *, private: bool = True
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        what: str,
+        *,
+        private: bool = True,
+        fresh: bool = True,
     ) -> A | None:
         """The aggregate as committed, or ``None``: a private copy, or (``private=False``)
-        the shared committed one, which must not be changed."""
+        the shared committed one, which must not be changed.  ``fresh=False``: as cached,
+        perhaps stale (see :meth:`CommittedAggregates.latest`)."""
         with self._translated():
             try:
                 found = (
-                    self._committed.private(aggregate_id)
+                    self._committed.private(aggregate_id, fresh=fresh)
                     if private
-                    else self._committed.latest(aggregate_id)
+                    else self._committed.latest(aggregate_id, fresh=fresh)
                 )
             except AggregateNotFoundError:
                 return None
@@ -307,9 +328,11 @@ class EventStoreApplication(Application[UUID]):
             raise NotFoundError(f"{what} not found (id {aggregate_id} is a {type(past).__name__})")
         return past
 
-    def _find(self, cls: type[A], aggregate_id: UUID, *, copy: bool = True) -> A | None:
+    def _find(
+        self, cls: type[A], aggregate_id: UUID, *, copy: bool = True, fresh: bool = True
+    ) -> A | None:
         """A private copy (or, ``copy=False``, the shared committed aggregate), or ``None``."""
-        return self._load(cls, aggregate_id, cls.__name__, private=copy)
+        return self._load(cls, aggregate_id, cls.__name__, private=copy, fresh=fresh)
 
     @contextmanager
     def _exclusive(self, aggregate_ids: Iterable[UUID]) -> Iterator[None]:
@@ -344,6 +367,21 @@ class EventStoreApplication(Application[UUID]):
         """Forget cached aggregates (the next read rebuilds them from the store)."""
         for aggregate_id in aggregate_ids:
             self._committed.forget(aggregate_id)
+
+
+def _collected(objs: Iterable[Any], kwargs: dict[str, Any]) -> ProcessingEvent[UUID]:
+    """The events to save, as ``Application.save`` collects them, without its
+    ``isinstance`` checks against runtime protocols (slow on Python 3.11: a few per cent of
+    a small command's CPU); schedcore saves only aggregates and their events."""
+    processing: ProcessingEvent[UUID] = ProcessingEvent()
+    for obj in objs:
+        if isinstance(obj, Aggregate):
+            processing.events.extend(obj.collect_events())
+            processing.aggregates[obj.id] = obj
+        else:
+            processing.events.append(obj)
+    processing.saved_kwargs.update(kwargs)
+    return processing
 
 
 #: How many locks :meth:`EventStoreApplication._exclusive` stripes aggregate ids over.

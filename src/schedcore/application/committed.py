@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from copy import deepcopy
 from typing import Any
 from uuid import UUID
@@ -30,32 +31,74 @@ class CommittedAggregates:
         self._entries: OrderedDict[UUID, Aggregate] = OrderedDict()
         self._lock = threading.Lock()
 
-    def latest(self, aggregate_id: UUID) -> Aggregate:
+    def latest(self, aggregate_id: UUID, *, fresh: bool = True) -> Aggregate:
         """The aggregate as last committed: SHARED, never to be changed (copy it first).
 
+        ``fresh=False``: a cached entry as it is, without asking the store for newer events
+        (one query saved); it may be stale, so only for what cannot have changed (facts set
+        when the aggregate was created) or what a save checks (an expected version).
         Raises ``AggregateNotFoundError`` when it has no events.
         """
         with self._lock:
             entry = self._entries.get(aggregate_id)
             if entry is not None:
                 self._entries.move_to_end(aggregate_id)
+        if entry is not None and not fresh:
+            return entry
         if entry is None:
-            fresh: Aggregate = self._app.repository.get(aggregate_id)
+            newest: Aggregate = self._app.repository.get(aggregate_id)
         else:
             newer = list(self._app.events.get(aggregate_id, gt=entry.version))
             if not newer:
                 return entry
-            fresh = deepcopy(entry)
+            newest = deepcopy(entry)
             for event in newer:
-                fresh = event.mutate(fresh)
-            if fresh is None:  # pragma: no cover - a discarding event; schedcore has none
+                newest = event.mutate(newest)
+            if newest is None:  # pragma: no cover - a discarding event; schedcore has none
                 raise AggregateNotFoundError(aggregate_id)
-        self.put(fresh)
-        return fresh
+        self.put(newest)
+        return newest
 
-    def private(self, aggregate_id: UUID) -> Aggregate:
+    def cached(self, aggregate_id: UUID) -> Aggregate | None:
+        """The cached entry, if any, as it is (no store access)."""
+        with self._lock:
+            return self._entries.get(aggregate_id)
+
+    def latest_many(self, aggregate_ids: Iterable[UUID]) -> dict[UUID, Aggregate | None]:
+        """Several aggregates as last committed (``None``: no events), SHARED: with one query
+        where the store can (PostgreSQL), else one each."""
+        wanted = list(dict.fromkeys(aggregate_ids))
+        select = getattr(self._app.recorder, "select_events_after", None)
+        found: dict[UUID, Aggregate | None] = {}
+        if select is None or len(wanted) < 2:
+            for aggregate_id in wanted:
+                try:
+                    found[aggregate_id] = self.latest(aggregate_id)
+                except AggregateNotFoundError:
+                    found[aggregate_id] = None
+            return found
+        with self._lock:
+            entries = {i: self._entries.get(i) for i in wanted}
+        stored = select({i: 0 if e is None else e.version for i, e in entries.items()})
+        mapper = self._app.mapper
+        for aggregate_id, entry in entries.items():
+            newer = stored.get(aggregate_id)
+            if not newer:
+                found[aggregate_id] = entry
+                continue
+            newest: Aggregate | None = None if entry is None else deepcopy(entry)
+            for event in map(mapper.to_domain_event, newer):
+                newest = event.mutate(newest)
+            if newest is None:  # pragma: no cover - a discarding event; schedcore has none
+                found[aggregate_id] = None
+                continue
+            self.put(newest)
+            found[aggregate_id] = newest
+        return found
+
+    def private(self, aggregate_id: UUID, *, fresh: bool = True) -> Aggregate:
         """A copy of the latest committed aggregate, the caller's own to change."""
-        return deepcopy(self.latest(aggregate_id))
+        return deepcopy(self.latest(aggregate_id, fresh=fresh))
 
     def put(self, aggregate: Aggregate) -> None:
         """Remember a committed aggregate, unless a newer version is remembered already."""

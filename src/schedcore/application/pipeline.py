@@ -18,7 +18,7 @@ step 4: a function ``decide(work, ...)`` per command.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from copy import deepcopy
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
@@ -36,7 +36,14 @@ from schedcore.domain.ids import (
 )
 from schedcore.domain.receipt import Receipt, Recorded
 from schedcore.domain.rules import check_actor
-from schedcore.errors import ConcurrencyError, InvalidInputError, NotFoundError, StoreBusyError
+from schedcore.errors import (
+    ConcurrencyError,
+    InvalidInputError,
+    NotFoundError,
+    SchedcoreError,
+    StoreBusyError,
+    StoreError,
+)
 from schedcore.security import ActorLike, Role, authorize, resolve_actor
 
 if TYPE_CHECKING:
@@ -76,9 +83,25 @@ class UnitOfWork:
     """
 
     def __init__(
-        self, app: Scheduler, programme: ProgrammeRef | None, programme_id: UUID, actor: str
+        self,
+        app: Scheduler,
+        programme: ProgrammeRef | None,
+        programme_id: UUID,
+        actor: str,
+        *,
+        optimistic: bool = False,
+        preloaded: Mapping[UUID, Aggregate | None] | None = None,
     ) -> None:
         self.app = app
+        #: Aggregates read from the store for this command already (``None``: none such),
+        #: shared: :meth:`find` copies them.
+        self._preloaded = preloaded or {}
+        #: :meth:`read` takes cached aggregates as they are, without asking the store for
+        #: newer events: their versions are checked when the command saves anyway.
+        self.optimistic = optimistic
+        #: Whether an optimistic read used a cached aggregate (which may have moved on): a
+        #: refusal decided on it is not final (see :func:`run`).
+        self.unverified = False
         self.programme_ref = programme
         self.programme_id = programme_id
         self.actor = actor
@@ -96,9 +119,22 @@ class UnitOfWork:
         """The command's copy of an aggregate, or ``None`` if it does not exist."""
         found = self._loaded.get(aggregate_id)
         if found is None:
-            found = self.app._load(cls, aggregate_id, cls.__name__, private=True)
+            if aggregate_id in self._preloaded:
+                shared = self._preloaded[aggregate_id]
+                found = None if shared is None else deepcopy(shared)
+            else:
+                found = self.app._load(cls, aggregate_id, cls.__name__, private=True)
             if found is None:
                 return None
+            read = self._read.get(aggregate_id)
+            if read is not None and read != found.version:
+                # Read earlier in this command at another version: what was decided on that
+                # read would escape the save's check (a changed aggregate's version is not
+                # an expected one).  Decide again.
+                raise ConcurrencyError(
+                    f"{cls.__name__} {aggregate_id} moved on from version {read} to "
+                    f"{found.version} while the command was deciding"
+                )
             self._loaded[aggregate_id] = found
             if _has_footprint(found):
                 self._as_loaded[aggregate_id] = deepcopy(found)
@@ -116,10 +152,13 @@ class UnitOfWork:
         """A committed aggregate the command only reads; its version is checked on save."""
         if aggregate_id in self._loaded:
             return self.find(cls, aggregate_id)
-        found = self.app._load(cls, aggregate_id, cls.__name__, private=False)
+        found = self.app._load(
+            cls, aggregate_id, cls.__name__, private=False, fresh=not self.optimistic
+        )
         if found is not None:
             self._read[aggregate_id] = found.version
             self._shared.append(found)
+            self.unverified = self.unverified or self.optimistic
         return found
 
     def add(self, aggregate: A) -> A:
@@ -259,7 +298,14 @@ def replayed(result: R) -> R:
     return result
 
 
-def receipt_of(app: Scheduler, pid: UUID, key: str | None, command: str, actor: str) -> Any:
+def receipt_of(
+    app: Scheduler,
+    pid: UUID,
+    key: str | None,
+    command: str,
+    actor: str,
+    known: Mapping[UUID, Aggregate | None] | None = None,
+) -> Any:
     """The first result of the command sent with ``key``, if any (else ``None``).
 
     A key answers only the command, and the actor, that first used it: another actor reusing
@@ -269,7 +315,14 @@ def receipt_of(app: Scheduler, pid: UUID, key: str | None, command: str, actor: 
         return None
     if not isinstance(key, str) or not key.strip():
         raise InvalidInputError(f"an idempotency key is non-blank text, not {key!r}")
-    receipt = app._load(Receipt, receipt_id(pid, key), "receipt", private=False)
+    # A receipt never changes once issued: a cached one needs no look for newer events.
+    rid = receipt_id(pid, key)
+    if known is not None and rid in known:
+        receipt = known[rid]
+        if receipt is not None and not isinstance(receipt, Receipt):
+            raise NotFoundError(f"receipt not found (id {rid} is a {type(receipt).__name__})")
+    else:
+        receipt = app._load(Receipt, rid, "receipt", private=False, fresh=False)
     if receipt is None:
         return None
     receipt.check_command(command)
@@ -306,8 +359,20 @@ def run(app: Scheduler, command: Command[R]) -> R:
     """Authorize, then decide and save, retrying lost races: see the module's docstring."""
     pid, actor = authorized(app, command)
     lost: list[UUID] = []
+    # Optimistic reads only where lost races are retried: under RetryPolicy.never() the one
+    # attempt reads fresh, so a conflict it reports is a race, never a stale cache.
+    optimistic = [app.retry.attempts > 1]
 
     def attempt() -> R:
+        if optimistic[0]:
+            # First, on cached reads (no query each for newer events); should one have moved
+            # on, decide again at once on fresh ones: a stale cache is no lost race, so it
+            # costs no attempt of the retry policy.
+            optimistic[0] = False
+            try:
+                return _attempt(app, command, pid, actor, lost, optimistic=True)
+            except _Unverified:
+                pass
         if not lost:
             return _attempt(app, command, pid, actor, lost)
         # A retry holds what the lost attempt wrote: threads of this process wait their turn.
@@ -317,16 +382,38 @@ def run(app: Scheduler, command: Command[R]) -> R:
     return attempts(app, command.name, attempt)
 
 
-def _attempt(app: Scheduler, command: Command[R], pid: UUID, actor: str, lost: list[UUID]) -> R:
+class _Unverified(Exception):
+    """An optimistic attempt failed, perhaps only because a cached read was stale."""
+
+
+def _attempt(
+    app: Scheduler,
+    command: Command[R],
+    pid: UUID,
+    actor: str,
+    lost: list[UUID],
+    *,
+    optimistic: bool = False,
+) -> R:
     key = command.idempotency_key
     first = receipt_of(app, pid, key, command.name, actor)
     if first is not None:
         done: R = first
         return done
-    work = UnitOfWork(app, command.programme, pid, actor)
-    result = _counted(command.decide(work), reconcile(work))
+    work = UnitOfWork(app, command.programme, pid, actor, optimistic=optimistic)
+    try:
+        result = _counted(command.decide(work), reconcile(work))
+    except (StoreBusyError, StoreError):
+        raise  # the store's trouble, not a decision taken on a stale read
+    except SchedcoreError:
+        if work.unverified:
+            raise _Unverified from None
+        raise
     pending = work.changed()
     if not pending:
+        if work.unverified:
+            # No save will check the cached reads this was decided on: decide on fresh ones.
+            raise _Unverified
         # Nothing to change: perhaps because a twin with our key changed it meanwhile.
         twin = receipt_of(app, pid, key, command.name, actor)
         return result if twin is None else twin
@@ -334,12 +421,14 @@ def _attempt(app: Scheduler, command: Command[R], pid: UUID, actor: str, lost: l
         pending.append(Receipt.issue(pid, key, command=command.name, result=result, actor=actor))
     try:
         app._save(*pending, expected_versions=work.expected_versions())
-    except ConcurrencyError:
+    except ConcurrencyError as exc:
         # A twin sent with the same key may have won: its result is ours.
         first = receipt_of(app, pid, key, command.name, actor)
         if first is not None:
             replay: R = first
             return replay
+        if work.unverified and not isinstance(exc, StoreBusyError):
+            raise _Unverified from None
         lost[:] = [aggregate.id for aggregate in pending]
         raise
     return result

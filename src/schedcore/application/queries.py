@@ -78,10 +78,13 @@ class Queries(EventStoreApplication):
 
     # -- for the command pipeline ----------------------------------------------------------
 
-    def _programme_of(self, programme: ProgrammeRef | None) -> Programme:
+    def _programme_of(self, programme: ProgrammeRef | None, *, fresh: bool = True) -> Programme:
         """The programme as committed, shared and read-only (for commands that only read it:
-        copying it costs more than all the rest of a small command)."""
-        found = self._find(Programme, self.programme_id(programme), copy=False)
+        copying it costs more than all the rest of a small command).  ``fresh=False`` for
+        what is fixed when the programme is created (its name, units, calendar, delegates,
+        ``roles_required``): any committed version says the same, so no query for newer
+        events."""
+        found = self._find(Programme, self.programme_id(programme), copy=False, fresh=fresh)
         if found is None:
             ref = programme if programme is not None else self.default_programme
             what = f"programme {ref!r}" if isinstance(ref, str) else f"programme {ref}"
@@ -91,5 +94,6 @@ class Queries(EventStoreApplication):
         return found
 
     def _roles_required(self, pid: ProgrammeRef) -> bool:
-        found = self._find(Programme, self.programme_id(pid), copy=False)
+        # Fixed when the programme is created: any committed version will do.
+        found = self._find(Programme, self.programme_id(pid), copy=False, fresh=False)
         return found is not None and found.roles_required

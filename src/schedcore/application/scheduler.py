@@ -15,6 +15,8 @@ from functools import partial
 from typing import Any, TypeVar
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+
 from schedcore.application import attendance, sessions
 from schedcore.application import clusters as cluster_commands
 from schedcore.application import programme as programmes
@@ -23,7 +25,7 @@ from schedcore.application.inputs import bridge_points, member_refs, texts, venu
 from schedcore.application.pipeline import Command, authorized, receipt_of, run
 from schedcore.application.queries import Queries
 from schedcore.calendar import now
-from schedcore.domain.ids import programme_id, receipt_id
+from schedcore.domain.ids import attendance_id, programme_id, receipt_id
 from schedcore.domain.plan import PlannedClusterLike
 from schedcore.domain.programme_spec import ProgrammeSpec, Target
 from schedcore.domain.receipt import AppliedPlan, Recorded, RecordedAttendance
@@ -566,7 +568,9 @@ class Scheduler(Queries):
         pid, who = authorized(self, command)
         key = None if idempotency_key is None else receipt_id(pid, idempotency_key)
         with self._one_at_a_time(key):
-            first = receipt_of(self, pid, idempotency_key, "record_attendance", who)
+            # An upload of a province or two: its receipt and attendance read in one query.
+            known = self._prefetch(key, pid, listed)
+            first = receipt_of(self, pid, idempotency_key, "record_attendance", who, known)
             if first is not None:
                 replay: RecordedAttendance = first
                 return replay
@@ -580,7 +584,28 @@ class Scheduler(Queries):
                 batch_size=batch_size,
                 source=source,
                 progress=progress,
+                preloaded=known,
             )
+
+    def _prefetch(
+        self, receipt: UUID | None, pid: UUID, rows: list[Any]
+    ) -> dict[UUID, Aggregate | None] | None:
+        """The receipt (if a key is given) and the attendance of the rows' provinces, read
+        with one query, when they are few (else ``None``: each is read when needed)."""
+        if receipt is not None and self._committed.cached(receipt) is not None:
+            return None  # a re-send answered from the cached receipt: nothing to read
+        provinces: set[object] = set()
+        for row in rows:
+            provinces.add(getattr(row, "province", None))
+            if len(provinces) > _PREFETCH_PROVINCES:
+                return None
+        ids = [attendance_id(pid, p) for p in provinces if isinstance(p, str)]
+        if receipt is not None:
+            ids.append(receipt)
+        if len(ids) < 2:
+            return None
+        with self._translated():
+            return self._committed.latest_many(ids)
 
     def void_records(
         self,
@@ -613,6 +638,10 @@ class Scheduler(Queries):
             members=wanted,
             reason=reason,
         )
+
+
+#: Up to how many provinces an upload's attendance is read with its receipt, in one query.
+_PREFETCH_PROVINCES = 4
 
 
 def _listed(values: Iterable[Any]) -> Any:

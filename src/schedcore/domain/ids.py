@@ -8,6 +8,7 @@ the same id, which the store turns into a concurrency error instead of a duplica
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from uuid import UUID, uuid5
 
 __all__ = [
@@ -22,26 +23,35 @@ __all__ = [
     "trainer_team_diary_id",
 ]
 
+#: Ids of names from a small set (programmes, clusters, provinces) are computed once; every
+#: command computes several.  (Receipt ids, one per idempotency key, are not kept.)
+_cached = lru_cache(maxsize=4096, typed=True)
+
 #: Root of every schedcore id.  Never change it: stored events are keyed by ids derived from it.
 NAMESPACE = UUID("6d1f4a52-6b9e-5c1e-9f4e-2a7c0e5b9d31")
 
 
+@_cached
 def programme_id(name: str) -> UUID:
     return uuid5(NAMESPACE, f"programme:{name}")
 
 
+@_cached
 def cluster_id(programme: UUID, number: int) -> UUID:
     return uuid5(programme, f"cluster:{number}")
 
 
+@_cached
 def session_id(programme: UUID, cluster: int) -> UUID:
     return uuid5(programme, f"session:{cluster}")
 
 
+@_cached
 def placement_id(programme: UUID, province: str) -> UUID:
     return uuid5(programme, f"placement:{province}")
 
 
+@_cached
 def attendance_id(programme: UUID, province: str) -> UUID:
     return uuid5(programme, f"attendance:{province}")
 
