@@ -16,7 +16,7 @@ import re
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from schedcore.cli import explain, export, history, plan, rebuild, record, replan, report
 from schedcore.errors import SchedcoreError
@@ -44,6 +44,15 @@ class _Parser(argparse.ArgumentParser):
         message = " ".join(message.split())  # one line, whatever argparse wrapped
         self.exit(2, f"error: {self.prog}: {message} (see '{self.prog} --help')\n")
 
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> Any:
+        # argparse drops a lone "--" given as a value (--limit=--) and hands the option an
+        # empty list; it is the value the user typed, to be checked like any other.
+        if action.nargs is None and action.option_strings and arg_strings == ["--"]:
+            value = self._get_value(action, "--")
+            self._check_value(action, value)
+            return value
+        return super()._get_values(action, arg_strings)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
@@ -62,10 +71,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_shared_options(args: argparse.Namespace) -> None:
+    """Refuse a wrong store or views URL, or a ``--json`` path that cannot be written, before
+    the command does any work (a command that does not use its store still names a good one)."""
+    from schedcore.cli._common import check_writable
+    from schedcore.errors import StoreError
+    from schedcore.stores import parse_store_url
+
+    for option, url in (
+        ("store", getattr(args, "store", None)),
+        ("views", args.__dict__.get("views")),
+    ):
+        if url is None:
+            continue
+        location = parse_store_url(url)
+        if location.kind == "sqlite":
+            folder = os.path.dirname(os.path.abspath(location.settings["SQLITE_DBNAME"]))
+            if not os.path.isdir(folder):
+                raise StoreError(
+                    f"cannot open {option} {location.display}: the folder {folder} does not exist"
+                )
+    check_writable("--json", getattr(args, "json", None))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        check_shared_options(args)
         result: int = args.func(args)
         return result
     except SchedcoreError as exc:

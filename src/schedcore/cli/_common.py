@@ -9,13 +9,14 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 from typing import Any, TextIO
 
 __all__ = [
     "DEFAULT_STORE",
     "STORE_ENV",
+    "WholeNumber",
     "add_json_option",
     "add_store_option",
     "calendar_date",
@@ -83,22 +84,30 @@ def write_json(target: str | None, document: Any) -> None:
 # "--x MESSAGE", so the messages below read "--trainer-teams must be at least 1, not 0".
 
 
-def whole_number(minimum: int = 0, maximum: int | None = None) -> Callable[[str], int]:
+class WholeNumber:
     """An argparse ``type``: a whole number from ``minimum`` (to ``maximum``)."""
 
-    def convert(text: str) -> int:
+    __name__ = "whole number"
+
+    def __init__(self, minimum: int = 0, maximum: int | None = None) -> None:
+        self.minimum = minimum
+        self.maximum = maximum
+
+    def __call__(self, text: str) -> int:
         try:
             value = int(text.strip())
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
-        if maximum is not None and value > maximum:
-            raise argparse.ArgumentTypeError(f"must be at most {maximum}, not {value}")
+        if value < self.minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {self.minimum}, not {value}")
+        if self.maximum is not None and value > self.maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {self.maximum}, not {value}")
         return value
 
-    convert.__name__ = "whole number"
-    return convert
+
+def whole_number(minimum: int = 0, maximum: int | None = None) -> WholeNumber:
+    """An argparse ``type``: a whole number from ``minimum`` (to ``maximum``)."""
+    return WholeNumber(minimum, maximum)
 
 
 def seconds(text: str) -> float:

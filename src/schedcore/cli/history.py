@@ -34,7 +34,16 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    with open_runner(args) as (_, runner):
+    with open_runner(args) as (app, runner):
+        if args.province is not None:
+            units = app.programme().units
+            if args.province not in units:
+                from schedcore.cli._common import near_match
+                from schedcore.errors import InvalidInputError
+
+                raise InvalidInputError(
+                    f"--province: {near_match(args.province, units, what='province')}"
+                )
         runner.catch_up()
         entries = runner.views().history(
             province=args.province, cluster=args.cluster, actor=args.actor, limit=args.limit

@@ -247,6 +247,10 @@ def check_options(args: argparse.Namespace) -> None:
     if args.start is not None and args.end is not None and args.end < args.start:
         raise InvalidInputError(f"--end {args.end} is before --start {args.start}")
     check_writable("--json", getattr(args, "json", None))
+    if getattr(args, "actor", None) is not None:
+        from schedcore.security import Actor
+
+        Actor.parse(args.actor)  # a malformed actor is refused now, not after solving
 
 
 def run(args: argparse.Namespace) -> int:
