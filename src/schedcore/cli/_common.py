@@ -84,12 +84,17 @@ def write_json(target: str | None, document: Any) -> None:
 # "--x MESSAGE", so the messages below read "--trainer-teams must be at least 1, not 0".
 
 
+#: The largest whole number an option takes unless it says otherwise: far beyond any programme,
+#: and far from the solver's 64-bit limits.
+LARGEST = 1_000_000_000
+
+
 class WholeNumber:
-    """An argparse ``type``: a whole number from ``minimum`` (to ``maximum``)."""
+    """An argparse ``type``: a whole number from ``minimum`` to ``maximum``."""
 
     __name__ = "whole number"
 
-    def __init__(self, minimum: int = 0, maximum: int | None = None) -> None:
+    def __init__(self, minimum: int = 0, maximum: int | None = LARGEST) -> None:
         self.minimum = minimum
         self.maximum = maximum
 
@@ -105,8 +110,8 @@ class WholeNumber:
         return value
 
 
-def whole_number(minimum: int = 0, maximum: int | None = None) -> WholeNumber:
-    """An argparse ``type``: a whole number from ``minimum`` (to ``maximum``)."""
+def whole_number(minimum: int = 0, maximum: int | None = LARGEST) -> WholeNumber:
+    """An argparse ``type``: a whole number from ``minimum`` to ``maximum``."""
     return WholeNumber(minimum, maximum)
 
 

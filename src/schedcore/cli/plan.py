@@ -128,7 +128,7 @@ def add_problem_options(parser: argparse.ArgumentParser) -> None:
         "--time-limit", type=seconds, default=60.0, metavar="S", help="seconds (default: 60)"
     )
     solver.add_argument("--workers", type=whole_number(1, 256), default=2, metavar="N")
-    solver.add_argument("--seed", type=whole_number(0), default=0, metavar="N")
+    solver.add_argument("--seed", type=whole_number(0, 2**31 - 1), default=0, metavar="N")
     solver.add_argument(
         "--progress", action="store_true", help="also print each improving solution as a line"
     )
