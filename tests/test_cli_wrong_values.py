@@ -324,11 +324,27 @@ def test_a_reader_on_an_empty_sqlite_file_adds_no_table(tmp_path: Path) -> None:
 def test_a_reader_on_an_empty_postgres_schema_creates_no_table(
     command: str, postgres: PostgresTarget
 ) -> None:
-    """The run's schema is empty (no events table), and a schema not there stays not there."""
+    """An empty schema gets no table, and a schema not there stays not there."""
     import psycopg
 
-    absent = f"{postgres.schema}_absent"
-    for url in (postgres.store_url, f"{postgres.url}?{urlencode({'schema': absent})}"):
+    empty, absent = f"{postgres.schema}_{command}_empty", f"{postgres.schema}_{command}_absent"
+    with psycopg.connect(postgres.url, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{empty}"')
+    try:
+        check_no_table_is_created(command, postgres, empty, absent)
+    finally:
+        with psycopg.connect(postgres.url, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{empty}" CASCADE')
+            connection.execute(f'DROP SCHEMA IF EXISTS "{absent}" CASCADE')
+
+
+def check_no_table_is_created(
+    command: str, postgres: PostgresTarget, empty: str, absent: str
+) -> None:
+    import psycopg
+
+    for schema in (empty, absent):
+        url = f"{postgres.url}?{urlencode({'schema': schema})}"
         argv = [command, "--store", url, *READERS[command]]
         if command == "export":
             argv = [command, "--store", url, "--format", "csv", "--out", "-"]
@@ -338,7 +354,7 @@ def test_a_reader_on_an_empty_postgres_schema_creates_no_table(
     with psycopg.connect(postgres.url, autocommit=True) as connection:
         tables = connection.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-            (postgres.schema,),
+            (empty,),
         ).fetchall()
         schemas = connection.execute(
             "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (absent,)
