@@ -59,6 +59,7 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     "full": {
         "store_append": {"rows": 212_761, "batch_size": 1000, "repeat": 5},
         "command_latency": {"commands": 500, "repeat": 5},
+        "start_time": {"repeat": 15},
         "projections": {
             "scale": 1.0,
             "repeat": 3,
@@ -79,6 +80,7 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     "quick": {
         "store_append": {"rows": 20_000, "batch_size": 1000, "repeat": 3},
         "command_latency": {"commands": 60, "repeat": 3},
+        "start_time": {"repeat": 3},
         "projections": {"scale": 0.02, "repeat": 3, "per_event_events": 500, "on_postgres": False},
         "planner": {
             "scenario_runs": 1,
@@ -95,9 +97,10 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     "tiny": {
         "store_append": {"rows": 2_000, "batch_size": 500, "repeat": 2},
         "command_latency": {"commands": 10, "repeat": 2},
+        "start_time": {"repeat": 2},
     },
 }
-SUITES = ("store_append", "command_latency", "projections", "planner", "service")
+SUITES = ("store_append", "command_latency", "start_time", "projections", "planner", "service")
 
 
 class NotAvailable(Exception):
@@ -166,6 +169,15 @@ def command_latency(**settings: Any) -> Suite:
     import bench_command_latency
 
     return bench_command_latency.suite(**settings)
+
+
+# -- start time --------------------------------------------------------------------------------
+
+
+def start_time(*, repeat: int, **_: Any) -> Suite:
+    import bench_start_time
+
+    return bench_start_time.suite(repeat=repeat)
 
 
 # -- projections and national scale ------------------------------------------------------------
@@ -531,6 +543,7 @@ def _postgres_url(args: argparse.Namespace) -> str | None:
 RUNNERS: dict[str, Callable[..., Suite | list[Suite]]] = {
     "store_append": store_append,
     "command_latency": command_latency,
+    "start_time": start_time,
     "projections": projections,
     "planner": planner,
     "service": service,

@@ -118,7 +118,7 @@ def test_a_tiny_run_writes_json_and_a_markdown_table(tmp_path: Path) -> None:
     assert result["machine"]["cores"] >= 1
     assert "eventsourcing" in result["machine"]["packages"]
     suites = {s["name"]: s for s in result["suites"]}
-    assert set(suites) == {"store_append", "command_latency"}
+    assert set(suites) == {"store_append", "command_latency", "start_time"}
     for suite in suites.values():
         assert suite["skipped"] is None
         assert suite["load_before"] is not None

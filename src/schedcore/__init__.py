@@ -4,74 +4,164 @@ Event-sourced records of clusters, sessions and attendance; a CP-SAT planner tha
 units to clusters under date and capacity constraints; projections for queries.
 """
 
-from schedcore.application import RetryPolicy, Scheduler
-from schedcore.calendar import PROGRAMME_TZ, Holiday, WorkingCalendar
-from schedcore.domain import (
-    Activity,
-    AppliedPlan,
-    AttendanceRow,
-    BridgePoint,
-    MemberRef,
-    Recorded,
-    RecordedAttendance,
-    SessionStatus,
-    Venue,
-)
-from schedcore.domain.programme_spec import Measure, ProgrammeSpec, Target
-from schedcore.errors import (
-    ConcurrencyError,
-    Conflict,
-    InfeasiblePlanError,
-    InvalidInputError,
-    MissingDependencyError,
-    NotFoundError,
-    PermissionDeniedError,
-    ProjectionError,
-    ReferenceDataError,
-    RuleViolationError,
-    SchedcoreError,
-    StoreBusyError,
-    StoreError,
-    UnknownEventError,
-    UnknownProvinceError,
-)
-from schedcore.exports import (
-    CoverageRow,
-    cluster_map,
-    coverage_bars,
-    read_plan_json,
-    session_calendar,
-    write_plan_csv,
-    write_plan_ics,
-    write_plan_json,
-    write_plan_pictures,
-)
-from schedcore.planning import (
-    ObjectiveKind,
-    Pin,
-    Plan,
-    PlannedCluster,
-    PlanStatus,
-    Problem,
-    TrainerTeam,
-    Unit,
-    Weights,
-    explain,
-    replan,
-    scenario_2022,
-    solve,
-    validate,
-)
-from schedcore.projections import ProjectionRunner, Views, views_as_of
-from schedcore.reference import (
-    Province,
-    ProvinceTable,
-    calendar_2022,
-    load_province_table,
-    programme_2022,
-    vietnam_2022,
-)
-from schedcore.security import Actor, Role
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from schedcore.application import RetryPolicy, Scheduler
+    from schedcore.calendar import PROGRAMME_TZ, Holiday, WorkingCalendar
+    from schedcore.domain import (
+        Activity,
+        AppliedPlan,
+        AttendanceRow,
+        BridgePoint,
+        MemberRef,
+        Recorded,
+        RecordedAttendance,
+        SessionStatus,
+        Venue,
+    )
+    from schedcore.domain.programme_spec import Measure, ProgrammeSpec, Target
+    from schedcore.errors import (
+        ConcurrencyError,
+        Conflict,
+        InfeasiblePlanError,
+        InvalidInputError,
+        MissingDependencyError,
+        NotFoundError,
+        PermissionDeniedError,
+        ProjectionError,
+        ReferenceDataError,
+        RuleViolationError,
+        SchedcoreError,
+        StoreBusyError,
+        StoreError,
+        UnknownEventError,
+        UnknownProvinceError,
+    )
+    from schedcore.exports import (
+        CoverageRow,
+        cluster_map,
+        coverage_bars,
+        read_plan_json,
+        session_calendar,
+        write_plan_csv,
+        write_plan_ics,
+        write_plan_json,
+        write_plan_pictures,
+    )
+    from schedcore.planning import (
+        ObjectiveKind,
+        Pin,
+        Plan,
+        PlannedCluster,
+        PlanStatus,
+        Problem,
+        TrainerTeam,
+        Unit,
+        Weights,
+        explain,
+        replan,
+        scenario_2022,
+        solve,
+        validate,
+    )
+    from schedcore.projections import ProjectionRunner, Views, views_as_of
+    from schedcore.reference import (
+        Province,
+        ProvinceTable,
+        calendar_2022,
+        load_province_table,
+        programme_2022,
+        vietnam_2022,
+    )
+    from schedcore.security import Actor, Role
+
+#: Where each public name lives.  Importing ``schedcore`` imports none of them: a name is
+#: imported when it is first used, so ``import schedcore`` (and ``schedcore --help``) does not
+#: pay for the solver (OR-Tools, and pandas through it), the event store or the pictures.
+_EXPORTS: dict[str, str] = {
+    "RetryPolicy": "schedcore.application",
+    "Scheduler": "schedcore.application",
+    "PROGRAMME_TZ": "schedcore.calendar",
+    "Holiday": "schedcore.calendar",
+    "WorkingCalendar": "schedcore.calendar",
+    "Activity": "schedcore.domain",
+    "AppliedPlan": "schedcore.domain",
+    "AttendanceRow": "schedcore.domain",
+    "BridgePoint": "schedcore.domain",
+    "MemberRef": "schedcore.domain",
+    "Recorded": "schedcore.domain",
+    "RecordedAttendance": "schedcore.domain",
+    "SessionStatus": "schedcore.domain",
+    "Venue": "schedcore.domain",
+    "Measure": "schedcore.domain.programme_spec",
+    "ProgrammeSpec": "schedcore.domain.programme_spec",
+    "Target": "schedcore.domain.programme_spec",
+    "ConcurrencyError": "schedcore.errors",
+    "Conflict": "schedcore.errors",
+    "InfeasiblePlanError": "schedcore.errors",
+    "InvalidInputError": "schedcore.errors",
+    "MissingDependencyError": "schedcore.errors",
+    "NotFoundError": "schedcore.errors",
+    "PermissionDeniedError": "schedcore.errors",
+    "ProjectionError": "schedcore.errors",
+    "ReferenceDataError": "schedcore.errors",
+    "RuleViolationError": "schedcore.errors",
+    "SchedcoreError": "schedcore.errors",
+    "StoreBusyError": "schedcore.errors",
+    "StoreError": "schedcore.errors",
+    "UnknownEventError": "schedcore.errors",
+    "UnknownProvinceError": "schedcore.errors",
+    "CoverageRow": "schedcore.exports",
+    "cluster_map": "schedcore.exports",
+    "coverage_bars": "schedcore.exports",
+    "read_plan_json": "schedcore.exports",
+    "session_calendar": "schedcore.exports",
+    "write_plan_csv": "schedcore.exports",
+    "write_plan_ics": "schedcore.exports",
+    "write_plan_json": "schedcore.exports",
+    "write_plan_pictures": "schedcore.exports",
+    "ObjectiveKind": "schedcore.planning",
+    "Pin": "schedcore.planning",
+    "Plan": "schedcore.planning",
+    "PlannedCluster": "schedcore.planning",
+    "PlanStatus": "schedcore.planning",
+    "Problem": "schedcore.planning",
+    "TrainerTeam": "schedcore.planning",
+    "Unit": "schedcore.planning",
+    "Weights": "schedcore.planning",
+    "explain": "schedcore.planning",
+    "replan": "schedcore.planning",
+    "scenario_2022": "schedcore.planning",
+    "solve": "schedcore.planning",
+    "validate": "schedcore.planning",
+    "ProjectionRunner": "schedcore.projections",
+    "Views": "schedcore.projections",
+    "views_as_of": "schedcore.projections",
+    "Province": "schedcore.reference",
+    "ProvinceTable": "schedcore.reference",
+    "calendar_2022": "schedcore.reference",
+    "load_province_table": "schedcore.reference",
+    "programme_2022": "schedcore.reference",
+    "vietnam_2022": "schedcore.reference",
+    "Actor": "schedcore.security",
+    "Role": "schedcore.security",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'schedcore' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
 
 __version__ = "0.1.0"
 

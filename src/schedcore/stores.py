@@ -40,6 +40,7 @@ __all__ = [
     "parse_store_url",
     "resolve_store_url",
     "store_environment",
+    "store_holds_events",
 ]
 
 STORE_ENV = "SCHEDCORE_STORE"
@@ -198,6 +199,94 @@ def create_cipher_key(num_bytes: int = 32) -> str:
     if num_bytes not in (16, 24, 32):
         raise StoreError(f"an AES key has 16, 24 or 32 bytes, not {num_bytes}")
     return base64.b64encode(os.urandom(num_bytes)).decode("ascii")
+
+
+def store_holds_events(url: str | None = None) -> tuple[bool, str]:
+    """Whether the store holds at least one event, found out without creating anything.
+
+    Opening a store with :meth:`Scheduler.open <schedcore.Scheduler.open>` creates the SQLite
+    file, the PostgreSQL schema and the tables; a caller that only reads asks this first.
+    Returns ``(False, why)`` for a missing SQLite file, a missing schema or events table, or
+    an empty one (``memory://`` is always empty); raises :class:`StoreError` when the store
+    cannot be reached.
+    """
+    location = parse_store_url(resolve_store_url(url))
+    if location.kind == "memory":
+        return False, "a memory:// store starts empty"
+    if location.kind == "sqlite":
+        return _sqlite_holds_events(location)
+    return _postgres_holds_events(location)
+
+
+def _sqlite_holds_events(location: StoreLocation) -> tuple[bool, str]:
+    import sqlite3
+
+    path = location.settings["SQLITE_DBNAME"]
+    if path == ":memory:" or path.startswith("file::memory:"):
+        return False, "an in-memory SQLite database starts empty"
+    if not os.path.isfile(path):
+        return False, f"no file {path}"
+    try:
+        # Read-only: a file that is not a database stays as it is.
+        connection = sqlite3.connect(f"file:{_sqlite_uri_path(path)}?mode=ro", uri=True)
+        try:
+            tables = connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stored_events'"
+            ).fetchall()
+            if not tables:
+                return False, f"{path} has no events table"
+            if not connection.execute("SELECT 1 FROM stored_events LIMIT 1").fetchall():
+                return False, f"{path} holds no events"
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        if is_lock_wait(exc):  # a writer holds it: it is a store, let opening it wait
+            return True, ""
+        raise StoreError(f"cannot open store {location.display}: {exc}") from None
+    return True, ""
+
+
+def _sqlite_uri_path(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(os.path.abspath(path))
+
+
+def _postgres_holds_events(location: StoreLocation) -> tuple[bool, str]:
+    try:
+        import psycopg
+        from psycopg import sql
+    except ImportError:  # pragma: no cover - the postgres extra installs it
+        raise StoreError(
+            "PostgreSQL needs the postgres extra: pip install 'schedcore[postgres]'"
+        ) from None
+    env = location.settings
+    schema = env.get("POSTGRES_SCHEMA") or "public"
+    table = "schedcore_events"  # eventsourcing: the application's name, then _events
+    try:
+        with psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
+            autocommit=True,
+        ) as connection:
+            row = connection.execute(
+                "SELECT to_regclass(format('%%I.%%I', %s::text, %s::text))", (schema, table)
+            ).fetchone()
+            if row is None or row[0] is None:
+                return False, f"no table {table} in schema {schema}"
+            query = sql.SQL("SELECT 1 FROM {}.{} LIMIT 1").format(
+                sql.Identifier(schema), sql.Identifier(table)
+            )
+            if connection.execute(query).fetchone() is None:
+                return False, f"{schema}.{table} holds no events"
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StoreError(f"cannot open store {location.display}: {first}") from None
+    return True, ""
 
 
 # -- opening a store: helpers for the application (not part of the public API) -------------

@@ -147,7 +147,9 @@ def test_without_a_plan_file_an_empty_store_says_to_create_the_programme(
 ) -> None:
     argv = ["export", "--format", "json", "--store", "memory://", "--out", str(tmp_path / "x")]
     assert main(argv) == 2
-    assert "is not in this store; create it first" in one_line_error(capsys)
+    message = one_line_error(capsys)
+    assert "the store memory:// holds no programme yet" in message
+    assert "create one with 'schedcore plan --apply --store memory://'" in message
 
 
 def test_without_a_plan_file_the_plan_in_force_is_read_from_the_store(tmp_path: Path) -> None:

@@ -7,15 +7,15 @@ command on the application, and the plan becomes history like every other change
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from schedcore.application import Scheduler
-from schedcore.calendar import WorkingCalendar
 from schedcore.cli._plan_in_store import plan_in_store
-from schedcore.domain.programme_spec import ProgrammeSpec
 from schedcore.errors import InvalidInputError, NotFoundError
-from schedcore.planning import Plan, PlannedCluster, PlanStatus, Problem
-from schedcore.reference import programme_2022
+
+if TYPE_CHECKING:
+    from schedcore.domain.programme_spec import ProgrammeSpec
+    from schedcore.planning.plan import Plan
+    from schedcore.planning.problem import Problem
 
 __all__ = ["add_apply_options", "apply_to_store", "plan_in_force", "stored_plan"]
 
@@ -64,6 +64,8 @@ def stored_plan(store: str, problem: Problem, *, builtin: bool) -> Plan:
     :class:`NotFoundError` when the store holds no plan yet; :class:`InvalidInputError` when the
     plan covers other units than the problem.
     """
+    from schedcore.planning.plan import Plan, PlannedCluster, PlanStatus
+
     records = plan_in_store(store, _spec_for(problem, builtin).name)
     clusters = tuple(
         PlannedCluster(
@@ -83,6 +85,10 @@ def stored_plan(store: str, problem: Problem, *, builtin: bool) -> Plan:
 
 def _spec_for(problem: Problem, builtin: bool) -> ProgrammeSpec:
     """The programme a plan belongs to: the 2022 one, or one made from the user's units."""
+    from schedcore.calendar import WorkingCalendar
+    from schedcore.domain.programme_spec import ProgrammeSpec
+    from schedcore.reference import programme_2022
+
     if builtin:
         return programme_2022()
     days = problem.days
@@ -103,6 +109,8 @@ def _spec_for(problem: Problem, builtin: bool) -> ProgrammeSpec:
 def apply_to_store(
     args: argparse.Namespace, problem: Problem, plan: Plan, out: TextIO, *, builtin: bool
 ) -> None:
+    from schedcore.application import Scheduler
+
     spec = _spec_for(problem, builtin)
     scheduler = Scheduler.open(args.store, programme=spec.name)
     try:

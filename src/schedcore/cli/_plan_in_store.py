@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from schedcore.cli._common import require_programme_store
 from schedcore.errors import NotFoundError
-from schedcore.exports import ClusterRecord
+
+if TYPE_CHECKING:
+    from schedcore.exports import ClusterRecord
 
 __all__ = ["plan_in_store"]
 
 
 def plan_in_store(store: str, programme: str | None) -> tuple[ClusterRecord, ...]:
     """The plan in force in ``store``: each cluster with its session's day, if it has one."""
+    require_programme_store(store)
+
     from schedcore.application import Scheduler
+    from schedcore.exports import ClusterRecord
 
     app = Scheduler.open(store, programme=programme)
     try:

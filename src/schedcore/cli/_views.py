@@ -25,7 +25,15 @@ def add_views_options(parser: argparse.ArgumentParser) -> None:
 
 @contextmanager
 def open_runner(args: argparse.Namespace) -> Iterator[tuple[Any, Any]]:
-    """(application, projection runner) for the store and views named in ``args``."""
+    """(application, projection runner) for the store and views named in ``args``.
+
+    A store without events is refused before it is opened: these commands read, and opening
+    would create the store's file or tables, and the views' tables.
+    """
+    from schedcore.cli._common import require_programme_store
+
+    require_programme_store(args.store)
+
     from schedcore.application import Scheduler
     from schedcore.projections import ProjectionRunner
 

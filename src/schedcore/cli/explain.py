@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from schedcore.cli._apply import stored_plan
 from schedcore.cli._common import STORE_ENV, add_json_option, human_output, write_json
@@ -22,9 +22,9 @@ from schedcore.cli._progress import solve_progress
 from schedcore.cli.plan import add_problem_options, build_problem
 from schedcore.cli.replan import add_change_options, apply_changes, read_plan
 from schedcore.errors import InfeasiblePlanError
-from schedcore.planning.explain import diagnose, explain
-from schedcore.planning.plan import Plan, PlanStatus
-from schedcore.planning.replan import replan
+
+if TYPE_CHECKING:
+    from schedcore.planning.plan import Plan
 
 __all__ = ["register", "run"]
 
@@ -54,6 +54,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from schedcore.planning.explain import diagnose, explain
+    from schedcore.planning.plan import PlanStatus
+    from schedcore.planning.replan import replan
+
     problem = apply_changes(build_problem(args), args)
     current: Plan | None = None
     if args.current is not None:

@@ -14,23 +14,22 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from schedcore.calendar import WorkingCalendar
-from schedcore.cli._common import add_json_option, add_store_option, human_output, write_json
+from schedcore.cli._common import (
+    add_json_option,
+    add_store_option,
+    check_writable,
+    human_output,
+    whole_number,
+    write_json,
+)
 from schedcore.cli._plan_in_store import plan_in_store
 from schedcore.errors import InvalidInputError
-from schedcore.exports import (
-    ClusterRecord,
-    plan_to_csv,
-    plan_to_ics,
-    plan_to_json,
-    read_plan_json,
-    unit_directory,
-    write_plan_pictures,
-)
-from schedcore.exports._files import write_bytes_atomically
-from schedcore.reference import calendar_2022, load_province_table, programme_2022
+
+if TYPE_CHECKING:
+    from schedcore.calendar import WorkingCalendar
+    from schedcore.exports import ClusterRecord
 
 __all__ = ["FORMATS", "register"]
 
@@ -70,7 +69,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--sequence",
-        type=int,
+        type=whole_number(0),
         default=0,
         metavar="N",
         help="iCalendar SEQUENCE: raise it on each re-export of a changed plan (default 0)",
@@ -81,6 +80,17 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from schedcore.exports import (
+        plan_to_csv,
+        plan_to_ics,
+        plan_to_json,
+        read_plan_json,
+        unit_directory,
+        write_plan_pictures,
+    )
+    from schedcore.exports._files import write_bytes_atomically
+    from schedcore.reference import load_province_table, programme_2022
+
     if args.format not in FORMATS:
         given = (
             "no --format was given" if args.format is None else f"unknown format {args.format!r}"
@@ -92,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"--sequence must be 0 or more, got {args.sequence}")
     if args.out == "-" and args.json == "-":
         raise InvalidInputError("--out - and --json - both want standard output: choose one")
+    check_writable("--out", args.out, directory=args.format == "png")
+    check_writable("--json", args.json)
     clusters = read_plan_json(args.plan) if args.plan else plan_in_store(args.store, args.programme)
     table = load_province_table(args.units) if args.units else None
     units = unit_directory(table)
@@ -150,6 +162,8 @@ def _described(
 
 def _calendar_for(clusters: Sequence[ClusterRecord], builtin: bool) -> WorkingCalendar | None:
     """The 2022 calendar for a 2022 plan on the built-in units; else days from the plan."""
+    from schedcore.reference import calendar_2022
+
     if not builtin:
         return None
     calendar = calendar_2022()

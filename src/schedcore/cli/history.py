@@ -9,7 +9,7 @@ import argparse
 import sys
 from typing import Any
 
-from schedcore.cli._common import add_json_option, add_store_option, write_json
+from schedcore.cli._common import add_json_option, add_store_option, whole_number, write_json
 from schedcore.cli._views import add_views_options, open_runner
 
 __all__ = ["register"]
@@ -23,14 +23,27 @@ def register(subparsers: Any) -> None:
     add_json_option(parser)
     add_views_options(parser)
     parser.add_argument("--province", metavar="CODE", help="events about this province")
-    parser.add_argument("--cluster", type=int, metavar="ID", help="events about this cluster")
+    parser.add_argument(
+        "--cluster", type=whole_number(1), metavar="ID", help="events about this cluster"
+    )
     parser.add_argument("--actor", help="events recorded by this actor")
-    parser.add_argument("--limit", type=int, metavar="N", help="the last N entries only")
+    parser.add_argument(
+        "--limit", type=whole_number(1), metavar="N", help="the last N entries only"
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    with open_runner(args) as (_, runner):
+    with open_runner(args) as (app, runner):
+        if args.province is not None:
+            units = app.programme().units
+            if args.province not in units:
+                from schedcore.cli._common import near_match
+                from schedcore.errors import InvalidInputError
+
+                raise InvalidInputError(
+                    f"--province: {near_match(args.province, units, what='province')}"
+                )
         runner.catch_up()
         entries = runner.views().history(
             province=args.province, cluster=args.cluster, actor=args.actor, limit=args.limit

@@ -9,29 +9,32 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from schedcore.calendar import VIETNAM_HOLIDAYS_2022, WorkingCalendar
 from schedcore.cli._apply import add_apply_options, apply_to_store, plan_in_force
-from schedcore.cli._common import add_json_option, add_store_option, human_output, write_json
+from schedcore.cli._common import (
+    add_json_option,
+    add_store_option,
+    calendar_date,
+    check_writable,
+    human_output,
+    seconds,
+    whole_number,
+    write_json,
+)
 from schedcore.cli._progress import add_quiet_option, solve_progress
 from schedcore.errors import InvalidInputError, RuleViolationError
-from schedcore.planning.explain import explain
-from schedcore.planning.plan import Plan, PlanStatus
-from schedcore.planning.problem import (
-    DEFAULT_TRAVEL_DAY_KM,
-    ObjectiveKind,
-    Pin,
-    Problem,
-    TrainerTeam,
-    Weights,
-)
-from schedcore.planning.replan import replan
-from schedcore.planning.scenario_2022 import default_capacity, scenario_2022, team_names
-from schedcore.planning.solve import solve
-from schedcore.planning.units_csv import load_distances, load_units
-from schedcore.planning.validate import validate
-from schedcore.reference.programme_2022 import CLUSTERS_2022, WINDOW_2022
+
+if TYPE_CHECKING:
+    from schedcore.planning.plan import Plan
+    from schedcore.planning.problem import Pin, Problem
+
+# The solver and the problem's types are imported when a command runs, not for ``--help``:
+# these are the planning defaults the options show (tests/test_fast_start.py checks them).
+OBJECTIVES = ("person-km", "distance")  # ObjectiveKind
+DEFAULT_OBJECTIVE = "person-km"  # Problem.objective
+DEFAULT_TRAVEL_DAY_KM = 300  # schedcore.planning.problem.DEFAULT_TRAVEL_DAY_KM
+DEFAULT_TRAINER_WEIGHT = 0  # Weights().trainer_travel
 
 __all__ = [
     "add_problem_options",
@@ -68,39 +71,47 @@ def add_problem_options(parser: argparse.ArgumentParser) -> None:
         "--distances", metavar="FILE.csv", help="square distance matrix (km or minutes)"
     )
     shape = parser.add_argument_group("the plan")
-    shape.add_argument("--clusters", type=int, metavar="P", help="number of clusters (2022: 10)")
-    shape.add_argument("--capacity", type=int, metavar="Q", help="hall seats for every unit")
-    shape.add_argument("--min-size", type=int, default=1, metavar="N", help="units per cluster")
-    shape.add_argument("--max-size", type=int, metavar="N", help="units per cluster at most")
-    shape.add_argument("--start", type=date.fromisoformat, metavar="YYYY-MM-DD")
-    shape.add_argument("--end", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    shape.add_argument(
+        "--clusters", type=whole_number(1), metavar="P", help="number of clusters (2022: 10)"
+    )
+    shape.add_argument(
+        "--capacity", type=whole_number(1), metavar="Q", help="hall seats for every unit"
+    )
+    shape.add_argument(
+        "--min-size", type=whole_number(1), default=1, metavar="N", help="units per cluster"
+    )
+    shape.add_argument(
+        "--max-size", type=whole_number(1), metavar="N", help="units per cluster at most"
+    )
+    shape.add_argument("--start", type=calendar_date, metavar="YYYY-MM-DD")
+    shape.add_argument("--end", type=calendar_date, metavar="YYYY-MM-DD")
     shape.add_argument(
         "--no-dates", action="store_true", help="allocation only: no dates, teams or bridges"
     )
-    shape.add_argument("--trainer-teams", type=int, default=2, metavar="K")
+    shape.add_argument("--trainer-teams", type=whole_number(1), default=2, metavar="K")
     shape.add_argument(
         "--bridge-capacity",
-        type=int,
+        type=whole_number(1),
         metavar="N",
         help="commune bridge points connected a day (default: 1.5 x average cluster)",
     )
     shape.add_argument(
         "--travel-day-km",
-        type=int,
+        type=whole_number(0),
         default=DEFAULT_TRAVEL_DAY_KM,
         metavar="KM",
         help="a team needs a free day before a longer hop (default: %(default)s)",
     )
     shape.add_argument(
         "--objective",
-        choices=[kind.value for kind in ObjectiveKind],
-        default=ObjectiveKind.PERSON_KM.value,
+        choices=OBJECTIVES,
+        default=DEFAULT_OBJECTIVE,
         help="delegate travel as person-km or plain distance (default: %(default)s)",
     )
     shape.add_argument(
         "--trainer-weight",
-        type=int,
-        default=Weights().trainer_travel,
+        type=whole_number(0),
+        default=DEFAULT_TRAINER_WEIGHT,
         metavar="W",
         help="weight of trainer km in the objective (default: %(default)s)",
     )
@@ -113,9 +124,11 @@ def add_problem_options(parser: argparse.ArgumentParser) -> None:
         "unit=26,with=01 (repeatable)",
     )
     solver = parser.add_argument_group("solver")
-    solver.add_argument("--time-limit", type=float, default=60.0, metavar="S")
-    solver.add_argument("--workers", type=int, default=2, metavar="N")
-    solver.add_argument("--seed", type=int, default=0, metavar="N")
+    solver.add_argument(
+        "--time-limit", type=seconds, default=60.0, metavar="S", help="seconds (default: 60)"
+    )
+    solver.add_argument("--workers", type=whole_number(1, 256), default=2, metavar="N")
+    solver.add_argument("--seed", type=whole_number(0, 2**31 - 1), default=0, metavar="N")
     solver.add_argument(
         "--progress", action="store_true", help="also print each improving solution as a line"
     )
@@ -124,6 +137,8 @@ def add_problem_options(parser: argparse.ArgumentParser) -> None:
 
 def parse_pin(spec: str) -> Pin:
     """``unit=01,host=01,with=26,date=2022-09-12,team=T1`` -> :class:`Pin`."""
+    from schedcore.planning.problem import Pin
+
     fields: dict[str, str] = {}
     for part in spec.split(","):
         key, sep, value = part.partition("=")
@@ -152,6 +167,13 @@ def parse_pin(spec: str) -> Pin:
 
 def build_problem(args: argparse.Namespace) -> Problem:
     """The problem the options describe (the 2022 scenario unless ``--units`` is given)."""
+    from schedcore.calendar import VIETNAM_HOLIDAYS_2022, WorkingCalendar
+    from schedcore.planning.problem import ObjectiveKind, Problem, TrainerTeam, Weights
+    from schedcore.planning.scenario_2022 import default_capacity, scenario_2022, team_names
+    from schedcore.planning.units_csv import load_distances, load_units
+    from schedcore.reference.programme_2022 import CLUSTERS_2022, WINDOW_2022
+
+    check_options(args)
     pins = [parse_pin(spec) for spec in args.pin]
     weights = Weights(trainer_travel=args.trainer_weight)
     objective = ObjectiveKind(args.objective)
@@ -215,7 +237,26 @@ def build_problem(args: argparse.Namespace) -> Problem:
     )
 
 
+def check_options(args: argparse.Namespace) -> None:
+    """What no single option's parser can see: options that contradict each other, and output
+    paths that cannot be written (refused before the solver runs, not after)."""
+    if args.max_size is not None and args.max_size < args.min_size:
+        raise InvalidInputError(
+            f"--max-size {args.max_size} is smaller than --min-size {args.min_size}"
+        )
+    if args.start is not None and args.end is not None and args.end < args.start:
+        raise InvalidInputError(f"--end {args.end} is before --start {args.start}")
+    check_writable("--json", getattr(args, "json", None))
+    if getattr(args, "actor", None) is not None:
+        from schedcore.security import Actor
+
+        Actor.parse(args.actor)  # a malformed actor is refused now, not after solving
+
+
 def run(args: argparse.Namespace) -> int:
+    from schedcore.planning.replan import replan
+    from schedcore.planning.solve import solve
+
     problem = build_problem(args)
     out = human_output(args)
     current = plan_in_force(args, problem, builtin=args.units is None)
@@ -237,6 +278,10 @@ def run(args: argparse.Namespace) -> int:
 def conclude(args: argparse.Namespace, problem: Problem, plan: Plan) -> int:
     """What ``plan`` and ``replan`` do with a solved plan: explain it when infeasible, say so
     when the time ran out (exit 1), re-check every hard rule, print it, write ``--json``."""
+    from schedcore.planning.explain import explain
+    from schedcore.planning.plan import PlanStatus
+    from schedcore.planning.validate import validate
+
     out = human_output(args)
     if plan.status is PlanStatus.INFEASIBLE:
         raise explain(problem, time_limit=max(10.0, args.time_limit))

@@ -13,11 +13,22 @@ import getpass
 import os
 from typing import Any
 
-from schedcore.application.retry import RetryPolicy
-from schedcore.cli._common import add_json_option, add_store_option, human_output, write_json
+from schedcore.cli._common import (
+    add_json_option,
+    add_store_option,
+    check_writable,
+    human_output,
+    whole_number,
+    write_json,
+)
 from schedcore.cli._progress import add_quiet_option, count_progress
 
 __all__ = ["register"]
+
+
+#: ``RetryPolicy().attempts - 1``, spelt out so that ``--help`` does not import the application
+#: (tests/test_fast_start.py checks it).
+DEFAULT_RETRIES = 7
 
 
 def _default_actor() -> str:
@@ -54,19 +65,19 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--batch-size",
-        type=int,
+        type=whole_number(1),
         default=1000,
         metavar="N",
         help="rows per transaction (default: 1000)",
     )
     parser.add_argument(
         "--retries",
-        type=_retries,
-        default=RetryPolicy().attempts - 1,
+        type=whole_number(0, 100),
+        default=DEFAULT_RETRIES,
         metavar="N",
         help=(
             "how often a batch that lost a race with another writer is decided again and "
-            f"retried before giving up with exit code 4 (default: {RetryPolicy().attempts - 1}; "
+            f"retried before giving up with exit code 4 (default: {DEFAULT_RETRIES}; "
             "0: never)"
         ),
     )
@@ -75,16 +86,12 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def _retries(text: str) -> int:
-    if not text.strip().isdigit():
-        raise argparse.ArgumentTypeError(f"a whole number >= 0, not {text!r}")
-    return int(text)
-
-
 def run(args: argparse.Namespace) -> int:
-    from schedcore.application import Scheduler
+    from schedcore.application import RetryPolicy, Scheduler
     from schedcore.application.attendance import read_attendance_csv
     from schedcore.security import Actor
+
+    check_writable("--json", args.json)
 
     # The CLI is a local tool (whoever runs it holds the store's credentials), so the actor's
     # text form is taken at its word; a service builds Actor values from its own logins.

@@ -13,18 +13,19 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
 
 from schedcore.cli._apply import add_apply_options, apply_to_store, stored_plan
-from schedcore.cli._common import add_json_option, add_store_option, human_output
+from schedcore.cli._common import add_json_option, add_store_option, human_output, near_match
 from schedcore.cli._progress import solve_progress
 from schedcore.cli.plan import add_problem_options, build_problem, conclude
 from schedcore.errors import InvalidInputError, ReferenceDataError
-from schedcore.planning.plan import Plan, PlannedCluster, PlanStatus
-from schedcore.planning.problem import Problem
-from schedcore.planning.replan import replan
+
+if TYPE_CHECKING:
+    from schedcore.planning.plan import Plan
+    from schedcore.planning.problem import Problem, Unit
 
 __all__ = [
     "add_change_options",
@@ -85,6 +86,8 @@ def add_change_options(parser: argparse.ArgumentParser) -> None:
 
 def read_plan(path: str) -> Plan:
     """The clusters of a ``plan --json`` file."""
+    from schedcore.planning.plan import Plan, PlannedCluster, PlanStatus
+
     try:
         with open(path, encoding="utf-8") as handle:
             document = json.load(handle)
@@ -100,7 +103,7 @@ def read_plan(path: str) -> Plan:
         )
     except OSError as exc:
         raise ReferenceDataError(f"cannot read file: {exc.strerror}", path=path) from None
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ReferenceDataError(f"not a plan --json document ({exc})", path=path) from None
     if not clusters:
         raise ReferenceDataError("the plan has no clusters", path=path)
@@ -120,19 +123,29 @@ def _pairs(specs: list[str], what: str) -> list[tuple[str, str]]:
 def apply_changes(problem: Problem, args: argparse.Namespace) -> Problem:
     """The problem with the command line's blackouts, withdrawals and hall changes."""
     units = {u.code: u for u in problem.units}
+
+    def unit(code: str, option: str) -> Unit:
+        if code not in units:
+            raise InvalidInputError(f"{option}: {near_match(code, units, what='unit')}")
+        return units[code]
+
     for code, value in _pairs(args.blackout, "blackout"):
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            raise InvalidInputError(f"bad blackout date {value!r} (expected YYYY-MM-DD)") from None
-        unit = units[problem.unit(code).code]
-        units[code] = attrs.evolve(unit, blackout=unit.blackout | {day})
+            raise InvalidInputError(
+                f"--blackout {code}={value}: {value} is not a date (YYYY-MM-DD)"
+            ) from None
+        before = unit(code, "--blackout")
+        units[code] = attrs.evolve(before, blackout=before.blackout | {day})
     for code in args.withdraw:
-        units[problem.unit(code).code] = attrs.evolve(units[code], capacity=None)
+        units[code] = attrs.evolve(unit(code.strip(), "--withdraw"), capacity=None)
     for code, value in _pairs(args.hall, "hall"):
         if not value.isdigit():
-            raise InvalidInputError(f"bad hall size {value!r} for {code}")
-        units[problem.unit(code).code] = attrs.evolve(units[code], capacity=int(value))
+            raise InvalidInputError(
+                f"--hall {code}={value}: the seats must be a whole number, not {value!r}"
+            )
+        units[code] = attrs.evolve(unit(code, "--hall"), capacity=int(value))
     return problem.with_changes(units=[units[u.code] for u in problem.units])
 
 
@@ -148,6 +161,8 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError(
             "--apply records the re-plan of the plan in force in --store: drop --current"
         )
+    from schedcore.planning.replan import replan
+
     problem = apply_changes(build_problem(args), args)
     current = current_plan(args, problem)
     with solve_progress(args, "re-planning") as progress:

@@ -2,7 +2,8 @@
 
 Catches the views up with the store first, so the report reflects every event recorded.
 ``--as-of`` (an ISO 8601 moment with its time zone, e.g. ``2022-09-20T18:00+07:00``) or
-``--position`` (a log position) shows the programme as it was then.
+``--position`` (a log position) shows the programme as it had been recorded by then: what the
+store held at that moment, not the sessions planned for that day.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from schedcore.cli._common import add_json_option, add_store_option, write_json
+from schedcore.cli._common import add_json_option, add_store_option, whole_number, write_json
 from schedcore.cli._views import add_views_options, open_runner
 from schedcore.errors import InvalidInputError
 
@@ -28,22 +29,35 @@ def register(subparsers: Any) -> None:
     add_views_options(parser)
     when = parser.add_mutually_exclusive_group()
     when.add_argument(
-        "--as-of", metavar="TIMESTAMP", help="as of this moment (ISO 8601, with time zone)"
+        "--as-of",
+        metavar="TIMESTAMP",
+        help="as recorded by this moment (ISO 8601 with time zone, e.g. 2022-09-20T18:00+07:00)",
     )
-    when.add_argument("--position", type=int, metavar="N", help="as of this log position")
+    when.add_argument(
+        "--position",
+        type=whole_number(0),
+        metavar="N",
+        help="as recorded up to this log position",
+    )
     parser.set_defaults(func=run)
 
 
 def parse_moment(text: str) -> datetime:
-    """An aware moment from ISO 8601; a moment without time zone is refused."""
+    """An aware moment from ISO 8601; a moment without time zone is refused, with the moment
+    it probably meant (in the programme's time zone, +07:00) as the suggestion."""
     try:
-        moment = datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInputError(
-            f"--as-of {text!r} is not an ISO 8601 moment (e.g. 2022-09-20T18:00+07:00)"
+            f"--as-of {text} is not an ISO 8601 moment (e.g. 2022-09-20T18:00+07:00)"
         ) from None
     if moment.tzinfo is None:
-        raise InvalidInputError(f"--as-of {text!r} has no time zone; add one, e.g. {text}+07:00")
+        example = moment.isoformat(timespec="minutes" if not moment.second else "seconds")
+        if moment.time() == datetime.min.time() and "T" not in text.upper():
+            example = f"{text.strip()}T23:59"  # a day: as recorded by the end of it
+        raise InvalidInputError(
+            f"--as-of {text} has no time zone: write e.g. {example}+07:00 (as recorded by then)"
+        )
     return moment
 
 
