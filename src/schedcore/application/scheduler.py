@@ -539,7 +539,7 @@ class Scheduler(Queries):
         error naming the row, and nothing is written.  Rows already recorded are skipped and
         counted.  A batch that loses a race with another writer is decided again and retried
         (:attr:`retry`).  ``progress(rows_written, rows)`` is called after each batch is
-        written (a progress bar's hook).  See :mod:`schedcore.application.attendance`.
+        written (a progress bar's hook).  See ``schedcore.application.attendance``.
 
         A province coordinator may only send rows of its own province: one row of another
         province refuses the whole call (:class:`PermissionDeniedError`), nothing written.
