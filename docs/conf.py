@@ -19,7 +19,7 @@ import schedcore  # noqa: E402
 
 project = "schedcore"
 author = "The schedcore developers"
-copyright = "The schedcore developers (MIT)"  # noqa: A001
+copyright = "The schedcore developers (MIT)"
 release = version = schedcore.__version__
 
 extensions = [

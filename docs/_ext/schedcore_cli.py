@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -148,7 +148,9 @@ def render(parser: argparse.ArgumentParser, level: int = 2) -> str:
     lines += [description_of(parser), ""]
     lines += options_table(parser, heading + "#")
     lines += [f"{heading}# Commands", "", "| command | does |", "|---|---|"]
-    lines += [f"| [{code(name)}](#schedcore-{name}) | {escape(text)} |" for name, text, _ in commands]
+    lines += [
+        f"| [{code(name)}](#schedcore-{name}) | {escape(text)} |" for name, text, _ in commands
+    ]
     lines.append("")
     for name, _, sub in commands:
         lines += [f"{heading} `schedcore {name}`", "", "```text", usage_of(sub), "```", ""]
@@ -161,7 +163,7 @@ class CliReference(SphinxDirective):
     """```` ```{schedcore-cli} ```` : the generated reference of the ``schedcore`` command."""
 
     has_content = False
-    option_spec: dict[str, Any] = {}
+    option_spec: ClassVar[dict[str, Any]] = {}
 
     def run(self) -> list[nodes.Node]:
         import schedcore.cli
@@ -169,7 +171,9 @@ class CliReference(SphinxDirective):
         self.env.note_dependency(schedcore.cli.__file__)
         text = render(build_parser())
         container = nodes.container()
-        self.state.nested_parse(text.splitlines(), self.content_offset, container, match_titles=True)
+        self.state.nested_parse(
+            text.splitlines(), self.content_offset, container, match_titles=True
+        )
         return container.children
 
 

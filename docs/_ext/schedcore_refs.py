@@ -115,6 +115,8 @@ def attribute_docs() -> dict[int, list[str]]:
 
     from sphinx.pycode import ModuleAnalyzer
 
+    for package in PUBLIC:
+        importlib.import_module(package)
     docs: dict[int, list[str]] = {}
     for name, module in sorted(sys.modules.items()):
         if not (name == "schedcore" or name.startswith("schedcore.")) or module is None:

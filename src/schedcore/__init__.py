@@ -73,6 +73,7 @@ from schedcore.reference import (
 )
 from schedcore.security import Actor, Role
 
+#: The version of schedcore.
 __version__ = "0.1.0"
 
 __all__ = [

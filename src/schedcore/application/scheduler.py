@@ -116,6 +116,13 @@ class Scheduler(Queries):
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
+        """Record the programme's target for ``target.measure``, replacing the one it had.
+
+        Raises :class:`~schedcore.errors.RuleViolationError` when the programme's rules refuse the
+        target, :class:`~schedcore.errors.PermissionDeniedError` when ``actor`` may not change
+        targets (a planner's command) and :class:`~schedcore.errors.NotFoundError` when the
+        programme does not exist.
+        """
         return self._command(
             "change_target",
             actor,

@@ -45,6 +45,7 @@ class Progress:
     seconds: float
 
 
+#: What ``solve(problem, progress=...)`` calls with each improving solution.
 ProgressCallback = Callable[[Progress], None]
 
 #: Time allowed to schedule the optimal allocation (a small model: hosts are fixed).
