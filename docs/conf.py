@@ -78,6 +78,9 @@ nitpick_ignore_regex.append(
     ("py:class", r"schedcore\.domain\.(cluster|session|programme|attendance)\.[A-Z]\w*")
 )
 
+# Options like --quiet in prose stay as typed (no en dash, no curly quotes).
+smartquotes = False
+
 html_theme = "furo"
 html_title = f"schedcore {release}"
 html_static_path: list[str] = []
