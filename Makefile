@@ -3,10 +3,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-CODE := $(wildcard src tests examples benchmarks)
+CODE := $(wildcard src tests examples benchmarks docs/conf.py docs/_ext)
 STORE ?= sqlite:///schedcore.sqlite
 
-.PHONY: plan test lint typecheck unit bench stress clean
+.PHONY: plan test lint typecheck unit docs bench stress clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,14 @@ typecheck: $(VENV)/.installed-dev
 unit: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
-test: lint typecheck unit
+# The documentation site (docs/, Sphinx + MyST) into build/docs, API and CLI references
+# generated from the code. Strict: a warning, a broken link or a missing reference fails it.
+docs: $(VENV)/.installed-dev
+	rm -rf build/docs
+	$(BIN)/sphinx-build -b html -n -W --keep-going -q docs build/docs
+	@echo "docs: build/docs/index.html"
+
+test: lint typecheck unit docs
 
 # The fault-injection runs at their large sizes (see tests/reliability/conftest.py): 22
 # concurrent writers with 3 projection runners, 400 bulk kills, 320 runner kills, 300 stateful

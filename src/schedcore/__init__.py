@@ -163,6 +163,7 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_EXPORTS})
 
 
+#: The version of schedcore.
 __version__ = "0.1.0"
 
 __all__ = [

@@ -98,6 +98,7 @@ class WorkingCalendar:
 
     @property
     def holiday_dates(self) -> frozenset[date]:
+        """The days of the holidays."""
         return frozenset(h.day for h in self.holidays)
 
     def working_days(self) -> tuple[date, ...]:
@@ -116,9 +117,13 @@ class WorkingCalendar:
         return tuple(moment.date() for moment in rules)
 
     def in_window(self, day: date) -> bool:
+        """Whether ``day`` is between :attr:`start` and :attr:`end`, both included."""
         return self.start <= day <= self.end
 
     def is_working_day(self, day: date) -> bool:
+        """Whether ``day`` is in the window, on one of :attr:`weekdays` and not a holiday (a unit's
+        blackouts are not counted here).
+        """
         return (
             self.in_window(day) and day.weekday() in self.weekdays and day not in self.holiday_dates
         )
@@ -142,9 +147,11 @@ class WorkingCalendar:
         return tuple(day for day in self.working_days() if day not in blocked)
 
     def with_holidays(self, holidays: Iterable[Holiday]) -> WorkingCalendar:
+        """A copy with ``holidays`` added to the calendar's."""
         return attrs.evolve(self, holidays=(*self.holidays, *holidays))
 
     def with_blackout(self, unit: str, days: Iterable[date]) -> WorkingCalendar:
+        """A copy in which unit ``unit`` also cannot attend on ``days``."""
         blackouts = dict(self.blackouts)
         blackouts[unit] = blackouts.get(unit, frozenset()) | frozenset(days)
         return attrs.evolve(self, blackouts=blackouts)

@@ -130,18 +130,28 @@ class Actor:
 
     @classmethod
     def planner(cls, name: str) -> Actor:
+        """A national planner called ``name``: may send every command."""
         return cls(name, Role.PLANNER)
 
     @classmethod
     def cluster_coordinator(cls, name: str, cluster: int) -> Actor:
+        """A coordinator called ``name`` of cluster number ``cluster``: the session commands of
+        that cluster only.
+        """
         return cls(name, Role.CLUSTER_COORDINATOR, cluster=cluster)
 
     @classmethod
     def province_coordinator(cls, name: str, province: str) -> Actor:
+        """A coordinator called ``name`` of province ``province``: enrolment, attendance and voiding
+        for that province only.
+        """
         return cls(name, Role.PROVINCE_COORDINATOR, province=province)
 
     @classmethod
     def operator(cls, name: str) -> Actor:
+        """An operator called ``name``: a trusted local user who may send every command, unless the
+        programme or the store requires roles.
+        """
         return cls(name, Role.OPERATOR)
 
     @classmethod

@@ -118,6 +118,13 @@ class Scheduler(Queries):
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
+        """Record the programme's target for ``target.measure``, replacing the one it had.
+
+        Raises :class:`~schedcore.errors.RuleViolationError` when the programme's rules refuse the
+        target, :class:`~schedcore.errors.PermissionDeniedError` when ``actor`` may not change
+        targets (a planner's command) and :class:`~schedcore.errors.NotFoundError` when the
+        programme does not exist.
+        """
         return self._command(
             "change_target",
             actor,
@@ -549,7 +556,7 @@ class Scheduler(Queries):
         error naming the row, and nothing is written.  Rows already recorded are skipped and
         counted.  A batch that loses a race with another writer is decided again and retried
         (:attr:`retry`).  ``progress(rows_written, rows)`` is called after each batch is
-        written (a progress bar's hook).  See :mod:`schedcore.application.attendance`.
+        written (a progress bar's hook).  See ``schedcore.application.attendance``.
 
         A province coordinator may only send rows of its own province: one row of another
         province refuses the whole call (:class:`PermissionDeniedError`), nothing written.

@@ -34,19 +34,24 @@ class PlannedClusterLike(Protocol):
     """One cluster of a plan: its number, host (a member), members, date and trainer team."""
 
     @property
-    def id(self) -> int: ...
+    def id(self) -> int:
+        """The cluster's number."""
 
     @property
-    def host(self) -> str: ...
+    def host(self) -> str:
+        """The code of the unit whose hall hosts the session."""
 
     @property
-    def members(self) -> Sequence[str]: ...
+    def members(self) -> Sequence[str]:
+        """The codes of the cluster's units, the host among them."""
 
     @property
-    def date(self) -> datetime.date | None: ...
+    def date(self) -> datetime.date | None:
+        """The session's day, or ``None`` when not yet dated."""
 
     @property
-    def trainer_team(self) -> str | None: ...
+    def trainer_team(self) -> str | None:
+        """The trainer team that runs the session, or ``None``."""
 
 
 def check_plan(clusters: Iterable[PlannedClusterLike]) -> list[PlannedClusterLike]:

@@ -94,23 +94,29 @@ class ProgrammeSpec:
 
     @property
     def start(self) -> date:
+        """The first day of the programme's window."""
         return self.calendar.start
 
     @property
     def end(self) -> date:
+        """The last day of the programme's window."""
         return self.calendar.end
 
     @property
     def total_teams(self) -> int:
+        """Teams over all units."""
         return sum(self.teams.values())
 
     @property
     def total_members(self) -> int:
+        """Members over all units."""
         return sum(self.members.values())
 
     @property
     def total_bridge_points(self) -> int:
+        """Bridge points over all units."""
         return sum(self.bridge_points.values())
 
     def target(self, measure: Measure) -> Target | None:
+        """The target for ``measure``, or ``None`` when the programme sets none."""
         return next((t for t in self.targets if t.measure is measure), None)

@@ -49,6 +49,8 @@ ONLINE = frozenset({Activity.COURSE, Activity.CHANNEL})
 
 
 class SessionStatus(enum.StrEnum):
+    """Where a session stands: scheduled, cancelled or held."""
+
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
     HELD = "held"

@@ -45,13 +45,16 @@ class UnitInfo(Protocol):
     """
 
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """The unit's name."""
 
     @property
-    def lat(self) -> float: ...
+    def lat(self) -> float:
+        """The latitude of the unit's capital, in degrees."""
 
     @property
-    def lon(self) -> float: ...
+    def lon(self) -> float:
+        """The longitude of the unit's capital, in degrees."""
 
 
 #: Where unit names and coordinates come from: a province table, or a mapping from unit code
@@ -133,14 +136,17 @@ class CoverageRow:
 
     @property
     def teams_share(self) -> float:
+        """Teams trained over teams in total (0.0 when the total is 0)."""
         return _share(self.teams_trained, self.teams_total)
 
     @property
     def channel_share(self) -> float:
+        """Members following the channel over members in total (0.0 when the total is 0)."""
         return _share(self.members_channel, self.members_total)
 
     @property
     def course_share(self) -> float:
+        """Members who took the course over members in total (0.0 when the total is 0)."""
         return _share(self.members_course, self.members_total)
 
     def __add__(self, other: CoverageRow) -> CoverageRow:

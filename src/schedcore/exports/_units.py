@@ -26,9 +26,15 @@ class UnitDirectory:
         return self._find(code)
 
     def name(self, code: str) -> str:
+        """The name of unit ``code``; raises :class:`~schedcore.errors.UnknownProvinceError` for a
+        unit the directory does not know.
+        """
         return self._find(code).name
 
     def venue(self, code: str) -> str:
+        """Where unit ``code``'s hall is: its venue, else its name; raises
+        :class:`~schedcore.errors.UnknownProvinceError` for a unit the directory does not know.
+        """
         unit = self._find(code)
         return unit.venue or unit.name
 

@@ -19,6 +19,7 @@ from schedcore.exports._units import UnitDirectory, unit_directory
 
 __all__ = ["PLAN_CSV_COLUMNS", "plan_to_csv", "read_plan_csv", "write_plan_csv"]
 
+#: The columns of a plan's CSV, in order: one row per (cluster, member unit).
 PLAN_CSV_COLUMNS = (
     "cluster_id",
     "host",

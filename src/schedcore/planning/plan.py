@@ -59,6 +59,7 @@ class ClusterLoad:
 
     @property
     def utilisation(self) -> float | None:
+        """Delegates over hall seats, or ``None`` when the hall's capacity is unknown or zero."""
         if not self.capacity:
             return None
         return self.delegates / self.capacity
@@ -85,6 +86,9 @@ class Plan:
 
     @property
     def gap(self) -> float | None:
+        """Relative gap between the objective and the proven bound (0.0: proven optimal); ``None``
+        without both.
+        """
         if self.objective is None or self.bound is None:
             return None
         if self.objective == 0:
@@ -93,9 +97,12 @@ class Plan:
 
     @property
     def has_solution(self) -> bool:
+        """Whether the plan has clusters: its status is ``OPTIMAL`` or ``FEASIBLE``."""
         return self.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE)
 
     def cluster_of(self, code: str) -> PlannedCluster:
+        """The cluster whose members include unit ``code``; raises ``KeyError`` when no cluster
+        has it."""
         for cluster in self.clusters:
             if code in cluster.members:
                 return cluster

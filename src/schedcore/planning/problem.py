@@ -85,6 +85,7 @@ class Unit:
 
     @property
     def can_host(self) -> bool:
+        """Whether the unit has a hall (a ``capacity``) and so may host a cluster."""
         return self.capacity is not None
 
     def __str__(self) -> str:
@@ -279,14 +280,17 @@ class Problem:
 
     @property
     def size(self) -> int:
+        """The number of units."""
         return len(self.units)
 
     @property
     def codes(self) -> tuple[str, ...]:
+        """The units' codes, in the problem's order."""
         return tuple(unit.code for unit in self.units)
 
     @property
     def has_dates(self) -> bool:
+        """Whether sessions get dates (``days`` given), or the problem is allocation only."""
         return self.days is not None
 
     @property
@@ -295,15 +299,24 @@ class Problem:
         return self._km
 
     def position(self, code: str) -> int:
+        """The index of unit ``code`` in :attr:`units`; raises
+        :class:`~schedcore.errors.InvalidInputError` for an unknown code.
+        """
         try:
             return self._index[code]
         except KeyError:
             raise InvalidInputError(f"unknown unit {code!r}") from None
 
     def unit(self, code: str) -> Unit:
+        """The unit whose code is ``code``; raises :class:`~schedcore.errors.InvalidInputError` for
+        an unknown code.
+        """
         return self.units[self.position(code)]
 
     def distance(self, a: str, b: str) -> int:
+        """The distance between units ``a`` and ``b`` (km, or the matrix's unit when ``distances``
+        was given); raises :class:`~schedcore.errors.InvalidInputError` for an unknown code.
+        """
         return self._km[self.position(a)][self.position(b)]
 
     def hosts(self) -> tuple[int, ...]:

@@ -45,6 +45,7 @@ class Progress:
     seconds: float
 
 
+#: What ``solve(problem, progress=...)`` calls with each improving solution.
 ProgressCallback = Callable[[Progress], None]
 
 #: Time allowed to schedule the optimal allocation (a small model: hosts are fixed).
@@ -101,7 +102,7 @@ def solve(
 ) -> Plan:
     """Plan ``problem``: the best plan found, its status, bound and per-term breakdown.
 
-    Allocation-only problems are proven by the MIP of :mod:`schedcore.planning.mip`.  With
+    Allocation-only problems are proven by the MIP of ``schedcore.planning.mip``.  With
     dates, three stages (``docs/concepts/planning-model.md`` explains why each is exact): the
     optimal allocation A* (a lower bound of the joint cost); the best schedule of that
     allocation (an incumbent: when trainer travel is not in the objective, it is already the

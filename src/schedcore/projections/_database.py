@@ -64,6 +64,9 @@ class ViewDatabase:
     display: str
 
     def transaction(self) -> Any:  # pragma: no cover - overridden
+        """A context manager yielding a :class:`Cursor`: what is done through it commits
+        together, or not at all if the block raises.
+        """
         raise NotImplementedError
 
     def savepoint(self, cursor: Any) -> Any:  # pragma: no cover - overridden
@@ -71,12 +74,17 @@ class ViewDatabase:
         raise NotImplementedError
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:  # pragma: no cover
+        """Run a read-only ``sql`` with ``params`` and return its rows (the last committed state
+        when outside a transaction).
+        """
         raise NotImplementedError
 
     def table_exists(self, name: str) -> bool:  # pragma: no cover - overridden
+        """Whether a table called ``name`` exists."""
         raise NotImplementedError
 
     def close(self) -> None:  # pragma: no cover - overridden
+        """Close the connection; the database is not usable afterwards."""
         raise NotImplementedError
 
     def type_name(self, portable: str) -> str:

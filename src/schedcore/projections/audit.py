@@ -39,6 +39,10 @@ _AUDIT = Table(
 
 @attrs.frozen
 class AuditEntry:
+    """One line of the audit trail: the event at ``position``, when it was recorded, by which
+    actor, which province and cluster it concerns (``None`` when none) and a one-line summary.
+    """
+
     position: int
     recorded_at: datetime
     actor: str

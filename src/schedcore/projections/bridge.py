@@ -42,6 +42,7 @@ class SessionBridge:
 
     @property
     def share(self) -> float:
+        """Connected bridge points over expected ones (0.0 when none is expected)."""
         return self.connected / self.expected if self.expected else 0.0
 
 
@@ -56,6 +57,7 @@ class BridgeCoverage:
 
     @property
     def share(self) -> float:
+        """Connected bridge points over expected ones (0.0 when none is expected)."""
         return self.connected / self.expected if self.expected else 0.0
 
 

@@ -62,6 +62,7 @@ class SessionEntry:
 
     @property
     def provinces(self) -> tuple[str, ...]:
+        """The codes of the provinces with seats in the session."""
         return tuple(self.seats)
 
 

@@ -101,6 +101,10 @@ class UnitFacts:
 
 @attrs.frozen
 class ProgrammeFacts:
+    """What the views know of a programme: its key in the view database, id, name, window,
+    plan revision, per-unit facts and targets by measure.
+    """
+
     key: int
     id: UUID
     name: str
@@ -112,14 +116,17 @@ class ProgrammeFacts:
 
     @property
     def total_teams(self) -> int:
+        """Teams expected over all units."""
         return sum(u.teams for u in self.units.values())
 
     @property
     def total_members(self) -> int:
+        """Members expected over all units."""
         return sum(u.members for u in self.units.values())
 
     @property
     def total_bridge_points(self) -> int:
+        """Bridge points expected over all units."""
         return sum(u.bridge_points for u in self.units.values())
 
 

@@ -242,6 +242,8 @@ _MEASURE_OF = {
 
 
 class Status(enum.StrEnum):
+    """Where a measure stands against its target on a day."""
+
     MET = "met"
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
@@ -251,6 +253,8 @@ class Status(enum.StrEnum):
 
 
 class Grouping(enum.StrEnum):
+    """What coverage rows are grouped by (``Views.coverage(by)``)."""
+
     COUNTRY = "country"
     REGION = "region"
     PROVINCE = "province"
@@ -361,6 +365,7 @@ class CoverageRow:
     progress: Mapping[str, Progress]
 
     def counts(self) -> dict[str, int]:
+        """The row's counts by name (``teams_trained``, ``members_hall``, ...)."""
         return {name: getattr(self, name) for name in COUNTS}
 
 

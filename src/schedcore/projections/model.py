@@ -21,6 +21,10 @@ __all__ = ["Column", "Envelope", "Handler", "HandlerModel", "ReadModel", "Table"
 
 @attrs.frozen
 class Column:
+    """One column of a read model's table: its name, SQL type (``TEXT`` by default) and whether
+    it may be NULL.
+    """
+
     name: str
     type: str = "TEXT"
     nullable: bool = True
@@ -36,9 +40,13 @@ class Table:
 
     @property
     def column_names(self) -> tuple[str, ...]:
+        """The columns' names, in order."""
         return tuple(column.name for column in self.columns)
 
     def create_statement(self, actual_name: str, database: ViewDatabase) -> str:
+        """The ``CREATE TABLE IF NOT EXISTS`` statement of this table as ``actual_name`` in
+        ``database``'s dialect, with its primary key.
+        """
         columns = ", ".join(
             f"{c.name} {database.type_name(c.type)}{'' if c.nullable else ' NOT NULL'}"
             for c in self.columns

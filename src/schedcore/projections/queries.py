@@ -56,6 +56,7 @@ class Views:
 
     @property
     def key(self) -> int:
+        """The programme's key in the view database."""
         return self.facts.key
 
     # -- the questions ---------------------------------------------------------------------

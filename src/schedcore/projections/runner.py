@@ -79,6 +79,8 @@ _RETIRED_SUFFIX = "__retired"
 
 
 class ErrorPolicy(enum.StrEnum):
+    """What a :class:`ProjectionRunner` does when a read model cannot apply an event."""
+
     STOP = "stop"
     """Apply everything before the failing event, then raise :class:`ProjectionError`."""
     PARK = "park"
@@ -94,6 +96,7 @@ class Lag:
 
     @property
     def lag(self) -> int:
+        """How many events the views are behind the head of the log (never negative)."""
         return max(0, self.head - self.position)
 
 
@@ -262,6 +265,7 @@ class ProjectionRunner:
         return int(self.app.recorder.max_notification_id() or 0)
 
     def lag(self) -> Lag:
+        """The views' position against the head of the log now."""
         return Lag(self.position().position, self.head())
 
     def views(

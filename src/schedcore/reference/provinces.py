@@ -91,6 +91,7 @@ class ProvinceTable:
 
     @property
     def codes(self) -> tuple[str, ...]:
+        """Every province's code, in the table's order."""
         return tuple(p.code for p in self.provinces)
 
     @property
@@ -122,6 +123,7 @@ class ProvinceTable:
         return self.by_name(text)
 
     def in_region(self, region: str) -> tuple[Province, ...]:
+        """The provinces of ``region`` (none for an unknown region), in the table's order."""
         return tuple(p for p in self.provinces if p.region == region)
 
 
