@@ -253,18 +253,36 @@ def _sqlite_uri_path(path: str) -> str:
 
 
 def _postgres_holds_events(location: StoreLocation) -> tuple[bool, str]:
+    schema = location.settings.get("POSTGRES_SCHEMA") or "public"
+    table = "schedcore_events"  # eventsourcing: the application's name, then _events
+    with _postgres_connection(location.settings, location.display) as connection:
+        from psycopg import sql
+
+        row = connection.execute(
+            "SELECT to_regclass(format('%%I.%%I', %s::text, %s::text))", (schema, table)
+        ).fetchone()
+        if row is None or row[0] is None:
+            return False, f"no table {table} in schema {schema}"
+        query = sql.SQL("SELECT 1 FROM {}.{} LIMIT 1").format(
+            sql.Identifier(schema), sql.Identifier(table)
+        )
+        if connection.execute(query).fetchone() is None:
+            return False, f"{schema}.{table} holds no events"
+    return True, ""
+
+
+@contextmanager
+def _postgres_connection(env: Mapping[str, str], display: str) -> Iterator[Any]:
+    """An autocommit connection to the store's database; failures are a :class:`StoreError`
+    naming the store (its first line: psycopg's messages run on)."""
     try:
         import psycopg
-        from psycopg import sql
     except ImportError:  # pragma: no cover - the postgres extra installs it
         raise StoreError(
             "PostgreSQL needs the postgres extra: pip install 'schedcore[postgres]'"
         ) from None
-    env = location.settings
-    schema = env.get("POSTGRES_SCHEMA") or "public"
-    table = "schedcore_events"  # eventsourcing: the application's name, then _events
     try:
-        with psycopg.connect(
+        connection = psycopg.connect(
             dbname=env["POSTGRES_DBNAME"],
             host=env["POSTGRES_HOST"],
             port=env["POSTGRES_PORT"],
@@ -272,21 +290,12 @@ def _postgres_holds_events(location: StoreLocation) -> tuple[bool, str]:
             password=env["POSTGRES_PASSWORD"] or None,
             connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
             autocommit=True,
-        ) as connection:
-            row = connection.execute(
-                "SELECT to_regclass(format('%%I.%%I', %s::text, %s::text))", (schema, table)
-            ).fetchone()
-            if row is None or row[0] is None:
-                return False, f"no table {table} in schema {schema}"
-            query = sql.SQL("SELECT 1 FROM {}.{} LIMIT 1").format(
-                sql.Identifier(schema), sql.Identifier(table)
-            )
-            if connection.execute(query).fetchone() is None:
-                return False, f"{schema}.{table} holds no events"
+        )
+        with connection:
+            yield connection
     except psycopg.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise StoreError(f"cannot open store {location.display}: {first}") from None
-    return True, ""
+        raise StoreError(f"cannot open store {display}: {first}") from None
 
 
 # -- opening a store: helpers for the application (not part of the public API) -------------
@@ -322,28 +331,10 @@ def postgres_schema_lock(env: Mapping[str, str], display: str) -> Iterator[None]
     """Create the schema named in the URL if missing, and hold a session advisory lock while
     the tables are created: processes opening one store at once would otherwise race in
     PostgreSQL's catalogue ("tuple concurrently updated")."""
-    try:
-        import psycopg
-        from psycopg import sql
-    except ImportError:  # pragma: no cover - the postgres extra installs it
-        raise StoreError(
-            "PostgreSQL needs the postgres extra: pip install 'schedcore[postgres]'"
-        ) from None
     schema = env.get("POSTGRES_SCHEMA") or "public"
-    try:
-        connection = psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"] or None,
-            connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
-            autocommit=True,
-        )
-    except psycopg.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise StoreError(f"cannot open store {display}: {first}") from None
-    with connection:
+    with _postgres_connection(env, display) as connection:
+        from psycopg import sql
+
         connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"schedcore-setup:{schema}",))
         try:
             connection.execute(

@@ -22,6 +22,17 @@ from schedcore.errors import ConcurrencyError
 from tests.core.conftest import planned_programme, store_url_for
 
 CONTEXT = multiprocessing.get_context("fork")
+#: The events of a new host and a new trainer team for cluster 1, each sent with a key.
+BOTH_CHANGES = [
+    "HostChanged",
+    "Issued",
+    "Issued",
+    "Opened",  # trainers-Z's diary ...
+    "Released",  # ... trainers-A's day freed ...
+    "Reserved",  # ... and taken by trainers-Z
+    "TrainerTeamAssigned",
+    "VenueChanged",
+]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -132,16 +143,7 @@ def test_two_processes_updating_one_cluster_without_retries_one_wins_and_one_con
     # No event lost, none doubled: host change, venue change, trainer team, two receipts.
     # (PostgreSQL's ids may have gaps where a refused insert took a number: count rows.)
     stored = app.recorder.select_notifications(start=before + 1, limit=100)
-    assert sorted(n.topic.rsplit(".", 1)[-1] for n in stored) == [
-        "HostChanged",
-        "Issued",
-        "Issued",
-        "Opened",  # trainers-Z's diary ...
-        "Released",  # ... trainers-A's day freed ...
-        "Reserved",  # ... and taken by trainers-Z
-        "TrainerTeamAssigned",
-        "VenueChanged",
-    ]
+    assert sorted(n.topic.rsplit(".", 1)[-1] for n in stored) == BOTH_CHANGES
     app.close()
 
 
@@ -156,16 +158,7 @@ def test_two_processes_updating_one_cluster_with_retries_both_changes_are_record
     cluster = app.cluster(1)
     assert (cluster.host, cluster.trainer_team) == ("02", "trainers-Z")
     stored = app.recorder.select_notifications(start=before + 1, limit=100)
-    assert sorted(n.topic.rsplit(".", 1)[-1] for n in stored) == [
-        "HostChanged",
-        "Issued",
-        "Issued",
-        "Opened",  # trainers-Z's diary ...
-        "Released",  # ... trainers-A's day freed ...
-        "Reserved",  # ... and taken by trainers-Z
-        "TrainerTeamAssigned",
-        "VenueChanged",
-    ]
+    assert sorted(n.topic.rsplit(".", 1)[-1] for n in stored) == BOTH_CHANGES
     app.close()
 
 
