@@ -48,6 +48,7 @@ from schedcore import (
     RuleViolationError,
     SchedcoreError,
     Scheduler,
+    StoreBusyError,
     StoreError,
     programme_2022,
 )
@@ -61,6 +62,7 @@ from service.auth import AuthenticationError, actor_from_token, bearer, service_
 STATUS: tuple[tuple[type[SchedcoreError], int], ...] = (
     (AuthenticationError, 401),
     (PermissionDeniedError, 403),
+    (StoreBusyError, 503),
     (ConcurrencyError, 409),
     (InfeasiblePlanError, 422),
     (RuleViolationError, 409),
@@ -283,6 +285,8 @@ def create_app(store: str | None = None, secret: str | None = None) -> FastAPI:
                 ),
                 look_for_receipt=True,  # its result is the programme's id, never marked
             )
+        except StoreBusyError:
+            raise  # the store stayed locked: 503, not "already exists"
         except ConcurrencyError:
             # Another worker created it between our check and our write.
             raise RuleViolationError(

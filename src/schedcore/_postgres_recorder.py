@@ -200,7 +200,7 @@ class CheckedPostgresRecorder(PostgresApplicationRecorder):
             raise self._moved_on(curs, expected)
         return ids
 
-    def _moved_on(self, curs: Any, expected: Mapping[UUID, int]) -> IntegrityError:
+    def _moved_on(self, curs: Any, expected: Mapping[UUID, int | None]) -> IntegrityError:
         """Which read aggregate moved on (for the message; the insert inserted nothing)."""
         curs.execute(
             self._select_versions_statement,

@@ -31,15 +31,15 @@ __all__ = [
 EXPECTED = "expected_versions"
 
 
-def moved_on(aggregate_id: UUID, expected: int, found: int | None) -> IntegrityError:
+def moved_on(aggregate_id: UUID, expected: int | None, found: int | None) -> IntegrityError:
     return IntegrityError(
         f"aggregate {aggregate_id} is at version {found}, not {expected} as read: "
         "another writer changed it"
     )
 
 
-def expected_versions(kwargs: Mapping[str, Any]) -> Mapping[UUID, int]:
-    found: Mapping[UUID, int] | None = kwargs.get(EXPECTED)
+def expected_versions(kwargs: Mapping[str, Any]) -> Mapping[UUID, int | None]:
+    found: Mapping[UUID, int | None] | None = kwargs.get(EXPECTED)
     return found or {}
 
 

@@ -214,7 +214,7 @@ class _Batch:
     province: str
     rows: list[AttendanceRow]
     events: list[Any]
-    expected: dict[Any, int]
+    expected: dict[Any, int | None]
     outcome: BatchOutcome
     #: Decided on cached reads not yet checked against the store (see :class:`UnitOfWork`).
     unverified: bool = False
@@ -288,6 +288,10 @@ def record_rows(
         )
     except _Unverified:
         batches = _check(app, programme, programme_id, actor, groups, batch_size, source, False)
+    if any(batch.unverified for batch in batches) and not _still_current(app, batches):
+        # A cached read had moved on: check every row again on fresh reads before writing
+        # anything, so that a row refused on them is refused with nothing written.
+        batches = _check(app, programme, programme_id, actor, groups, batch_size, source, False)
     # Phase 2: one transaction per batch, each retried on its own when it loses a race.
     # Uploads running at once each start at another province, so that they do not march
     # through the provinces in step, colliding on every one.
@@ -313,6 +317,26 @@ def record_rows(
 
 class _Unverified(Exception):
     """Phase 1 refused a row on cached reads that may have moved on."""
+
+
+def _still_current(app: Scheduler, batches: list[_Batch]) -> bool:
+    """Whether the cached reads phase 1 decided on are still the committed versions (one
+    query where the store can); the batches then count as decided on verified reads."""
+    expected: dict[Any, int | None] = {}
+    for batch in batches:
+        if batch.unverified:
+            expected.update(batch.expected)
+    if not expected:
+        return True
+    with app._translated():
+        found = app._committed.latest_many(expected)
+    for aggregate_id, version in expected.items():
+        now = found.get(aggregate_id)
+        if (None if now is None else now.version) != version:
+            return False
+    for batch in batches:
+        batch.unverified = False
+    return True
 
 
 def _check(
@@ -343,7 +367,7 @@ def _check(
                     raise _Unverified from None
                 raise
             batch = _Batch(province, segment, list(book.collect_events()), {}, outcome)
-            batch.expected = work.expected_versions()
+            batch.expected = work.expected_versions(writing=[book.id])
             batch.unverified = work.unverified
             batch.book = book
             batches.append(batch)
@@ -420,9 +444,14 @@ class _Writer:
             return None
 
         book_id = attendance_id(self.programme_id, batch.province)
-        try:
+
+        def exclusive_attempt() -> RecordedAttendance | None:
+            # Held for one attempt, not across the pause between attempts.
             with self.app._exclusive([book_id]):
-                found = attempts(self.app, "record_attendance", attempt)
+                return attempt()
+
+        try:
+            found = attempts(self.app, "record_attendance", exclusive_attempt)
         except ConcurrencyError as exc:
             why = (
                 "found the store locked by another writer for longer than its lock timeout"
@@ -466,6 +495,7 @@ class _Writer:
         earliest = self.app._programme_of(self.programme, fresh=False).start
         batch.outcome = _decide(work, book, batch.rows, self.source, earliest)
         batch.events = list(book.collect_events())
-        batch.expected = work.expected_versions()
+        batch.expected = work.expected_versions(writing=[book.id])
         batch.unverified = False
+        batch.book = book
         batch.book = book

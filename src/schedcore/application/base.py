@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from itertools import takewhile
@@ -248,11 +248,12 @@ class EventStoreApplication(Application[UUID]):
         except EventSourcingError as exc:
             raise StoreError(f"store {self.store_display}: {type(exc).__name__}: {exc}") from None
 
-    def _save(self, *objs: Any, expected_versions: dict[UUID, int] | None = None) -> int:
+    def _save(self, *objs: Any, expected_versions: Mapping[UUID, int | None] | None = None) -> int:
         """Save aggregates or events in one transaction; returns how many events.
 
-        ``expected_versions`` (aggregate id -> version) are aggregates the command read but
-        did not change: the save is refused (:class:`ConcurrencyError`) if any moved on.
+        ``expected_versions`` (aggregate id -> version, ``None``: must not exist) are
+        aggregates the command decided on but did not change: the save is refused
+        (:class:`ConcurrencyError`) if any moved on.
         Only once the transaction committed do the saved aggregates enter the cache, as they
         are: the caller must not change them afterwards (the pipeline drops its copies).
         """

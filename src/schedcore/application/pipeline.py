@@ -106,7 +106,10 @@ class UnitOfWork:
         self.programme_id = programme_id
         self.actor = actor
         self._loaded: dict[UUID, Aggregate] = {}
-        self._read: dict[UUID, int] = {}
+        #: Versions of what the command decided on without changing it (None: it did not
+        #: exist), checked by the save; and the shared aggregates :meth:`read` handed out.
+        self._read: dict[UUID, int | None] = {}
+        self._read_objects: dict[UUID, Aggregate | None] = {}
         #: Sessions and clusters as loaded, before the command changed them (reservations).
         self._as_loaded: dict[UUID, Any] = {}
         #: Committed aggregates handed out to read: changing one would change the cache.
@@ -125,9 +128,10 @@ class UnitOfWork:
             else:
                 found = self.app._load(cls, aggregate_id, cls.__name__, private=True)
             if found is None:
+                self._read.setdefault(aggregate_id, None)  # it must still not exist
                 return None
-            read = self._read.get(aggregate_id)
-            if read is not None and read != found.version:
+            if aggregate_id in self._read and self._read[aggregate_id] != found.version:
+                read = self._read[aggregate_id]
                 # Read earlier in this command at another version: what was decided on that
                 # read would escape the save's check (a changed aggregate's version is not
                 # an expected one).  Decide again.
@@ -149,14 +153,21 @@ class UnitOfWork:
         return found
 
     def read(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        """A committed aggregate the command only reads; its version is checked on save."""
+        """A committed aggregate the command only reads; its version (or its absence) is
+        checked on save.  Read twice, it is the same object: one command sees one version."""
         if aggregate_id in self._loaded:
             return self.find(cls, aggregate_id)
+        if aggregate_id in self._read_objects:
+            known = self._read_objects[aggregate_id]
+            if known is not None and not isinstance(known, cls):
+                raise NotFoundError(f"{cls.__name__} {aggregate_id} is a {type(known).__name__}")
+            return known
         found = self.app._load(
             cls, aggregate_id, cls.__name__, private=False, fresh=not self.optimistic
         )
+        self._read_objects[aggregate_id] = found
+        self._read[aggregate_id] = None if found is None else found.version
         if found is not None:
-            self._read[aggregate_id] = found.version
             self._shared.append(found)
             self.unverified = self.unverified or self.optimistic
         return found
@@ -174,6 +185,8 @@ class UnitOfWork:
         if self._programme is None:
             self._programme = self.app._programme_of(self.programme_ref)
             self._shared.append(self._programme)
+            # Decisions taken on it (a cap, a calendar) must not outlive a change to it.
+            self._read.setdefault(self.programme_id, self._programme.version)
         return self._programme
 
     def programme_to_change(self) -> Programme:
@@ -264,6 +277,7 @@ class UnitOfWork:
         a command (it would corrupt what other threads read): refused before anything is
         written."""
         if any(shared.pending_events for shared in self._shared):
+            self.app._evict(shared.id for shared in self._shared)
             raise RuntimeError("a command changed an aggregate it was given only to read")
         return [a for a in self._loaded.values() if a.pending_events]
 
@@ -271,8 +285,16 @@ class UnitOfWork:
         """The result of a simple command: how many events it is about to record."""
         return Recorded(sum(len(a.pending_events) for a in self._loaded.values()))
 
-    def expected_versions(self) -> dict[UUID, int]:
-        return {i: v for i, v in self._read.items() if i not in self._loaded}
+    def expected_versions(self, writing: Iterable[UUID] = ()) -> dict[UUID, int | None]:
+        """What the save must find unchanged: everything the command decided on but does not
+        write (read, loaded and left as it was, or found missing), at the version it saw.
+        ``writing``: aggregates whose events the caller saves itself (collected already)."""
+        skip = set(writing)
+        expected = {i: v for i, v in self._read.items() if i not in self._loaded and i not in skip}
+        for aggregate_id, aggregate in self._loaded.items():
+            if not aggregate.pending_events and aggregate_id not in skip:
+                expected[aggregate_id] = aggregate.version
+        return expected
 
 
 def _counted(result: R, reservation_events: int) -> R:
