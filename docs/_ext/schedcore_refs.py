@@ -115,8 +115,10 @@ def attribute_docs() -> dict[int, list[str]]:
 
     from sphinx.pycode import ModuleAnalyzer
 
-    for package in PUBLIC:
-        importlib.import_module(package)
+    for package_name in PUBLIC:
+        package = importlib.import_module(package_name)
+        for public in getattr(package, "__all__", ()):
+            getattr(package, public)  # a lazily imported name loads its module now
     docs: dict[int, list[str]] = {}
     for name, module in sorted(sys.modules.items()):
         if not (name == "schedcore" or name.startswith("schedcore.")) or module is None:

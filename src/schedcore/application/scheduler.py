@@ -46,6 +46,22 @@ class Scheduler(Queries):
     nothing and returns the first result, marked ``replayed``.  A command that loses a race
     with another writer is decided again on fresh aggregates (:attr:`retry`); the library's
     own errors all belong to :class:`~schedcore.errors.SchedcoreError`.
+
+    Every command raises, and then has written nothing:
+
+    * :class:`~schedcore.errors.PermissionDeniedError` when the actor's role or scope does
+      not allow it (checked before anything is read);
+    * :class:`~schedcore.errors.InvalidInputError` for arguments of the wrong shape,
+      :class:`~schedcore.errors.UnknownProvinceError` for a unit not in the programme;
+    * :class:`~schedcore.errors.NotFoundError` when the programme, cluster or session it
+      names does not exist;
+    * :class:`~schedcore.errors.RuleViolationError` naming the rule (``.rule``, see
+      ``docs/concepts/rules.md``) the command would break, e.g. ``trainer_one_session_a_day``,
+      ``bridge_capacity``, ``hall_capacity``, ``date_in_window``, ``not_blacked_out``;
+    * :class:`~schedcore.errors.ConcurrencyError` once other writers won every attempt the
+      retry policy allows; :class:`~schedcore.errors.StoreBusyError` when the store stayed
+      locked longer than its lock timeout; :class:`~schedcore.errors.StoreError` when the
+      store cannot be read or written.
     """
 
     #: Names the tables of the store (``schedcore_events``): never change it.
