@@ -288,7 +288,7 @@ def record_rows(
         )
     except _Unverified:
         batches = _check(app, programme, programme_id, actor, groups, batch_size, source, False)
-    if any(batch.unverified for batch in batches) and not _still_current(app, batches):
+    if _needs_verifying(batches) and not _still_current(app, batches):
         # A cached read had moved on: check every row again on fresh reads before writing
         # anything, so that a row refused on them is refused with nothing written.
         batches = _check(app, programme, programme_id, actor, groups, batch_size, source, False)
@@ -317,6 +317,15 @@ def record_rows(
 
 class _Unverified(Exception):
     """Phase 1 refused a row on cached reads that may have moved on."""
+
+
+def _needs_verifying(batches: list[_Batch]) -> bool:
+    """Whether cached reads must be checked before phase 2.  One batch with events needs no
+    check of its own: its save checks them, and a refusal on fresh reads then still leaves
+    nothing written.  Several batches do (an early one could commit before a later one is
+    refused), and so does a batch with nothing to save (no save would check it)."""
+    unverified = [batch for batch in batches if batch.unverified]
+    return bool(unverified) and (len(batches) > 1 or not unverified[0].events)
 
 
 def _still_current(app: Scheduler, batches: list[_Batch]) -> bool:
