@@ -27,6 +27,8 @@ import attrs
 from eventsourcing.domain import Aggregate
 
 from schedcore.application.reservations import Footprint, footprint, reconcile
+from schedcore.domain.attendance import Attendance
+from schedcore.domain.cluster import Cluster, Placement
 from schedcore.domain.ids import (
     attendance_id,
     cluster_id,
@@ -34,8 +36,10 @@ from schedcore.domain.ids import (
     receipt_id,
     session_id,
 )
+from schedcore.domain.programme import Programme
 from schedcore.domain.receipt import Receipt, Recorded
 from schedcore.domain.rules import check_actor
+from schedcore.domain.session import Session
 from schedcore.errors import (
     ConcurrencyError,
     InvalidInputError,
@@ -48,10 +52,6 @@ from schedcore.security import ActorLike, Role, authorize, resolve_actor
 
 if TYPE_CHECKING:
     from schedcore.application.scheduler import ProgrammeRef, Scheduler
-    from schedcore.domain.attendance import Attendance
-    from schedcore.domain.cluster import Cluster, Placement
-    from schedcore.domain.programme import Programme
-    from schedcore.domain.session import Session
 
 __all__ = ["Command", "UnitOfWork", "replayed", "run"]
 
@@ -190,7 +190,6 @@ class UnitOfWork:
         return self._programme
 
     def programme_to_change(self) -> Programme:
-        from schedcore.domain.programme import Programme
 
         found = self.find(Programme, self.programme_id)
         if found is None:
@@ -201,33 +200,27 @@ class UnitOfWork:
     # Shorthands for the aggregates commands load most.
 
     def cluster(self, number: int) -> Cluster:
-        from schedcore.domain.cluster import Cluster
 
         return self.get(Cluster, cluster_id(self.programme_id, number), f"cluster {number}")
 
     def find_cluster(self, number: int) -> Cluster | None:
-        from schedcore.domain.cluster import Cluster
 
         return self.find(Cluster, cluster_id(self.programme_id, number))
 
     def session(self, cluster: int) -> Session:
-        from schedcore.domain.session import Session
 
         what = f"session of cluster {cluster}"
         return self.get(Session, session_id(self.programme_id, cluster), what)
 
     def find_session(self, cluster: int) -> Session | None:
-        from schedcore.domain.session import Session
 
         return self.find(Session, session_id(self.programme_id, cluster))
 
     def find_placement(self, province: str) -> Placement | None:
-        from schedcore.domain.cluster import Placement
 
         return self.find(Placement, placement_id(self.programme_id, province))
 
     def find_attendance(self, province: str) -> Attendance | None:
-        from schedcore.domain.attendance import Attendance
 
         return self.find(Attendance, attendance_id(self.programme_id, province))
 
@@ -241,9 +234,6 @@ class UnitOfWork:
 
     def touched_clusters(self) -> set[int]:
         """The clusters whose session or cluster aggregate this command loaded or created."""
-        from schedcore.domain.cluster import Cluster
-        from schedcore.domain.session import Session
-
         found: set[int] = set()
         for aggregate in self._loaded.values():
             if isinstance(aggregate, Session):
@@ -254,8 +244,6 @@ class UnitOfWork:
 
     def footprint_before(self, number: int) -> Footprint:
         """What cluster ``number``'s session held before this command."""
-        from schedcore.domain.cluster import Cluster
-        from schedcore.domain.session import Session
 
         def before(cls: type[A], aggregate_id: UUID) -> A | None:
             if aggregate_id in self._as_loaded:
@@ -306,9 +294,7 @@ def _counted(result: R, reservation_events: int) -> R:
 
 
 def _has_footprint(aggregate: Aggregate) -> bool:
-    from schedcore.domain.cluster import Cluster
-    from schedcore.domain.session import Session
-
+    """Sessions and clusters: what a reservation footprint is made of."""
     return isinstance(aggregate, Session | Cluster)
 
 

@@ -130,10 +130,12 @@ class Reservations:
         return found
 
     def events(self) -> int:
-        from schedcore.domain.reservations import BridgeDay as Day
-        from schedcore.domain.reservations import TrainerTeamDiary as Diary
-
-        return sum(len(a.pending_events) for a in self.work.changed() if isinstance(a, Day | Diary))
+        """How many events the reservations this command changes will record."""
+        return sum(
+            len(found.pending_events)
+            for found in self.work.changed()
+            if isinstance(found, BridgeDay | TrainerTeamDiary)
+        )
 
     def others(self) -> dict[int, Footprint]:
         """The footprints of the programme's other clusters, as committed (read, so their
