@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from schedcore import UnknownProvinceError, vietnam_2022
-from schedcore.reference.names import name_key
+from schedcore.domain.names import name_key
 
 SOURCE = (
     Path(__file__).parent.parent / "src" / "schedcore" / "reference" / "data" / "provinces_2022.csv"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from schedcore.application import RetryPolicy, Scheduler
-    from schedcore.calendar import PROGRAMME_TZ, Holiday, WorkingCalendar
+    from schedcore.calendar import Holiday, WorkingCalendar
     from schedcore.domain import (
         Activity,
         AppliedPlan,
@@ -22,7 +22,9 @@ if TYPE_CHECKING:
         Venue,
     )
     from schedcore.domain.programme_spec import Measure, ProgrammeSpec, Target
+    from schedcore.domain.units import Unit, UnitTable
     from schedcore.errors import (
+        AmbiguousProgrammeError,
         ConcurrencyError,
         Conflict,
         InfeasiblePlanError,
@@ -58,13 +60,18 @@ if TYPE_CHECKING:
         PlanStatus,
         Problem,
         TrainerTeam,
-        Unit,
         Weights,
         explain,
         replan,
         scenario_2022,
         solve,
         validate,
+    )
+    from schedcore.programmes import (
+        ProgrammeFile,
+        builtin_programme,
+        load_programme_file,
+        load_unit_table,
     )
     from schedcore.projections import ProjectionRunner, Views, views_as_of
     from schedcore.reference import (
@@ -83,7 +90,6 @@ if TYPE_CHECKING:
 _EXPORTS: dict[str, str] = {
     "RetryPolicy": "schedcore.application",
     "Scheduler": "schedcore.application",
-    "PROGRAMME_TZ": "schedcore.calendar",
     "Holiday": "schedcore.calendar",
     "WorkingCalendar": "schedcore.calendar",
     "Activity": "schedcore.domain",
@@ -98,6 +104,13 @@ _EXPORTS: dict[str, str] = {
     "Measure": "schedcore.domain.programme_spec",
     "ProgrammeSpec": "schedcore.domain.programme_spec",
     "Target": "schedcore.domain.programme_spec",
+    "Unit": "schedcore.domain.units",
+    "UnitTable": "schedcore.domain.units",
+    "AmbiguousProgrammeError": "schedcore.errors",
+    "ProgrammeFile": "schedcore.programmes",
+    "builtin_programme": "schedcore.programmes",
+    "load_programme_file": "schedcore.programmes",
+    "load_unit_table": "schedcore.programmes",
     "ConcurrencyError": "schedcore.errors",
     "Conflict": "schedcore.errors",
     "InfeasiblePlanError": "schedcore.errors",
@@ -129,7 +142,6 @@ _EXPORTS: dict[str, str] = {
     "PlanStatus": "schedcore.planning",
     "Problem": "schedcore.planning",
     "TrainerTeam": "schedcore.planning",
-    "Unit": "schedcore.planning",
     "Weights": "schedcore.planning",
     "explain": "schedcore.planning",
     "replan": "schedcore.planning",
@@ -167,9 +179,9 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
-    "PROGRAMME_TZ",
     "Activity",
     "Actor",
+    "AmbiguousProgrammeError",
     "AppliedPlan",
     "AttendanceRow",
     "BridgePoint",
@@ -190,6 +202,7 @@ __all__ = [
     "PlanStatus",
     "PlannedCluster",
     "Problem",
+    "ProgrammeFile",
     "ProgrammeSpec",
     "ProjectionError",
     "ProjectionRunner",
@@ -209,6 +222,7 @@ __all__ = [
     "Target",
     "TrainerTeam",
     "Unit",
+    "UnitTable",
     "UnknownEventError",
     "UnknownProvinceError",
     "Venue",
@@ -216,11 +230,14 @@ __all__ = [
     "Weights",
     "WorkingCalendar",
     "__version__",
+    "builtin_programme",
     "calendar_2022",
     "cluster_map",
     "coverage_bars",
     "explain",
+    "load_programme_file",
     "load_province_table",
+    "load_unit_table",
     "programme_2022",
     "read_plan_json",
     "replan",

@@ -7,6 +7,7 @@ rows) goes through here, so a planner gets the same precise message whatever fil
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -30,6 +31,10 @@ class CsvRow:
 
     def error(self, message: str, column: str | None = None) -> ReferenceDataError:
         return ReferenceDataError(message, path=self.path, row=self.line, column=column)
+
+    def cells(self) -> Mapping[str, str]:
+        """Every cell of the row by column, as written (stripped)."""
+        return {column: value.strip() for column, value in self._values.items()}
 
     def has(self, column: str) -> bool:
         return bool(self._values.get(column, "").strip())
@@ -89,13 +94,15 @@ def read_csv(
     required: Sequence[str],
     optional: Sequence[str] = (),
     name: str | None = None,
+    extra: bool = False,
 ) -> Iterator[CsvRow]:
     """Yield the data rows of a UTF-8 CSV file (a leading BOM is accepted).
 
     Fails with :class:`ReferenceDataError` on undecodable bytes, a NUL byte, an empty file,
     missing or duplicated header columns, and rows with too many or too few cells.  Columns outside
     ``required`` and ``optional`` are refused too, since a misspelt optional column would
-    otherwise be silently ignored.
+    otherwise be silently ignored; with ``extra`` other columns are kept, except one whose
+    name is a near miss of a known column (``hall_seat`` for ``hall_seats``).
     """
     path_name = name or (str(source) if isinstance(source, str | Path) else "<stream>")
     text = _read_text(source, path_name)
@@ -128,7 +135,16 @@ def read_csv(
             )
     allowed = set(required) | set(optional)
     for column in header:
-        if column not in allowed:
+        if column in allowed:
+            continue
+        near = difflib.get_close_matches(column.lower(), sorted(allowed), n=1, cutoff=0.8)
+        if extra and not near:
+            continue
+        if near:
+            raise ReferenceDataError(
+                f"unknown column (did you mean {near[0]!r}?)", path=path_name, row=1, column=column
+            )
+        if not extra:
             raise ReferenceDataError(
                 f"unknown column (expected: {', '.join([*required, *optional])})",
                 path=path_name,

@@ -2,32 +2,34 @@
 
 A :class:`WorkingCalendar` answers one question for the planner and the aggregates: on which
 days may a session take place, for a given set of units?  Weekdays and holidays come from
-``python-dateutil`` rules; holidays are data (Vietnam 2022 is built in) and users add their own.
-Timestamps are timezone-aware; a *local date* means the date in :data:`PROGRAMME_TZ`.
+``python-dateutil`` rules; holidays are data (each programme file lists its own).  Timestamps
+are timezone-aware; a *local date* is the date in a programme's time zone (an IANA name such as
+``Asia/Ho_Chi_Minh`` or ``Europe/Berlin``, read with ``dateutil.tz``, which carries its own copy
+of the time-zone database where the system has none).
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
+from functools import cache
 
 import attrs
 from dateutil import rrule, tz
+from dateutil.zoneinfo import get_zonefile_instance
 
 from schedcore.errors import InvalidInputError
 
 __all__ = [
-    "PROGRAMME_TZ",
-    "VIETNAM_HOLIDAYS_2022",
     "Holiday",
     "WorkingCalendar",
+    "check_time_zone",
     "ensure_aware",
     "local_date",
     "now",
+    "time_zone",
 ]
-
-#: The programme's local time zone (Vietnam has kept UTC+7 without daylight saving since 1975).
-PROGRAMME_TZ: tzinfo = tz.gettz("Asia/Ho_Chi_Minh") or tz.tzoffset("ICT", 7 * 3600)
 
 
 @attrs.frozen(order=True)
@@ -37,25 +39,6 @@ class Holiday:
     day: date
     name: str
 
-
-def _range(first: date, last: date, name: str) -> tuple[Holiday, ...]:
-    return tuple(Holiday(first + timedelta(days=i), name) for i in range((last - first).days + 1))
-
-
-#: Vietnam's public holidays in 2022 as days off for public servants, compensating days
-#: included (New Year 1 Jan fell on a Saturday, so Monday 3 Jan was off; 30 Apr and 1 May fell
-#: on a weekend, so 2-3 May were off; National Day was 1-4 Sep, Thursday to Sunday).
-VIETNAM_HOLIDAYS_2022: tuple[Holiday, ...] = (
-    Holiday(date(2022, 1, 1), "New Year's Day"),
-    Holiday(date(2022, 1, 3), "New Year's Day (compensating day)"),
-    *_range(date(2022, 1, 29), date(2022, 2, 6), "Lunar New Year (Tết)"),
-    Holiday(date(2022, 4, 11), "Hùng Kings' Commemoration (compensating day)"),
-    Holiday(date(2022, 4, 30), "Reunification Day"),
-    Holiday(date(2022, 5, 1), "International Labour Day"),
-    Holiday(date(2022, 5, 2), "Reunification Day (compensating day)"),
-    Holiday(date(2022, 5, 3), "International Labour Day (compensating day)"),
-    *_range(date(2022, 9, 1), date(2022, 9, 4), "National Day"),
-)
 
 _WEEKDAY_RULES = (rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA, rrule.SU)
 
@@ -76,8 +59,8 @@ def _frozen_blackouts(blackouts: Mapping[str, Iterable[date]]) -> Mapping[str, f
 class WorkingCalendar:
     """The days sessions may be held in a window, and the days each unit cannot attend.
 
-    ``weekdays`` uses Python's numbering (0 = Monday).  ``blackouts`` maps a unit code (e.g. a
-    GSO province code) to the dates that unit is unavailable.
+    ``weekdays`` uses Python's numbering (0 = Monday).  ``blackouts`` maps a unit code to the
+    dates that unit is unavailable.
     """
 
     start: date
@@ -157,9 +140,29 @@ class WorkingCalendar:
         return attrs.evolve(self, blackouts=blackouts)
 
 
-def now() -> datetime:
-    """The current moment, timezone-aware, in the programme's time zone."""
-    return datetime.now(PROGRAMME_TZ)
+@cache
+def time_zone(name: str) -> tzinfo:
+    """The time zone an IANA name stands for; :class:`InvalidInputError` for an unknown one."""
+    check_time_zone(name)
+    zone = tz.gettz(name)
+    assert zone is not None  # checked above
+    return zone
+
+
+def check_time_zone(name: str) -> None:
+    """Refuse a name that is not an IANA time zone, with the nearest ones."""
+    plausible = isinstance(name, str) and name.strip() == name and "/" in name
+    if (plausible or name == "UTC") and tz.gettz(name) is not None:
+        return
+    known = sorted(get_zonefile_instance().zones)
+    near = difflib.get_close_matches(str(name), known, n=2, cutoff=0.6)
+    hint = f" (did you mean {' or '.join(near)}?)" if near else " (e.g. Europe/Berlin, UTC)"
+    raise InvalidInputError(f"{name!r} is not an IANA time zone{hint}")
+
+
+def now(zone: str | tzinfo = "UTC") -> datetime:
+    """The current moment, timezone-aware, in ``zone`` (a programme's time zone)."""
+    return datetime.now(zone if isinstance(zone, tzinfo) else time_zone(zone))
 
 
 def ensure_aware(moment: datetime, what: str = "timestamp") -> datetime:
@@ -168,11 +171,12 @@ def ensure_aware(moment: datetime, what: str = "timestamp") -> datetime:
         raise InvalidInputError(f"{what} must be a datetime, not {type(moment).__name__}")
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidInputError(
-            f"{what} {moment.isoformat()} has no time zone; give one (e.g. +07:00)"
+            f"{what} {moment.isoformat()} has no time zone; give one (e.g. +07:00 or Z)"
         )
     return moment
 
 
-def local_date(moment: datetime) -> date:
-    """The calendar date of an aware moment in the programme's time zone."""
-    return ensure_aware(moment).astimezone(PROGRAMME_TZ).date()
+def local_date(moment: datetime, zone: str | tzinfo) -> date:
+    """The calendar date of an aware moment in ``zone`` (a programme's time zone)."""
+    where = zone if isinstance(zone, tzinfo) else time_zone(zone)
+    return ensure_aware(moment).astimezone(where).date()

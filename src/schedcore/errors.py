@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import attrs
 
 __all__ = [
+    "AmbiguousProgrammeError",
     "ConcurrencyError",
     "Conflict",
     "InfeasiblePlanError",
@@ -72,7 +73,14 @@ class NotFoundError(SchedcoreError, LookupError):
 
 
 class UnknownProvinceError(InvalidInputError, NotFoundError):
-    """A province code or name matches no province of the table in use."""
+    """A unit code or name matches no unit of the table in use (the message names the
+    nearest: "did you mean 01 Hà Nội?")."""
+
+    exit_code = 2
+
+
+class AmbiguousProgrammeError(InvalidInputError):
+    """A store holds several programmes and none was named; the message lists them."""
 
     exit_code = 2
 

@@ -32,6 +32,7 @@ from schedcore.domain.ids import attendance_id, placement_id, session_id
 from schedcore.domain.programme import Programme
 from schedcore.domain.receipt import Receipt, Recorded, RecordedAttendance
 from schedcore.domain.session import Session, SessionFacts
+from schedcore.domain.units import Unit, UnitTable
 from schedcore.domain.values import IN_PERSON, Activity, AttendanceRow, MemberRef
 from schedcore.errors import (
     ConcurrencyError,
@@ -62,27 +63,33 @@ CSV_ACTIVITIES = (Activity.HALL, Activity.BRIDGE, Activity.COURSE, Activity.CHAN
 
 def read_attendance_csv(
     source: str | Path | io.TextIOBase,
-    units: Iterable[str],
+    units: UnitTable | Iterable[str],
     *,
     name: str | None = None,
 ) -> list[AttendanceRow]:
     """Parse a ``record`` CSV file into rows; errors name the file, row and column.
 
-    ``units`` are the province codes in the programme's scope; a one-digit code is read with
-    its leading zero (``1`` is ``01``).
+    ``units`` is the programme's units table: the ``province`` column (or ``unit``) then takes
+    a code or a name in any spelling the table knows, and a near miss is answered with the
+    nearest unit.  Given only codes, the column takes exactly those codes.
     """
-    known = frozenset(units)
+    table = (
+        units
+        if isinstance(units, UnitTable)
+        else UnitTable(tuple(Unit(code=code, name=code) for code in units), source="the programme")
+    )
     activities = {str(a): a for a in CSV_ACTIVITIES}
     rows: list[AttendanceRow] = []
-    for row in read_csv(source, required=CSV_COLUMNS, name=name):
-        province = row.text("province")
-        if province not in known and province.isdigit() and province.zfill(2) in known:
-            province = province.zfill(2)
-        if province not in known:
+    columns = [c for c in CSV_COLUMNS if c != "province"]
+    for row in read_csv(source, required=columns, optional=("province", "unit"), name=name):
+        column = "unit" if row.has("unit") or not row.has("province") else "province"
+        given = row.text(column)
+        try:
+            province = table.code_of(given)
+        except UnknownProvinceError as exc:
             raise UnknownProvinceError(
-                f"{row.path}, row {row.line}, column 'province': unknown province code "
-                f"{province!r} (codes are GSO codes such as '01' for Hà Nội)"
-            )
+                f"{row.path}, row {row.line}, column {column!r}: {exc}"
+            ) from None
         activity = activities.get(row.text("activity").lower())
         if activity is None:
             raise row.error(

@@ -46,6 +46,7 @@ from schedcore.application.retry import RetryPolicy
 from schedcore.calendar import ensure_aware
 from schedcore.domain.ids import programme_id
 from schedcore.errors import (
+    AmbiguousProgrammeError,
     ConcurrencyError,
     InvalidInputError,
     NotFoundError,
@@ -65,7 +66,7 @@ from schedcore.stores import (
 from schedcore.transcodings import register_transcodings
 from schedcore.upcasting import CheckedMapper, VersionCheckingTranscoder
 
-__all__ = ["AsOf", "EventStoreApplication", "ProgrammeRef", "default_programme_name"]
+__all__ = ["AsOf", "EventStoreApplication", "ProgrammeRef"]
 
 #: A programme by name or id.
 ProgrammeRef = str | UUID
@@ -73,18 +74,6 @@ ProgrammeRef = str | UUID
 AsOf = int | datetime
 
 A = TypeVar("A", bound=Aggregate)
-
-_DEFAULT_PROGRAMME: str | None = None
-
-
-def default_programme_name() -> str:
-    """The built-in 2022 programme's name: the programme commands use when none is given."""
-    global _DEFAULT_PROGRAMME
-    if _DEFAULT_PROGRAMME is None:
-        from schedcore.reference import programme_2022
-
-        _DEFAULT_PROGRAMME = programme_2022().name
-    return _DEFAULT_PROGRAMME
 
 
 class EventStoreApplication(Application[UUID]):
@@ -114,7 +103,7 @@ class EventStoreApplication(Application[UUID]):
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise InvalidInputError(f"retry must be a RetryPolicy, not {retry!r}")
         super().__init__(env)
-        self.default_programme: ProgrammeRef = programme or default_programme_name()
+        self._default_programme: ProgrammeRef | None = programme or None
         #: Refuse operators (plain string actors) for every programme of this store.
         self.requires_roles = require_roles
         #: How lost races are retried (see :class:`RetryPolicy`).
@@ -214,6 +203,50 @@ class EventStoreApplication(Application[UUID]):
         """The position of the last stored event (0 for an empty store)."""
         with self._translated():
             return self.recorder.max_notification_id() or 0
+
+    @property
+    def default_programme(self) -> ProgrammeRef:
+        """The programme commands use when none is given: the one named when the store was
+        opened, else the store's only programme.
+
+        :class:`NotFoundError` when the store holds none; :class:`AmbiguousProgrammeError`
+        (listing them) when it holds several.
+        """
+        if self._default_programme is None:
+            names = self.programme_names()
+            if not names:
+                raise NotFoundError(
+                    f"the store {self.store_display} holds no programme yet: create one (e.g. "
+                    "schedcore plan --apply, or Scheduler.create_programme)"
+                )
+            if len(names) > 1:
+                listed = "; ".join(repr(name) for name in names)
+                raise AmbiguousProgrammeError(
+                    f"the store {self.store_display} holds {len(names)} programmes: name one "
+                    f"(--programme NAME, or programme=...): {listed}"
+                )
+            self._default_programme = names[0]
+        return self._default_programme
+
+    def programme_names(self) -> list[str]:
+        """The names of the programmes this store holds, in the order they were created."""
+        from eventsourcing.utils import get_topic
+
+        from schedcore.domain.programme import Programme
+
+        topic = get_topic(Programme.Created)
+        names: list[str] = []
+        start: int | None = None
+        with self._translated():
+            while True:
+                found = self.recorder.select_notifications(
+                    start=start, limit=500, topics=[topic], inclusive_of_start=start is None
+                )
+                for notification in found:
+                    names.append(self.mapper.to_domain_event(notification).name)  # type: ignore[attr-defined]
+                if len(found) < 500:
+                    return names
+                start = found[-1].id
 
     def programme_id(self, programme: ProgrammeRef | None = None) -> UUID:
         ref = programme if programme is not None else self.default_programme

@@ -528,7 +528,7 @@ class Scheduler(Queries):
             sessions.mark_held,
             scope_cluster=cluster,
             cluster=cluster,
-            on=on or now().date(),
+            on=on or now(self.programme(programme).time_zone).date(),
         )
 
     # -- attendance ------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from schedcore.cli._plan_in_store import plan_in_store
 from schedcore.errors import InvalidInputError, NotFoundError
 
 if TYPE_CHECKING:
-    from schedcore.domain.programme_spec import ProgrammeSpec
     from schedcore.planning.plan import Plan
     from schedcore.planning.problem import Problem
+    from schedcore.programmes.file import ProgrammeFile
 
 __all__ = ["add_apply_options", "apply_to_store", "plan_in_force", "stored_plan"]
 
@@ -43,7 +43,9 @@ def add_apply_options(parser: argparse.ArgumentParser, *, fresh: bool = True) ->
     )
 
 
-def plan_in_force(args: argparse.Namespace, problem: Problem, *, builtin: bool) -> Plan | None:
+def plan_in_force(
+    args: argparse.Namespace, programme: ProgrammeFile, problem: Problem
+) -> Plan | None:
     """The store's plan in force, when ``--apply`` should re-plan it rather than start afresh.
 
     Re-planning from the published plan means an unchanged problem records nothing, and a
@@ -53,20 +55,21 @@ def plan_in_force(args: argparse.Namespace, problem: Problem, *, builtin: bool) 
     if not args.apply or args.fresh:
         return None
     try:
-        return stored_plan(args.store, problem, builtin=builtin)
+        return stored_plan(args.store, programme.name, problem)
     except (NotFoundError, InvalidInputError):
         return None
 
 
-def stored_plan(store: str, problem: Problem, *, builtin: bool) -> Plan:
-    """The plan in force in ``store`` for ``problem``'s programme, to re-plan from.
+def stored_plan(store: str, programme: str | None, problem: Problem) -> Plan:
+    """The plan in force in ``store`` for ``programme`` (``None``: the store's only one), to
+    re-plan from.
 
     :class:`NotFoundError` when the store holds no plan yet; :class:`InvalidInputError` when the
     plan covers other units than the problem.
     """
     from schedcore.planning.plan import Plan, PlannedCluster, PlanStatus
 
-    records = plan_in_store(store, _spec_for(problem, builtin).name)
+    records = plan_in_store(store, programme)
     clusters = tuple(
         PlannedCluster(
             id=r.id, host=r.host, members=r.members, date=r.date, trainer_team=r.trainer_team
@@ -83,35 +86,13 @@ def stored_plan(store: str, problem: Problem, *, builtin: bool) -> Plan:
     return Plan(status=PlanStatus.FEASIBLE, clusters=clusters)
 
 
-def _spec_for(problem: Problem, builtin: bool) -> ProgrammeSpec:
-    """The programme a plan belongs to: the 2022 one, or one made from the user's units."""
-    from schedcore.calendar import WorkingCalendar
-    from schedcore.domain.programme_spec import ProgrammeSpec
-    from schedcore.reference import programme_2022
-
-    if builtin:
-        return programme_2022()
-    days = problem.days
-    # Without dates the window only bounds re-dating later; the 2022 one is as good as any.
-    calendar = WorkingCalendar(min(days), max(days)) if days else programme_2022().calendar
-    return ProgrammeSpec(
-        name=problem.name or "custom programme",
-        calendar=calendar,
-        clusters=problem.clusters,
-        teams={},
-        members={},
-        delegates={unit.code: unit.demand for unit in problem.units},
-        bridge_points={unit.code: unit.communes for unit in problem.units},
-        targets=(),
-    )
-
-
 def apply_to_store(
-    args: argparse.Namespace, problem: Problem, plan: Plan, out: TextIO, *, builtin: bool
+    args: argparse.Namespace, programme: ProgrammeFile, problem: Problem, plan: Plan, out: TextIO
 ) -> None:
+    """Record the programme (when the store does not hold it yet) and the plan."""
     from schedcore.application import Scheduler
 
-    spec = _spec_for(problem, builtin)
+    spec = programme.spec()
     scheduler = Scheduler.open(args.store, programme=spec.name)
     try:
         scheduler.programme()

@@ -8,13 +8,22 @@ from schedcore.cli._common import require_programme_store
 from schedcore.errors import NotFoundError
 
 if TYPE_CHECKING:
+    from schedcore.domain.programme_spec import ProgrammeSpec
     from schedcore.exports import ClusterRecord
 
-__all__ = ["plan_in_store"]
+__all__ = ["plan_in_store", "stored_programme_and_plan"]
 
 
 def plan_in_store(store: str, programme: str | None) -> tuple[ClusterRecord, ...]:
     """The plan in force in ``store``: each cluster with its session's day, if it has one."""
+    return stored_programme_and_plan(store, programme)[1]
+
+
+def stored_programme_and_plan(
+    store: str, programme: str | None
+) -> tuple[ProgrammeSpec, tuple[ClusterRecord, ...]]:
+    """The programme ``store`` holds (``programme``: its name; ``None``: the only one), as
+    its events recorded it, and its plan in force."""
     require_programme_store(store)
 
     from schedcore.application import Scheduler
@@ -22,6 +31,7 @@ def plan_in_store(store: str, programme: str | None) -> tuple[ClusterRecord, ...
 
     app = Scheduler.open(store, programme=programme)
     try:
+        spec = app.programme().spec()
         records = []
         for cluster in app.clusters():
             if cluster.dissolved or cluster.host is None or not cluster.members:
@@ -43,4 +53,4 @@ def plan_in_store(store: str, programme: str | None) -> tuple[ClusterRecord, ...
         app.close()
     if not records:
         raise NotFoundError(f"the store {store} holds no plan yet: apply one first")
-    return tuple(records)
+    return spec, tuple(records)

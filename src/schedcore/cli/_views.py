@@ -7,15 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from schedcore.cli._programme import add_programme_option, programme_ref
+
 __all__ = ["add_views_options", "open_runner"]
 
 
 def add_views_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--programme",
-        metavar="NAME",
-        help="the programme's name (default: the built-in 2022 programme)",
-    )
+    add_programme_option(parser)
     parser.add_argument(
         "--views",
         metavar="URL",
@@ -37,7 +35,7 @@ def open_runner(args: argparse.Namespace) -> Iterator[tuple[Any, Any]]:
     from schedcore.application import Scheduler
     from schedcore.projections import ProjectionRunner
 
-    app = Scheduler.open(args.store, programme=args.programme)
+    app = Scheduler.open(args.store, programme=programme_ref(args))
     try:
         runner = ProjectionRunner(app, views=args.views)
         try:

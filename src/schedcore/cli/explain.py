@@ -19,8 +19,13 @@ from typing import TYPE_CHECKING, Any
 from schedcore.cli._apply import stored_plan
 from schedcore.cli._common import STORE_ENV, add_json_option, human_output, write_json
 from schedcore.cli._progress import solve_progress
-from schedcore.cli.plan import add_problem_options, build_problem
-from schedcore.cli.replan import add_change_options, apply_changes, read_plan
+from schedcore.cli.plan import add_problem_options, build
+from schedcore.cli.replan import (
+    add_change_options,
+    apply_changes,
+    check_store_programme,
+    read_plan,
+)
 from schedcore.errors import InfeasiblePlanError
 
 if TYPE_CHECKING:
@@ -58,12 +63,14 @@ def run(args: argparse.Namespace) -> int:
     from schedcore.planning.plan import PlanStatus
     from schedcore.planning.replan import replan
 
-    problem = apply_changes(build_problem(args), args)
+    programme, problem = build(args)
+    problem = apply_changes(problem, args)
     current: Plan | None = None
     if args.current is not None:
         current = read_plan(args.current)
     elif args.store is not None:
-        current = stored_plan(args.store, problem, builtin=args.units is None)
+        check_store_programme(args, programme)
+        current = stored_plan(args.store, programme.name, problem)
     out = human_output(args)
     error: InfeasiblePlanError | None = None
     replanned: dict[str, Any] | None = None

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from schedcore.cli._common import (
     add_json_option,
     add_store_option,
@@ -24,11 +26,16 @@ from schedcore.cli._common import (
     whole_number,
     write_json,
 )
-from schedcore.cli._plan_in_store import plan_in_store
+from schedcore.cli._plan_in_store import stored_programme_and_plan
+from schedcore.cli._programme import add_programme_option, programme_ref
 from schedcore.errors import InvalidInputError
 
 if TYPE_CHECKING:
+    from datetime import time
+
     from schedcore.calendar import WorkingCalendar
+    from schedcore.domain.programme_spec import ProgrammeSpec
+    from schedcore.domain.units import UnitTable
     from schedcore.exports import ClusterRecord
 
 __all__ = ["FORMATS", "register"]
@@ -59,14 +66,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--units",
         metavar="UNITS.csv",
-        help="your own province table (see docs/how-to/own-units.md); default: Vietnam 2022",
+        help="the units table that names the plan's units (default: the programme's)",
     )
-    parser.add_argument(
-        "--programme",
-        metavar="NAME",
-        help="programme name; calendar event UIDs derive from it "
-        "(default: the built-in 2022 programme's name)",
-    )
+    add_programme_option(parser)
     parser.add_argument(
         "--sequence",
         type=whole_number(0),
@@ -79,17 +81,106 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+@attrs.frozen
+class _Source:
+    """What an export needs besides the clusters: the programme's name (calendar UIDs), its
+    units (names and places), time zone, session hours, calendar and country."""
+
+    clusters: tuple[ClusterRecord, ...]
+    name: str
+    units: UnitTable
+    time_zone: str | None = None
+    hours: tuple[time, time] | None = None
+    calendar: WorkingCalendar | None = None
+    country: str | None = None
+
+
+def _source(args: argparse.Namespace) -> _Source:
+    """The plan and its programme: ``--plan`` with ``--programme-file`` (or the plan file's
+    own units), else the plan in force in ``--store`` with the programme its events recorded."""
+    from schedcore.exports import read_plan_json
+    from schedcore.programmes.builtin import builtin_programme
+    from schedcore.programmes.file import load_programme_file
+    from schedcore.programmes.units_csv import load_unit_table
+
+    override = load_unit_table(args.units) if args.units else None
+    if args.plan is None:
+        spec, clusters = stored_programme_and_plan(args.store, programme_ref(args))
+        return _from_spec(spec, clusters, override)
+    clusters = read_plan_json(args.plan)
+    if args.programme_file is not None:
+        programme = load_programme_file(args.programme_file)
+        return _from_spec(programme.spec(), clusters, override)
+    planned = _plan_file_units(args.plan)
+    if override is None and planned is None:
+        return _from_spec(builtin_programme().spec(), clusters, None)
+    table = override or planned
+    assert table is not None
+    name = args.programme or _plan_file_name(args.plan) or Path(args.plan).stem
+    return _Source(clusters=clusters, name=name, units=table)
+
+
+def _from_spec(
+    spec: ProgrammeSpec, clusters: tuple[ClusterRecord, ...], units: UnitTable | None
+) -> _Source:
+    return _Source(
+        clusters=clusters,
+        name=spec.name,
+        units=units or spec.unit_table(),
+        time_zone=spec.time_zone,
+        hours=spec.session_hours,
+        calendar=spec.calendar,
+        country=spec.country,
+    )
+
+
+def _plan_file_units(path: str) -> UnitTable | None:
+    """The units a ``plan --json`` file carries in its problem (names, places), if any."""
+    import json
+
+    from schedcore.domain.units import Unit, UnitTable
+
+    try:
+        units = json.loads(Path(path).read_text(encoding="utf-8-sig"))["problem"]["units"]
+        return UnitTable(
+            tuple(
+                Unit(
+                    code=str(u["code"]),
+                    name=str(u["name"]),
+                    lat=u.get("lat"),
+                    lon=u.get("lon"),
+                    x=u.get("x"),
+                    y=u.get("y"),
+                    region=str(u.get("region") or ""),
+                    aliases=u.get("aliases", ()),
+                )
+                for u in units
+            ),
+            source=f"the units of {path}",
+        )
+    except (KeyError, TypeError, ValueError, OSError, AttributeError):
+        return None  # a plan without its problem (e.g. an export's JSON): names come elsewhere
+
+
+def _plan_file_name(path: str) -> str | None:
+    import json
+
+    try:
+        name = json.loads(Path(path).read_text(encoding="utf-8-sig"))["problem"]["name"]
+    except (KeyError, TypeError, ValueError, OSError):
+        return None
+    return name if isinstance(name, str) and name.strip() else None
+
+
 def run(args: argparse.Namespace) -> int:
     from schedcore.exports import (
         plan_to_csv,
         plan_to_ics,
         plan_to_json,
-        read_plan_json,
         unit_directory,
         write_plan_pictures,
     )
     from schedcore.exports._files import write_bytes_atomically
-    from schedcore.reference import load_province_table, programme_2022
 
     if args.format not in FORMATS:
         given = (
@@ -102,16 +193,18 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"--sequence must be 0 or more, got {args.sequence}")
     if args.out == "-" and args.json == "-":
         raise InvalidInputError("--out - and --json - both want standard output: choose one")
+    if args.plan is not None and args.programme is not None and args.programme_file is not None:
+        raise InvalidInputError("give --programme or --programme-file, not both")
     check_writable("--out", args.out, directory=args.format == "png")
     check_writable("--json", args.json)
-    clusters = read_plan_json(args.plan) if args.plan else plan_in_store(args.store, args.programme)
-    table = load_province_table(args.units) if args.units else None
-    units = unit_directory(table)
-    programme = args.programme or programme_2022().name
+    source = _source(args)
+    clusters = source.clusters
+    units = unit_directory(source.units)
+    programme = args.programme or source.name
 
     if args.format == "png":
         pictures = write_plan_pictures(
-            clusters, args.out, units=units, calendar=_calendar_for(clusters, table is None)
+            clusters, args.out, units=units, calendar=_calendar_for(clusters, source.calendar)
         )
         out = human_output(args)
         for picture in pictures:
@@ -122,7 +215,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     if args.format == "ics":
-        data = plan_to_ics(clusters, programme=programme, units=units, sequence=args.sequence)
+        data = plan_to_ics(
+            clusters,
+            programme=programme,
+            units=units,
+            sequence=args.sequence,
+            time_zone=source.time_zone,
+            hours=source.hours,
+        )
         summary = f"{sum(1 for c in clusters if c.date is not None)} sessions"
     elif args.format == "csv":
         data = plan_to_csv(clusters, units=units).encode("utf-8")
@@ -160,12 +260,12 @@ def _described(
     }
 
 
-def _calendar_for(clusters: Sequence[ClusterRecord], builtin: bool) -> WorkingCalendar | None:
-    """The 2022 calendar for a 2022 plan on the built-in units; else days from the plan."""
-    from schedcore.reference import calendar_2022
-
-    if not builtin:
+def _calendar_for(
+    clusters: Sequence[ClusterRecord], calendar: WorkingCalendar | None
+) -> WorkingCalendar | None:
+    """The programme's calendar when every session falls in its window; else days from the
+    plan (a plan dated outside the window it came with)."""
+    if calendar is None:
         return None
-    calendar = calendar_2022()
     dates = [c.date for c in clusters if c.date is not None]
     return calendar if dates and all(calendar.in_window(day) for day in dates) else None

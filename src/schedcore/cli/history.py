@@ -22,7 +22,7 @@ def register(subparsers: Any) -> None:
     add_store_option(parser)
     add_json_option(parser)
     add_views_options(parser)
-    parser.add_argument("--province", metavar="CODE", help="events about this province")
+    parser.add_argument("--province", metavar="CODE", help="events about this unit (code or name)")
     parser.add_argument(
         "--cluster", type=whole_number(1), metavar="ID", help="events about this cluster"
     )
@@ -35,18 +35,17 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with open_runner(args) as (app, runner):
+        province = None
         if args.province is not None:
-            units = app.programme().units
-            if args.province not in units:
-                from schedcore.cli._common import near_match
-                from schedcore.errors import InvalidInputError
+            from schedcore.errors import UnknownProvinceError
 
-                raise InvalidInputError(
-                    f"--province: {near_match(args.province, units, what='province')}"
-                )
+            try:
+                province = app.programme().unit_table.code_of(args.province)
+            except UnknownProvinceError as exc:
+                raise UnknownProvinceError(f"--province: {exc}") from None
         runner.catch_up()
         entries = runner.views().history(
-            province=args.province, cluster=args.cluster, actor=args.actor, limit=args.limit
+            province=province, cluster=args.cluster, actor=args.actor, limit=args.limit
         )
     data = [
         {

@@ -22,12 +22,14 @@ from schedcore.cli._common import (
     whole_number,
     write_json,
 )
+from schedcore.cli._programme import add_programme_file_option, programme_file, resolve_pin
 from schedcore.cli._progress import add_quiet_option, solve_progress
 from schedcore.errors import InvalidInputError, RuleViolationError
 
 if TYPE_CHECKING:
     from schedcore.planning.plan import Plan
     from schedcore.planning.problem import Pin, Problem
+    from schedcore.programmes.file import ProgrammeFile
 
 # The solver and the problem's types are imported when a command runs, not for ``--help``:
 # these are the planning defaults the options show (tests/test_fast_start.py checks them).
@@ -38,6 +40,7 @@ DEFAULT_TRAINER_WEIGHT = 0  # Weights().trainer_travel
 
 __all__ = [
     "add_problem_options",
+    "build",
     "build_problem",
     "conclude",
     "parse_pin",
@@ -63,50 +66,72 @@ def register(subparsers: Any) -> None:
 
 def add_problem_options(parser: argparse.ArgumentParser) -> None:
     """The options that describe a planning problem (shared with ``schedcore replan``)."""
-    data = parser.add_argument_group("data (default: the built-in 2022 scenario)")
+    data = parser.add_argument_group("the programme (default: the built-in 2022 programme)")
+    add_programme_file_option(data)
     data.add_argument(
-        "--units", metavar="FILE.csv", help="your own units (see docs/how-to/plan.md)"
+        "--units",
+        metavar="FILE.csv",
+        help="your own units table, planned on --start..--end (see docs/how-to/plan.md)",
     )
     data.add_argument(
         "--distances", metavar="FILE.csv", help="square distance matrix (km or minutes)"
     )
     shape = parser.add_argument_group("the plan")
     shape.add_argument(
-        "--clusters", type=whole_number(1), metavar="P", help="number of clusters (2022: 10)"
+        "--clusters",
+        type=whole_number(1),
+        metavar="P",
+        help="number of clusters (default: the programme's; 2022: 10)",
     )
     shape.add_argument(
         "--capacity", type=whole_number(1), metavar="Q", help="hall seats for every unit"
     )
     shape.add_argument(
-        "--min-size", type=whole_number(1), default=1, metavar="N", help="units per cluster"
+        "--min-size", type=whole_number(1), metavar="N", help="units per cluster at least"
     )
     shape.add_argument(
         "--max-size", type=whole_number(1), metavar="N", help="units per cluster at most"
     )
-    shape.add_argument("--start", type=calendar_date, metavar="YYYY-MM-DD")
-    shape.add_argument("--end", type=calendar_date, metavar="YYYY-MM-DD")
+    shape.add_argument(
+        "--start",
+        type=calendar_date,
+        metavar="YYYY-MM-DD",
+        help="first day of the window (default: the programme's)",
+    )
+    shape.add_argument(
+        "--end",
+        type=calendar_date,
+        metavar="YYYY-MM-DD",
+        help="last day of the window (default: the programme's)",
+    )
     shape.add_argument(
         "--no-dates", action="store_true", help="allocation only: no dates, teams or bridges"
     )
-    shape.add_argument("--trainer-teams", type=whole_number(1), default=2, metavar="K")
+    shape.add_argument(
+        "--trainer-teams",
+        type=whole_number(1),
+        metavar="K",
+        help="trainer teams (default: the programme's; 2022: 2)",
+    )
     shape.add_argument(
         "--bridge-capacity",
         type=whole_number(1),
         metavar="N",
-        help="commune bridge points connected a day (default: 1.5 x average cluster)",
+        help="bridge points connected a day (default: the programme's bridge margin, 1.5 x "
+        "the average cluster's)",
     )
     shape.add_argument(
         "--travel-day-km",
         type=whole_number(0),
-        default=DEFAULT_TRAVEL_DAY_KM,
         metavar="KM",
-        help="a team needs a free day before a longer hop (default: %(default)s)",
+        help="a team needs a free day before a longer hop (default: the programme's, "
+        f"{DEFAULT_TRAVEL_DAY_KM})",
     )
     shape.add_argument(
         "--objective",
         choices=OBJECTIVES,
-        default=DEFAULT_OBJECTIVE,
-        help="delegate travel as person-km or plain distance (default: %(default)s)",
+        help="delegate travel as person-km or plain distance (default: the programme's, "
+        f"{DEFAULT_OBJECTIVE})",
     )
     shape.add_argument(
         "--trainer-weight",
@@ -121,7 +146,7 @@ def add_problem_options(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="SPEC",
         help="keep something agreed, e.g. unit=01,host=01,date=2022-09-12,team=T1 or "
-        "unit=26,with=01 (repeatable)",
+        "unit=Hanoi,with=Vinh Phuc: codes or names (repeatable)",
     )
     solver = parser.add_argument_group("solver")
     solver.add_argument(
@@ -166,81 +191,61 @@ def parse_pin(spec: str) -> Pin:
 
 
 def build_problem(args: argparse.Namespace) -> Problem:
-    """The problem the options describe (the 2022 scenario unless ``--units`` is given)."""
-    from schedcore.calendar import VIETNAM_HOLIDAYS_2022, WorkingCalendar
-    from schedcore.planning.problem import ObjectiveKind, Problem, TrainerTeam, Weights
-    from schedcore.planning.scenario_2022 import default_capacity, scenario_2022, team_names
-    from schedcore.planning.units_csv import load_distances, load_units
-    from schedcore.reference.programme_2022 import CLUSTERS_2022, WINDOW_2022
+    """The problem the options describe (see :func:`build`)."""
+    return build(args)[1]
+
+
+def build(args: argparse.Namespace) -> tuple[ProgrammeFile, Problem]:
+    """The programme (``--programme-file``, ``--units`` or the built-in 2022 one) and the
+    problem it describes with the options' overrides."""
+    from schedcore.planning.problem import Weights
+    from schedcore.programmes.problem import problem_for
 
     check_options(args)
-    pins = [parse_pin(spec) for spec in args.pin]
-    weights = Weights(trainer_travel=args.trainer_weight)
-    objective = ObjectiveKind(args.objective)
-    if args.units is None:
-        if args.distances is not None:
-            raise InvalidInputError("--distances needs --units (the matrix names their codes)")
-        if args.start is not None or args.end is not None:
-            raise InvalidInputError("--start/--end need --units (2022 is 12-30 Sep 2022)")
-        return scenario_2022(
-            clusters=args.clusters,
-            capacity=args.capacity,
-            with_dates=not args.no_dates,
-            trainer_teams=args.trainer_teams,
-            bridge_capacity=args.bridge_capacity,
-            travel_day_km=args.travel_day_km,
-            min_size=args.min_size,
-            max_size=args.max_size,
-            objective=objective,
-            weights=weights,
-            pins=pins,
-            time_limit=args.time_limit,
-            workers=args.workers,
-            seed=args.seed,
-        )
-    units = load_units(args.units, default_capacity=args.capacity)
-    distances = None
-    if args.distances is not None:
-        distances = load_distances(args.distances, [u.code for u in units])
-    clusters = min(CLUSTERS_2022, len(units)) if args.clusters is None else args.clusters
-    if not 1 <= clusters <= len(units):
-        raise InvalidInputError(
-            f"--clusters must be between 1 and {len(units)} (the units), got {clusters}"
-        )
-    days = None
-    bridge = None
-    if not args.no_dates:
-        start = args.start or WINDOW_2022[0]
-        end = args.end or (WINDOW_2022[1] if args.start is None else start)
-        calendar = WorkingCalendar(start, end, holidays=VIETNAM_HOLIDAYS_2022)
-        days = calendar.working_days()
-        bridge = args.bridge_capacity
-        if bridge is None and any(u.communes for u in units):
-            bridge = default_capacity(sum(u.communes for u in units), clusters, 1.5)
-    return Problem(
-        units=units,
-        clusters=clusters,
+    programme = planned_programme(args)
+    return programme, problem_for(
+        programme,
+        with_dates=not args.no_dates,
+        trainer_teams=args.trainer_teams,
+        bridge_capacity=args.bridge_capacity,
+        travel_day_km=args.travel_day_km,
         min_size=args.min_size,
         max_size=args.max_size,
-        days=days,
-        trainer_teams=[TrainerTeam(n) for n in team_names(args.trainer_teams)] if days else [],
-        bridge_capacity=bridge,
-        travel_day_km=args.travel_day_km,
-        pins=pins,
-        weights=weights,
-        objective=objective,
-        distances=distances,
+        objective=args.objective,
+        weights=Weights(trainer_travel=args.trainer_weight),
+        capacity=args.capacity,
+        pins=[resolve_pin(parse_pin(spec), programme.units) for spec in args.pin],
         time_limit=args.time_limit,
         workers=args.workers,
         seed=args.seed,
-        name=str(args.units),
     )
+
+
+def planned_programme(args: argparse.Namespace) -> ProgrammeFile:
+    """The programme being planned, with ``--clusters``, ``--start`` and ``--end`` applied:
+    what ``--apply`` records is exactly what was planned."""
+    import attrs
+
+    programme = programme_file(args)
+    clusters = programme.clusters if args.clusters is None else args.clusters
+    if not 1 <= clusters <= len(programme.units):
+        raise InvalidInputError(
+            f"--clusters must be between 1 and {len(programme.units)} (the units), got {clusters}"
+        )
+    calendar = programme.calendar
+    if args.start is not None or args.end is not None:
+        start = args.start or calendar.start
+        end = args.end or max(start, calendar.end)
+        if end < start:
+            raise InvalidInputError(f"--end {end} is before the start {start}")
+        calendar = attrs.evolve(calendar, start=start, end=end)
+    return attrs.evolve(programme, clusters=clusters, calendar=calendar)
 
 
 def check_options(args: argparse.Namespace) -> None:
     """What no single option's parser can see: options that contradict each other, and output
     paths that cannot be written (refused before the solver runs, not after)."""
-    if args.max_size is not None and args.max_size < args.min_size:
+    if args.max_size is not None and args.max_size < (args.min_size or 1):
         raise InvalidInputError(
             f"--max-size {args.max_size} is smaller than --min-size {args.min_size}"
         )
@@ -257,9 +262,9 @@ def run(args: argparse.Namespace) -> int:
     from schedcore.planning.replan import replan
     from schedcore.planning.solve import solve
 
-    problem = build_problem(args)
+    programme, problem = build(args)
     out = human_output(args)
-    current = plan_in_force(args, problem, builtin=args.units is None)
+    current = plan_in_force(args, programme, problem)
     with solve_progress(args, "planning") as progress:
         if current is None:
             plan = solve(problem, progress=progress)
@@ -271,7 +276,7 @@ def run(args: argparse.Namespace) -> int:
             plan = replan(problem, current, progress=progress)
     code = conclude(args, problem, plan)
     if code == 0 and args.apply:
-        apply_to_store(args, problem, plan, out, builtin=args.units is None)
+        apply_to_store(args, programme, problem, plan, out)
     return code
 
 

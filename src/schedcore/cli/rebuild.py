@@ -30,7 +30,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with open_runner(args) as (app, runner):
-        if args.programme is not None:
+        if args.programme is not None or args.programme_file is not None:
             app.programme()  # every programme's views are rebuilt; a wrong name is still wrong
         with count_progress(args, "rebuilding", runner.head()) as progress:
             done = runner.rebuild(progress)

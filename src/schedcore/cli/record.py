@@ -21,6 +21,7 @@ from schedcore.cli._common import (
     whole_number,
     write_json,
 )
+from schedcore.cli._programme import add_programme_option, programme_ref
 from schedcore.cli._progress import add_quiet_option, count_progress
 
 __all__ = ["register"]
@@ -45,11 +46,7 @@ def register(subparsers: Any) -> None:
     )
     add_store_option(parser)
     parser.add_argument("file", metavar="FILE.csv", help="the attendance rows")
-    parser.add_argument(
-        "--programme",
-        metavar="NAME",
-        help="the programme's name (default: the built-in 2022 programme)",
-    )
+    add_programme_option(parser)
     parser.add_argument(
         "--actor",
         default=None,
@@ -98,10 +95,10 @@ def run(args: argparse.Namespace) -> int:
     actor = Actor.parse(args.actor or _default_actor())
 
     retry = RetryPolicy(attempts=args.retries + 1)
-    app = Scheduler.open(args.store, programme=args.programme, retry=retry)
+    app = Scheduler.open(args.store, programme=programme_ref(args), retry=retry)
     try:
         programme = app.programme()
-        rows = read_attendance_csv(args.file, programme.units)
+        rows = read_attendance_csv(args.file, programme.unit_table)
         with count_progress(args, "recording rows", len(rows)) as progress:
             result = app.record_attendance(
                 rows,

@@ -18,18 +18,21 @@ from typing import TYPE_CHECKING, Any, TextIO
 import attrs
 
 from schedcore.cli._apply import add_apply_options, apply_to_store, stored_plan
-from schedcore.cli._common import add_json_option, add_store_option, human_output, near_match
+from schedcore.cli._common import add_json_option, add_store_option, human_output
 from schedcore.cli._progress import solve_progress
-from schedcore.cli.plan import add_problem_options, build_problem, conclude
-from schedcore.errors import InvalidInputError, ReferenceDataError
+from schedcore.cli.plan import add_problem_options, build, conclude
+from schedcore.errors import InvalidInputError, ReferenceDataError, UnknownProvinceError
 
 if TYPE_CHECKING:
+    from schedcore.domain.units import Unit
     from schedcore.planning.plan import Plan
-    from schedcore.planning.problem import Problem, Unit
+    from schedcore.planning.problem import Problem
+    from schedcore.programmes.file import ProgrammeFile
 
 __all__ = [
     "add_change_options",
     "apply_changes",
+    "check_store_programme",
     "current_plan",
     "print_changes",
     "read_plan",
@@ -122,12 +125,16 @@ def _pairs(specs: list[str], what: str) -> list[tuple[str, str]]:
 
 def apply_changes(problem: Problem, args: argparse.Namespace) -> Problem:
     """The problem with the command line's blackouts, withdrawals and hall changes."""
-    units = {u.code: u for u in problem.units}
+    from schedcore.domain.units import UnitTable
 
-    def unit(code: str, option: str) -> Unit:
-        if code not in units:
-            raise InvalidInputError(f"{option}: {near_match(code, units, what='unit')}")
-        return units[code]
+    units = {u.code: u for u in problem.units}
+    table = UnitTable(problem.units, source="the programme's units")
+
+    def unit(text: str, option: str) -> Unit:
+        try:
+            return units[table.code_of(text)]
+        except UnknownProvinceError as exc:
+            raise UnknownProvinceError(f"{option}: {exc}") from None
 
     for code, value in _pairs(args.blackout, "blackout"):
         try:
@@ -137,23 +144,48 @@ def apply_changes(problem: Problem, args: argparse.Namespace) -> Problem:
                 f"--blackout {code}={value}: {value} is not a date (YYYY-MM-DD)"
             ) from None
         before = unit(code, "--blackout")
-        units[code] = attrs.evolve(before, blackout=before.blackout | {day})
+        units[before.code] = attrs.evolve(before, blackout=before.blackout | {day})
     for code in args.withdraw:
-        units[code] = attrs.evolve(unit(code.strip(), "--withdraw"), capacity=None)
+        withdrawn = unit(code.strip(), "--withdraw")
+        units[withdrawn.code] = attrs.evolve(withdrawn, capacity=None)
     for code, value in _pairs(args.hall, "hall"):
         if not value.isdigit():
             raise InvalidInputError(
                 f"--hall {code}={value}: the seats must be a whole number, not {value!r}"
             )
-        units[code] = attrs.evolve(unit(code, "--hall"), capacity=int(value))
+        hall = unit(code, "--hall")
+        units[hall.code] = attrs.evolve(hall, capacity=int(value))
     return problem.with_changes(units=[units[u.code] for u in problem.units])
 
 
-def current_plan(args: argparse.Namespace, problem: Problem) -> Plan:
+def current_plan(args: argparse.Namespace, programme: ProgrammeFile, problem: Problem) -> Plan:
     """The plan to change: ``--current``, else the plan in force in ``--store``."""
     if args.current is not None:
         return read_plan(args.current)
-    return stored_plan(args.store, problem, builtin=args.units is None)
+    check_store_programme(args, programme)
+    return stored_plan(args.store, programme.name, problem)
+
+
+def check_store_programme(args: argparse.Namespace, programme: ProgrammeFile) -> None:
+    """Re-planning a store's plan needs the programme it was planned from: the built-in one,
+    or the programme file given; say so when the store holds another."""
+    if args.programme_file is not None or args.units is not None:
+        return
+    from schedcore.application import Scheduler
+    from schedcore.cli._common import require_programme_store
+
+    require_programme_store(args.store)
+    app = Scheduler.open(args.store)
+    try:
+        names = app.programme_names()
+    finally:
+        app.close()
+    if programme.name not in names:
+        listed = "; ".join(repr(name) for name in names)
+        raise InvalidInputError(
+            f"the store {args.store} holds {listed}, not the built-in programme: give the "
+            "programme file it was planned from (--programme-file FILE.toml)"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -163,30 +195,39 @@ def run(args: argparse.Namespace) -> int:
         )
     from schedcore.planning.replan import replan
 
-    problem = apply_changes(build_problem(args), args)
-    current = current_plan(args, problem)
+    programme, problem = build(args)
+    problem = apply_changes(problem, args)
+    current = current_plan(args, programme, problem)
     with solve_progress(args, "re-planning") as progress:
         plan = replan(problem, current, progress=progress)
     code = conclude(args, problem, plan)
     if code == 0:
-        print_changes(current, plan, human_output(args))
+        print_changes(current, plan, human_output(args), problem)
         if args.apply:
-            apply_to_store(args, problem, plan, human_output(args), builtin=args.units is None)
+            apply_to_store(args, programme, problem, plan, human_output(args))
     return code
 
 
-def print_changes(before: Plan, after: Plan, out: TextIO) -> None:
+def print_changes(before: Plan, after: Plan, out: TextIO, problem: Problem) -> None:
     """What the re-plan changes, unit by unit and session by session, in one line each."""
     host_before, host_after = before.host_of(), after.host_of()
     moved = sorted(code for code in host_after if host_before.get(code) != host_after[code])
+
+    def label(code: str | None) -> str:
+        return "-" if code is None else problem.unit(code).label
+
     for code in moved:
-        print(f"  moves: {code} from host {host_before.get(code)} to {host_after[code]}", file=out)
+        print(
+            f"  moves: {label(code)}, from the cluster hosted by {label(host_before.get(code))} "
+            f"to the one hosted by {label(host_after[code])}",
+            file=out,
+        )
     dates_before = {c.host: (c.date, c.trainer_team) for c in before.clusters}
     for cluster in after.clusters:
         was = dates_before.get(cluster.host)
         if was is not None and was != (cluster.date, cluster.trainer_team):
             print(
-                f"  session hosted by {cluster.host}: {was[0] or '-'} {was[1] or '-'} -> "
+                f"  session hosted by {label(cluster.host)}: {was[0] or '-'} {was[1] or '-'} -> "
                 f"{cluster.date or '-'} {cluster.trainer_team or '-'}",
                 file=out,
             )

@@ -7,7 +7,7 @@ two plans applied at once conflict here, as they should.  Coordinators never wri
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, time
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +25,7 @@ from schedcore.domain.rule_names import (
     UNITS_IN_SCOPE,
 )
 from schedcore.domain.rules import check_actor, check_count, violation
+from schedcore.domain.units import Unit, UnitTable
 from schedcore.errors import InvalidInputError, UnknownProvinceError
 
 __all__ = ["Programme"]
@@ -46,9 +47,13 @@ class Programme(Aggregate):
         ``require_roles=False``: programmes of that time trusted plain string actors.
         Version 3 added ``daily_bridge_capacity``; older events are upcast with ``None`` (no
         daily cap: none was enforced then).
+        Version 4 added ``time_zone``, ``unit_table``, ``country`` and ``session_hours``.
+        Before it every store kept Vietnam's time: older events are upcast with
+        ``Asia/Ho_Chi_Minh``; the built-in 2022 programme gets the built-in units table, any
+        other programme none (its units are then named by their codes, as they were shown).
         """
 
-        class_version = 3
+        class_version = 4
 
         name: str
         calendar: WorkingCalendar
@@ -63,6 +68,10 @@ class Programme(Aggregate):
         actor: str
         require_roles: bool
         daily_bridge_capacity: int | None
+        time_zone: str
+        unit_table: Sequence[Mapping[str, Any]] | None
+        country: str | None
+        session_hours: Sequence[str] | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -71,6 +80,18 @@ class Programme(Aggregate):
         @staticmethod
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             state["daily_bridge_capacity"] = None
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            from schedcore.programmes.builtin import BUILTIN_NAME_2022, builtin_programme
+
+            state["time_zone"] = "Asia/Ho_Chi_Minh"
+            state["unit_table"] = None
+            state["country"] = None
+            state["session_hours"] = None
+            if state.get("name") == BUILTIN_NAME_2022:
+                state["unit_table"] = builtin_programme().units.to_records()
+                state["country"] = builtin_programme().country
 
     @classmethod
     def create(cls, spec: ProgrammeSpec, *, actor: str, require_roles: bool = False) -> Programme:
@@ -106,6 +127,12 @@ class Programme(Aggregate):
             actor=actor,
             require_roles=require_roles,
             daily_bridge_capacity=spec.daily_bridge_capacity,
+            time_zone=spec.time_zone,
+            unit_table=spec.units.to_records() if spec.units is not None else None,
+            country=spec.country,
+            session_hours=[t.isoformat("minutes") for t in spec.session_hours]
+            if spec.session_hours is not None
+            else None,
         )
 
     @event(Created)
@@ -124,6 +151,10 @@ class Programme(Aggregate):
         actor: str,
         require_roles: bool = False,
         daily_bridge_capacity: int | None = None,
+        time_zone: str = "UTC",
+        unit_table: Sequence[Mapping[str, Any]] | None = None,
+        country: str | None = None,
+        session_hours: Sequence[str] | None = None,
     ) -> None:
         self.name = name
         self.calendar = calendar
@@ -138,6 +169,18 @@ class Programme(Aggregate):
         self.created_by = actor
         self.roles_required = require_roles
         self.daily_bridge_capacity = daily_bridge_capacity
+        self.time_zone = time_zone
+        self.country = country
+        self.session_hours: tuple[time, time] | None = (
+            (time.fromisoformat(session_hours[0]), time.fromisoformat(session_hours[1]))
+            if session_hours is not None
+            else None
+        )
+        self.recorded_units = (
+            UnitTable.from_records(unit_table, source=f"programme {name!r}")
+            if unit_table is not None
+            else None
+        )
         self.plan_revision = 0
         self.clusters: tuple[int, ...] = ()
 
@@ -167,12 +210,26 @@ class Programme(Aggregate):
             targets=self.targets,
             notes=self.notes,
             daily_bridge_capacity=self.daily_bridge_capacity,
+            time_zone=self.time_zone,
+            units=self.recorded_units,
+            country=self.country,
+            session_hours=self.session_hours,
+        )
+
+    @property
+    def unit_table(self) -> UnitTable:
+        """The programme's units by code and name (named by their codes when none was recorded)."""
+        if self.recorded_units is not None:
+            return self.recorded_units
+        return UnitTable(
+            tuple(Unit(code=code, name=code) for code in self.units),
+            source=f"programme {self.name!r}",
         )
 
     def check_unit(self, code: str) -> None:
         if code not in self.units:
             raise UnknownProvinceError(
-                f"unit {code!r} is not in the scope of programme {self.name!r}"
+                self.unit_table.unknown(code, what=f"unit in programme {self.name!r}")
             )
 
     def seats_for(self, unit: str) -> int:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, time
 
 import attrs
 
-from schedcore.calendar import WorkingCalendar
+from schedcore.calendar import WorkingCalendar, check_time_zone
 from schedcore.domain.rules import check_count
+from schedcore.domain.units import UnitTable
 from schedcore.errors import InvalidInputError
 
 __all__ = ["Measure", "ProgrammeSpec", "Target"]
@@ -50,7 +51,10 @@ class ProgrammeSpec:
     ``teams`` and ``members`` map unit codes to the number of teams and members expected to be
     trained; ``delegates`` maps unit codes to the people each unit sends to its cluster's hall.
     ``daily_bridge_capacity`` caps the commune bridge points connected on one day over every
-    session (``None``: no cap).
+    session (``None``: no cap).  ``time_zone`` (IANA) says which day a moment falls on;
+    ``units`` names the units and says where they are (``None``: the codes are the names);
+    ``country`` (ISO 3166-1 alpha-3) picks the outline the map draws; ``session_hours`` (start,
+    end) are the local hours of every session (``None``: sessions are whole days).
     """
 
     name: str
@@ -63,8 +67,20 @@ class ProgrammeSpec:
     targets: tuple[Target, ...]
     notes: str = ""
     daily_bridge_capacity: int | None = None
+    time_zone: str = "UTC"
+    units: UnitTable | None = None
+    country: str | None = None
+    session_hours: tuple[time, time] | None = None
 
     def __attrs_post_init__(self) -> None:
+        check_time_zone(self.time_zone)
+        if self.session_hours is not None:
+            first, last = self.session_hours
+            if not (isinstance(first, time) and isinstance(last, time) and first < last):
+                raise InvalidInputError(
+                    f"session hours must be two times, the start before the end: "
+                    f"{self.session_hours!r}"
+                )
         if self.daily_bridge_capacity is not None:
             check_count(self.daily_bridge_capacity, "the daily bridge capacity")
         if type(self.clusters) is not int or self.clusters < 1:
@@ -86,6 +102,13 @@ class ProgrammeSpec:
             for unit, count in counts.items():
                 check_count(count, f"{label} of unit {unit}")
             units.update(counts)
+        if self.units is not None:
+            unnamed = sorted(units - set(self.units.codes))
+            if unnamed:
+                raise InvalidInputError(
+                    f"units {unnamed[:5]} are counted but not in the units table"
+                    + (f" (and {len(unnamed) - 5} more)" if len(unnamed) > 5 else "")
+                )
         if units and self.clusters > len(units):
             raise InvalidInputError(
                 f"{self.clusters} clusters cannot be formed from {len(units)} units: "
@@ -117,6 +140,20 @@ class ProgrammeSpec:
         """Bridge points over all units."""
         return sum(self.bridge_points.values())
 
+    def unit_table(self) -> UnitTable:
+        """The programme's units: its table, or units named by their codes when it has none."""
+        return self.units if self.units is not None else unnamed_units(self)
+
     def target(self, measure: Measure) -> Target | None:
         """The target for ``measure``, or ``None`` when the programme sets none."""
         return next((t for t in self.targets if t.measure is measure), None)
+
+
+def unnamed_units(spec: ProgrammeSpec) -> UnitTable:
+    """A table for a programme recorded without one: each unit named by its code."""
+    from schedcore.domain.units import Unit
+
+    codes = sorted(
+        set(spec.teams) | set(spec.members) | set(spec.delegates) | set(spec.bridge_points)
+    )
+    return UnitTable(tuple(Unit(code=code, name=code) for code in codes), source=spec.name)

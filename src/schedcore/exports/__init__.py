@@ -6,11 +6,11 @@ own units.  ``icalendar`` and ``matplotlib`` are imported only when an ``.ics`` 
 made: the rest of schedcore works without them.
 """
 
+from schedcore.domain.units import Unit
 from schedcore.exports._types import (
     ClusterLike,
     ClusterRecord,
     CoverageRow,
-    Unit,
     UnitInfo,
     UnitSource,
 )

@@ -4,20 +4,21 @@ The exports depend on *shapes*, not on the planner or the projections: anything 
 attributes of :class:`ClusterLike` (the domain's :class:`~schedcore.domain.PlannedClusterLike`,
 what ``apply_plan`` accepts) can be exported (the planner's ``PlannedCluster``, a
 :class:`ClusterRecord` read back from JSON or CSV, a user's own class), and any
-:class:`UnitInfo` (a :class:`~schedcore.reference.Province`, a :class:`Unit`, or a plain
-``(name, lat, lon)`` tuple) says where a unit is and what it is called.
+:class:`UnitInfo` (a programme's :class:`~schedcore.domain.units.Unit`, a
+:class:`~schedcore.reference.Province`, or a plain ``(name, lat, lon)`` tuple) says where a unit
+is and what it is called.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol, TypeAlias
 
 import attrs
 
 from schedcore.domain.plan import PlannedClusterLike
+from schedcore.domain.units import UnitTable
 from schedcore.errors import InvalidInputError
 from schedcore.reference.provinces import ProvinceTable
 
@@ -25,7 +26,6 @@ __all__ = [
     "ClusterLike",
     "ClusterRecord",
     "CoverageRow",
-    "Unit",
     "UnitInfo",
     "UnitSource",
 ]
@@ -57,30 +57,11 @@ class UnitInfo(Protocol):
         """The longitude of the unit's capital, in degrees."""
 
 
-#: Where unit names and coordinates come from: a province table, or a mapping from unit code
-#: to a :class:`UnitInfo` or a ``(name, lat, lon)`` tuple.
-UnitSource: TypeAlias = ProvinceTable | Mapping[str, "UnitInfo | tuple[str, float, float]"]
-
-
-def _finite(low: float, high: float) -> Callable[[object, attrs.Attribute[float], float], None]:
-    def check(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-        if not isinstance(value, int | float) or not math.isfinite(value):
-            raise InvalidInputError(f"{attribute.name} must be a finite number, got {value!r}")
-        if not low <= value <= high:
-            raise InvalidInputError(f"{attribute.name} {value} is outside {low}..{high}")
-
-    return check
-
-
-@attrs.frozen
-class Unit:
-    """A unit of a user's own programme: name, capital coordinates and optional extras."""
-
-    name: str
-    lat: float = attrs.field(validator=_finite(-90, 90))
-    lon: float = attrs.field(validator=_finite(-180, 180))
-    region: str | None = None
-    venue: str | None = None
+#: Where unit names and coordinates come from: a programme's units table, a province table, or
+#: a mapping from unit code to a :class:`UnitInfo` or a ``(name, lat, lon)`` tuple.
+UnitSource: TypeAlias = (
+    UnitTable | ProvinceTable | Mapping[str, "UnitInfo | tuple[str, float, float]"]
+)
 
 
 def _sorted_codes(members: Sequence[str]) -> tuple[str, ...]:

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from schedcore.calendar import ensure_aware
+from schedcore.domain.names import name_key
 from schedcore.errors import InvalidInputError, MissingDependencyError
 from schedcore.exports._files import write_bytes_atomically
 from schedcore.exports._plan_check import check_clusters
 from schedcore.exports._types import ClusterLike, UnitSource
 from schedcore.exports._units import UnitDirectory, unit_directory
-from schedcore.reference.names import name_key
 
 if TYPE_CHECKING:
     from icalendar import Calendar
@@ -55,9 +55,14 @@ def plan_to_calendar(
     units: UnitSource | UnitDirectory | None = None,
     sequence: int = 0,
     stamp: dt.datetime | None = None,
+    time_zone: str | None = None,
+    hours: tuple[dt.time, dt.time] | None = None,
 ) -> Calendar:
-    """An ``icalendar.Calendar`` with one all-day event per dated cluster.
+    """An ``icalendar.Calendar`` with one event per dated cluster.
 
+    With ``hours`` (local start and end) and ``time_zone`` (the programme's, IANA) each event
+    runs those hours in that zone, with the zone's definition embedded; otherwise it is an
+    all-day event on the session's date (and ``time_zone`` names the calendar's zone).
     ``stamp`` (timezone-aware, default now) becomes every event's DTSTAMP.  Clusters without a
     date have no session yet and are left out; a plan with no dated cluster is refused.
     """
@@ -71,6 +76,11 @@ def plan_to_calendar(
         raise InvalidInputError("the programme name is empty; the event UIDs are derived from it")
     if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
         raise InvalidInputError(f"sequence must be a whole number >= 0, got {sequence!r}")
+    zone = None
+    if time_zone is not None:
+        zone = _zone(time_zone)
+    if hours is not None and zone is None:
+        raise InvalidInputError("session hours need the programme's time zone")
     moment = ensure_aware(stamp, "stamp") if stamp is not None else dt.datetime.now(dt.UTC)
     moment = moment.astimezone(dt.UTC).replace(microsecond=0)
     directory = unit_directory(units)
@@ -84,20 +94,41 @@ def plan_to_calendar(
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", programme)
+    if time_zone is not None:
+        calendar.add("x-wr-timezone", time_zone)
     for cluster, day in dated:
         host = directory[cluster.host]
         event = Event()
         event.add("uid", session_uid(programme, cluster.id))
         event.add("dtstamp", moment)
         event.add("sequence", sequence)
-        event.add("dtstart", day)
-        event.add("dtend", day + dt.timedelta(days=1))
+        if hours is not None and zone is not None:
+            event.add("dtstart", dt.datetime.combine(day, hours[0], tzinfo=zone))
+            event.add("dtend", dt.datetime.combine(day, hours[1], tzinfo=zone))
+        else:
+            event.add("dtstart", day)
+            event.add("dtend", day + dt.timedelta(days=1))
         event.add("summary", f"Cluster {cluster.id} training, hosted by {host.name}")
         event.add("location", directory.venue(cluster.host))
         event.add("geo", (host.lat, host.lon))
         event.add("description", _description(cluster, directory, programme))
         calendar.add_component(event)
+    if hours is not None:
+        calendar.add_missing_timezones()
     return calendar
+
+
+def _zone(name: str) -> dt.tzinfo:
+    """The zone as ``zoneinfo`` (which icalendar writes as a VTIMEZONE), else dateutil's."""
+    from schedcore.calendar import time_zone
+
+    found = time_zone(name)  # refuses an unknown name, with the nearest ones
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(name)
+    except Exception:  # no system time-zone database: dateutil carries its own
+        return found
 
 
 def _description(cluster: ClusterLike, directory: UnitDirectory, programme: str) -> str:
@@ -120,10 +151,18 @@ def plan_to_ics(
     units: UnitSource | UnitDirectory | None = None,
     sequence: int = 0,
     stamp: dt.datetime | None = None,
+    time_zone: str | None = None,
+    hours: tuple[dt.time, dt.time] | None = None,
 ) -> bytes:
     """:func:`plan_to_calendar` serialised as ``.ics`` bytes (UTF-8, CRLF line endings)."""
     calendar = plan_to_calendar(
-        clusters, programme=programme, units=units, sequence=sequence, stamp=stamp
+        clusters,
+        programme=programme,
+        units=units,
+        sequence=sequence,
+        stamp=stamp,
+        time_zone=time_zone,
+        hours=hours,
     )
     data: bytes = calendar.to_ical()
     return data
@@ -137,7 +176,17 @@ def write_plan_ics(
     units: UnitSource | UnitDirectory | None = None,
     sequence: int = 0,
     stamp: dt.datetime | None = None,
+    time_zone: str | None = None,
+    hours: tuple[dt.time, dt.time] | None = None,
 ) -> Path:
     """Write :func:`plan_to_ics` to ``path``; on bad input nothing is written."""
-    data = plan_to_ics(clusters, programme=programme, units=units, sequence=sequence, stamp=stamp)
+    data = plan_to_ics(
+        clusters,
+        programme=programme,
+        units=units,
+        sequence=sequence,
+        stamp=stamp,
+        time_zone=time_zone,
+        hours=hours,
+    )
     return write_bytes_atomically(path, data)

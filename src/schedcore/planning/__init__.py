@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from schedcore.planning.replan import disruption, replan
     from schedcore.planning.scenario_2022 import scenario_2022
     from schedcore.planning.solve import Progress, ProgressCallback, solve
-    from schedcore.planning.units_csv import load_distances, load_units
     from schedcore.planning.validate import check, validate
+    from schedcore.programmes.units_csv import load_distances, load_units
 
 #: Where each public name lives, imported on first use: the problem and plan types do not
 #: need the solver (OR-Tools, and pandas through it), which only ``solve``, ``explain`` and
@@ -50,8 +50,8 @@ _EXPORTS: dict[str, str] = {
     "Progress": "schedcore.planning.solve",
     "ProgressCallback": "schedcore.planning.solve",
     "solve": "schedcore.planning.solve",
-    "load_distances": "schedcore.planning.units_csv",
-    "load_units": "schedcore.planning.units_csv",
+    "load_distances": "schedcore.programmes.units_csv",
+    "load_units": "schedcore.programmes.units_csv",
     "check": "schedcore.planning.validate",
     "validate": "schedcore.planning.validate",
 }

@@ -187,6 +187,11 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
                 "region": u.region,
                 "communes": u.communes,
                 "blackout": sorted(day.isoformat() for day in u.blackout),
+                "lat": u.lat,
+                "lon": u.lon,
+                "x": u.x,
+                "y": u.y,
+                "aliases": list(u.aliases),
             }
             for u in problem.units
         ],

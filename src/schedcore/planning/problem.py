@@ -14,7 +14,7 @@ from datetime import date
 
 import attrs
 
-from schedcore.domain.rules import check_count
+from schedcore.domain.units import Unit
 from schedcore.errors import InvalidInputError
 from schedcore.planning.distances import check_distances, distance_matrix
 
@@ -39,57 +39,6 @@ class ObjectiveKind(enum.StrEnum):
     """Distance to the host times the unit's delegates: what the people actually travel."""
     DISTANCE = "distance"
     """Plain distance to the host, whatever the delegates (the classic p-median objective)."""
-
-
-def _dates(days: Iterable[date]) -> frozenset[date]:
-    return frozenset(days)
-
-
-@attrs.frozen
-class Unit:
-    """A unit to be placed in a cluster (a province in the 2022 programme).
-
-    ``demand`` is the number of in-person delegates it sends to its cluster's hall;
-    ``capacity`` the seats of its own hall if it hosts (``None``: it cannot host);
-    ``communes`` the bridge points that follow its cluster's session by video;
-    ``blackout`` the dates on which it cannot take part in a session.
-    Give coordinates as ``lat``/``lon`` (great-circle km) or ``x``/``y`` (Euclidean), or
-    neither when the problem carries its own distance matrix.
-    """
-
-    code: str
-    name: str
-    demand: int
-    capacity: int | None = None
-    lat: float | None = None
-    lon: float | None = None
-    x: float | None = None
-    y: float | None = None
-    region: str = ""
-    communes: int = 0
-    blackout: frozenset[date] = attrs.field(default=frozenset(), converter=_dates)
-
-    def __attrs_post_init__(self) -> None:
-        if not self.code.strip():
-            raise InvalidInputError("a unit needs a non-empty code")
-        # whole numbers of people within reason: a negative, NaN or absurd count is a typo,
-        # and would overflow the solver's integer arithmetic
-        check_count(self.demand, f"unit {self.code}: demand")
-        if self.capacity is not None:
-            check_count(self.capacity, f"unit {self.code}: capacity")
-        check_count(self.communes, f"unit {self.code}: communes")
-        if (self.lat is None) != (self.lon is None) or (self.x is None) != (self.y is None):
-            raise InvalidInputError(f"unit {self.code}: give both lat and lon, or both x and y")
-        if self.lat is not None and not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):  # type: ignore[operator]
-            raise InvalidInputError(f"unit {self.code}: coordinates out of range")
-
-    @property
-    def can_host(self) -> bool:
-        """Whether the unit has a hall (a ``capacity``) and so may host a cluster."""
-        return self.capacity is not None
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
 
 
 @attrs.frozen

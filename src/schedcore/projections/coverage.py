@@ -26,6 +26,7 @@ from typing import Any
 import attrs
 
 from schedcore.domain.programme_spec import Measure, Target
+from schedcore.domain.units import HasUnitTable, UnitTable, unit_table_of
 from schedcore.domain.values import SessionStatus
 from schedcore.errors import InvalidInputError, NotFoundError
 from schedcore.projections import _events as domain_events
@@ -33,7 +34,6 @@ from schedcore.projections._database import Cursor, Reader
 from schedcore.projections._member_state import OUTCOME_CODES, OUTCOME_NAMES, ProvinceMembers
 from schedcore.projections.catalogue import ProgrammeFacts
 from schedcore.projections.model import Column, Envelope, ReadModel, Table
-from schedcore.reference import ProvinceTable, vietnam_2022
 
 __all__ = [
     "COUNTS",
@@ -418,13 +418,13 @@ def coverage(
     by: Grouping | str = Grouping.PROVINCE,
     *,
     today: date,
-    provinces: ProvinceTable | None = None,
+    provinces: UnitTable | HasUnitTable | None = None,
 ) -> list[CoverageRow]:
     """Coverage of a programme grouped ``by`` country, region, province, cluster or commune.
 
-    ``today`` is the day the status is judged on (the report's moment).  Regions come from
-    ``provinces`` (Vietnam's 2022 table by default); a unit it does not know is in region
-    ``"-"``.
+    ``today`` is the day the status is judged on (the report's moment).  Names and regions
+    come from ``provinces`` (the programme's units table); a unit it does not know is shown by
+    its code, in region ``"-"``.
     """
     return coverage_by(database, facts, [by], today=today, provinces=provinces)[Grouping(by)]
 
@@ -435,7 +435,7 @@ def coverage_by(
     groupings: Sequence[Grouping | str],
     *,
     today: date,
-    provinces: ProvinceTable | None = None,
+    provinces: UnitTable | HasUnitTable | None = None,
 ) -> dict[Grouping, list[CoverageRow]]:
     """:func:`coverage` for several groupings, reading the counts once."""
     try:
@@ -444,7 +444,7 @@ def coverage_by(
         raise InvalidInputError(
             f"coverage by {groupings!r}: choose from {', '.join(g.value for g in Grouping)}"
         ) from None
-    table = provinces or vietnam_2022()
+    table = unit_table_of(provinces)
     communes = _commune_counts(database, facts.key)
     ahead = _sessions_ahead(database, facts, today)
     per_province: dict[str, _Counts] = {
@@ -569,12 +569,13 @@ def _row(
     )
 
 
-def _province_name(table: ProvinceTable, code: str) -> str:
-    return table.by_code(code).name if code in table else code
+def _province_name(table: UnitTable, code: str) -> str:
+    return table.name(code)
 
 
-def _region(table: ProvinceTable, code: str) -> str:
-    return table.by_code(code).region if code in table else "-"
+def _region(table: UnitTable, code: str) -> str:
+    unit = table.get(code)
+    return unit.region if unit is not None and unit.region else "-"
 
 
 @attrs.frozen

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from schedcore.calendar import local_date, now
+from schedcore.domain.units import HasUnitTable, UnitTable, unit_table_of
 from schedcore.projections._database import ViewDatabase
 from schedcore.projections.audit import AuditEntry, history
 from schedcore.projections.bridge import BridgeCoverage, bridge_coverage, connected_points
@@ -25,7 +26,6 @@ from schedcore.projections.coverage import (
     coverage_by,
 )
 from schedcore.projections.roster import ClusterRoster, roster
-from schedcore.reference import ProvinceTable, vietnam_2022
 
 __all__ = ["Views"]
 
@@ -45,14 +45,19 @@ class Views:
         position: int,
         as_of: datetime | None = None,
         today: date | None = None,
-        provinces: ProvinceTable | None = None,
+        provinces: UnitTable | HasUnitTable | None = None,
+        time_zone: str = "UTC",
     ) -> None:
         self.database = database
         self.position = position
         self.as_of = as_of
         self.facts: ProgrammeFacts = programme_facts(database, programme)
-        self.today = today or (local_date(as_of) if as_of is not None else now().date())
-        self.provinces = provinces or vietnam_2022()
+        self.time_zone = time_zone
+        self.today = today or (
+            local_date(as_of, time_zone) if as_of is not None else now(time_zone).date()
+        )
+        #: The programme's units (names, regions), from its ``Programme.Created`` event.
+        self.provinces = unit_table_of(provinces)
 
     @property
     def key(self) -> int:
@@ -199,4 +204,17 @@ class Views:
         }
 
     def _region(self, code: str) -> str:
-        return self.provinces.by_code(code).region if code in self.provinces else "-"
+        unit = self.provinces.get(code)
+        return unit.region if unit is not None and unit.region else "-"
+
+
+def programme_context(app: Any, programme: str | UUID) -> tuple[UnitTable | None, str]:
+    """The programme's units table and time zone, as its events recorded them (``None`` and
+    UTC when the store does not hold it: the views then answer "not found" themselves)."""
+    from schedcore.errors import NotFoundError
+
+    try:
+        found = app.programme(programme)
+    except NotFoundError:
+        return None, "UTC"
+    return found.unit_table, found.time_zone

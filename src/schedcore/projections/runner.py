@@ -37,6 +37,7 @@ from uuid import UUID
 import attrs
 
 from schedcore.calendar import ensure_aware
+from schedcore.domain.units import HasUnitTable, UnitTable
 from schedcore.errors import InvalidInputError, ProjectionError, StoreError
 from schedcore.projections._database import ViewDatabase, connect_views, views_for_app
 from schedcore.projections.audit import AuditModel
@@ -45,7 +46,7 @@ from schedcore.projections.calendar_view import CalendarModel
 from schedcore.projections.catalogue import ProgrammeCatalogue
 from schedcore.projections.coverage import CoverageModel
 from schedcore.projections.model import Envelope, ReadModel
-from schedcore.projections.queries import Views
+from schedcore.projections.queries import Views, programme_context
 from schedcore.projections.roster import RosterModel
 from schedcore.projections.tracking import (
     DeadLetter,
@@ -53,7 +54,6 @@ from schedcore.projections.tracking import (
     PositionConflict,
     Tracking,
 )
-from schedcore.reference import ProvinceTable
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -273,15 +273,19 @@ class ProjectionRunner:
         programme: str | UUID | None = None,
         *,
         today: date | None = None,
-        provinces: ProvinceTable | None = None,
+        provinces: UnitTable | HasUnitTable | None = None,
     ) -> Views:
-        """Ask the live views about ``programme`` (default: the application's)."""
+        """Ask the live views about ``programme`` (default: the application's); units are
+        named from the programme's own table, days counted in its time zone."""
+        ref = programme if programme is not None else self.app.default_programme
+        units, zone = programme_context(self.app, ref)
         return Views(
             self.database,
-            programme if programme is not None else self.app.default_programme,
+            ref,
             position=self.position().position,
             today=today,
-            provinces=provinces,
+            provinces=provinces if provinces is not None else units,
+            time_zone=zone,
         )
 
     def dead_letters(self) -> list[DeadLetter]:

@@ -13,11 +13,11 @@ from typing import Any
 from uuid import UUID
 
 from schedcore.calendar import ensure_aware, local_date
+from schedcore.domain.units import HasUnitTable, UnitTable
 from schedcore.errors import InvalidInputError
 from schedcore.projections._database import SqliteViews
-from schedcore.projections.queries import Views
+from schedcore.projections.queries import Views, programme_context
 from schedcore.projections.runner import ProjectionRunner
-from schedcore.reference import ProvinceTable
 
 __all__ = ["views_as_of"]
 
@@ -28,7 +28,7 @@ def views_as_of(
     position: int | None = None,
     moment: datetime | None = None,
     programme: str | UUID | None = None,
-    provinces: ProvinceTable | None = None,
+    provinces: UnitTable | HasUnitTable | None = None,
 ) -> Views:
     """The views of ``programme`` (default: the application's) as of ``position`` or ``moment``.
 
@@ -51,16 +51,19 @@ def views_as_of(
     )
     done = runner.catch_up(until=position if position is not None else head)
     last = done.last_applied if moment is not None else done.position
+    ref = programme if programme is not None else app.default_programme
+    units, zone = programme_context(app, ref)
     today = None
     if position is not None and last:
         rows = database.query("SELECT recorded_at FROM view_audit WHERE position = ?", (last,))
         if rows:
-            today = local_date(datetime.fromisoformat(rows[0][0]))
+            today = local_date(datetime.fromisoformat(rows[0][0]), zone)
     return Views(
         database,
-        programme if programme is not None else app.default_programme,
+        ref,
         position=last,
         as_of=moment,
         today=today,
-        provinces=provinces,
+        provinces=provinces if provinces is not None else units,
+        time_zone=zone,
     )

@@ -16,16 +16,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from schedcore.calendar import VIETNAM_HOLIDAYS_2022, WorkingCalendar
-from schedcore.domain.programme_spec import Measure, ProgrammeSpec, Target
-from schedcore.reference.apportion import apportion
-from schedcore.reference.provinces import ProvinceTable, vietnam_2022
+from schedcore.calendar import WorkingCalendar
+from schedcore.domain.programme_spec import ProgrammeSpec
 
 __all__ = [
     "CLUSTERS_2022",
     "MEMBERS_2022",
     "TEAMS_2022",
+    "TIME_ZONE_2022",
     "WINDOW_2022",
+    "calendar_2022",
     "programme_2022",
 ]
 
@@ -33,32 +33,20 @@ TEAMS_2022 = 46_105
 MEMBERS_2022 = 212_761
 CLUSTERS_2022 = 10
 WINDOW_2022 = (date(2022, 9, 12), date(2022, 9, 30))
+#: Vietnam has kept UTC+7 without daylight saving since 1975.
+TIME_ZONE_2022 = "Asia/Ho_Chi_Minh"
 
 
 def calendar_2022() -> WorkingCalendar:
     """Monday to Friday, 12-30 Sep 2022, Vietnam's 2022 public holidays: 15 working days."""
-    return WorkingCalendar(*WINDOW_2022, holidays=VIETNAM_HOLIDAYS_2022)
+    from schedcore.programmes.builtin import builtin_programme
+
+    return builtin_programme().calendar
 
 
-def programme_2022(provinces: ProvinceTable | None = None) -> ProgrammeSpec:
-    """The 2022 programme over the 63 provinces, with per-province figures estimated."""
-    table = provinces or vietnam_2022()
-    communes = {p.code: p.communes for p in table}
-    return ProgrammeSpec(
-        name="Community Digital Technology Teams training, September 2022",
-        calendar=calendar_2022(),
-        clusters=CLUSTERS_2022,
-        teams=apportion(TEAMS_2022, communes),
-        members=apportion(MEMBERS_2022, communes),
-        delegates=dict(communes),
-        bridge_points=dict(communes),
-        targets=(
-            Target(Measure.TEAMS_TRAINED_IN_PERSON, 1.0, date(2022, 9, 30)),
-            Target(Measure.MEMBERS_FOLLOWING_CHANNEL, 1.0, date(2022, 9, 30)),
-            Target(Measure.MEMBERS_ONLINE_COURSE, 1.0, date(2022, 11, 30)),
-        ),
-        notes=(
-            "Per-province teams, members and delegates are estimates proportional to communes; "
-            "national totals are the published figures of 5 Sep 2022."
-        ),
-    )
+def programme_2022() -> ProgrammeSpec:
+    """The 2022 programme over the 63 provinces, with per-province figures estimated: the
+    built-in programme file (``schedcore/programmes/data/vietnam_2022``) as a spec."""
+    from schedcore.programmes.builtin import builtin_programme
+
+    return builtin_programme().spec()

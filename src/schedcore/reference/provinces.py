@@ -15,8 +15,9 @@ from pathlib import Path
 import attrs
 
 from schedcore._csv import read_csv
+from schedcore.domain.names import name_key
+from schedcore.domain.units import Unit, UnitTable
 from schedcore.errors import ReferenceDataError, UnknownProvinceError
-from schedcore.reference.names import name_key
 
 __all__ = [
     "ALIASES_2022",
@@ -121,6 +122,29 @@ class ProvinceTable:
         if text.isdigit() or text in self._by_code:
             return self.by_code(text)
         return self.by_name(text)
+
+    def unit_table(self) -> UnitTable:
+        """The provinces as a programme's units table (names, English names, aliases, capitals,
+        communes as bridge points and delegates)."""
+        aliases: dict[str, list[str]] = {}
+        for alias, code in self.aliases.items():
+            aliases.setdefault(code, []).append(alias)
+        return UnitTable(
+            tuple(
+                Unit(
+                    code=p.code,
+                    name=p.name,
+                    demand=p.communes,
+                    lat=p.lat,
+                    lon=p.lon,
+                    region=p.region,
+                    communes=p.communes,
+                    aliases=(p.name_en, *aliases.get(p.code, ())),
+                )
+                for p in self.provinces
+            ),
+            source=self.source,
+        )
 
     def in_region(self, region: str) -> tuple[Province, ...]:
         """The provinces of ``region`` (none for an unknown region), in the table's order."""
