@@ -80,8 +80,18 @@ def _wrong_text(root: Path) -> dict[str, list[Value]]:
     not_a_plan.write_text('{"clusters": [{"id": "one"}]}', encoding="utf-8")
     folder = str(root)
     files = [(missing + ".csv", INVALID), (str(garbage), INVALID), (folder, INVALID)]
+    misspelt = root / "misspelt.toml"
+    misspelt.write_text('[programme]\nname = "x"\ntime_zone = "Europe/Berln"\n', encoding="utf-8")
+    not_toml = root / "not.toml"
+    not_toml.write_text("[programme\nname = ", encoding="utf-8")
+    occupied = root / "occupied"
+    occupied.mkdir(exist_ok=True)
+    (occupied / "programme.toml").write_text("# mine\n", encoding="utf-8")
     return {
         "--units": files,
+        "--programme-file": [*files, (str(misspelt), INVALID), (str(not_toml), INVALID)],
+        "directory": [(str(garbage), INVALID), (str(garbage / "below"), INVALID),
+                      (str(occupied), INVALID)],
         "--distances": files,
         "file": files,
         "--current": [(missing + ".json", INVALID), (str(garbage), INVALID),
@@ -187,6 +197,7 @@ def valid_arguments(command: str, programme: Programme) -> list[str]:
     """Arguments with which each command works (its wrong value is then the only fault)."""
     out = str(programme.root / "out" / "plan.csv")
     return {
+        "init": [str(programme.root / "init")],
         "plan": [*programme.problem()],
         "replan": [*programme.problem(), "--store", programme.store],
         "explain": [*programme.problem(), "--store", programme.store],

@@ -4,20 +4,20 @@ A :class:`WorkingCalendar` answers one question for the planner and the aggregat
 days may a session take place, for a given set of units?  Weekdays and holidays come from
 ``python-dateutil`` rules; holidays are data (each programme file lists its own).  Timestamps
 are timezone-aware; a *local date* is the date in a programme's time zone (an IANA name such as
-``Asia/Ho_Chi_Minh`` or ``Europe/Berlin``, read with ``dateutil.tz``, which carries its own copy
-of the time-zone database where the system has none).
+``Asia/Ho_Chi_Minh`` or ``Europe/Berlin``, read with the standard ``zoneinfo``; the ``tzdata``
+package supplies the database where the system has none).
 """
 
 from __future__ import annotations
 
 import difflib
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, tzinfo
 from functools import cache
 
 import attrs
-from dateutil import rrule, tz
-from dateutil.zoneinfo import get_zonefile_instance
+from dateutil import rrule
 
 from schedcore.errors import InvalidInputError
 
@@ -144,20 +144,25 @@ class WorkingCalendar:
 def time_zone(name: str) -> tzinfo:
     """The time zone an IANA name stands for; :class:`InvalidInputError` for an unknown one."""
     check_time_zone(name)
-    zone = tz.gettz(name)
-    assert zone is not None  # checked above
-    return zone
+    return zoneinfo.ZoneInfo(name)
 
 
 def check_time_zone(name: str) -> None:
     """Refuse a name that is not an IANA time zone, with the nearest ones."""
-    plausible = isinstance(name, str) and name.strip() == name and "/" in name
-    if (plausible or name == "UTC") and tz.gettz(name) is not None:
-        return
-    known = sorted(get_zonefile_instance().zones)
-    near = difflib.get_close_matches(str(name), known, n=2, cutoff=0.6)
+    if isinstance(name, str) and name.strip() == name and name:
+        try:
+            zoneinfo.ZoneInfo(name)
+            return
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    near = difflib.get_close_matches(str(name), sorted(_zone_names()), n=2, cutoff=0.6)
     hint = f" (did you mean {' or '.join(near)}?)" if near else " (e.g. Europe/Berlin, UTC)"
     raise InvalidInputError(f"{name!r} is not an IANA time zone{hint}")
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
 
 
 def now(zone: str | tzinfo = "UTC") -> datetime:

@@ -1,6 +1,7 @@
 """``schedcore history``: the audit trail -- who did what, when.
 
-Catches the views up first; filter by ``--province`` (GSO code), ``--cluster`` or ``--actor``.
+Catches the views up first; filter by ``--province`` (a unit's code or name), ``--cluster`` or
+``--actor``.
 """
 
 from __future__ import annotations

@@ -306,11 +306,15 @@ def conclude(args: argparse.Namespace, problem: Problem, plan: Plan) -> int:
 
 
 def print_plan(problem: Problem, plan: Plan, out: TextIO) -> None:
-    """The plan as a planner reads it: one line per cluster, then the totals."""
+    """The plan as a planner reads it: one line per cluster, then the totals, with units."""
+    from schedcore.planning.problem import ObjectiveKind
+
+    km = "km" if problem.distances is None else "distance units"
+    unit = f"person-{km}" if problem.objective is ObjectiveKind.PERSON_KM else km
     gap = f"{plan.gap:.2%}" if plan.gap is not None else "n/a"
     print(
-        f"{plan.status.value}: objective {plan.objective:,} (bound {plan.bound or 0:,}, gap {gap}) "
-        f"in {plan.wall_seconds:.1f} s",
+        f"{plan.status.value}: objective {plan.objective:,} {unit} (bound {plan.bound or 0:,}, "
+        f"gap {gap}) in {plan.wall_seconds:.1f} s",
         file=out,
     )
     loads = {load.cluster: load for load in plan.loads}
@@ -322,9 +326,12 @@ def print_plan(problem: Problem, plan: Plan, out: TextIO) -> None:
         seats = f"{load.delegates:,}/{load.capacity or 0:,} seats"
         print(
             f"  {cluster.id:>2}  {when:<10} {team:<4} host {problem.unit(cluster.host).name}: "
-            f"{seats}, {load.bridge_points:,} bridges | {members}",
+            f"{seats}, {load.bridge_points:,} bridge points | {members}",
             file=out,
         )
-    terms = ", ".join(f"{name} {value:,}" for name, value in plan.breakdown.items())
+    units = {"delegate_travel": unit, "trainer_travel": km}
+    terms = ", ".join(
+        f"{name} {value:,} {units.get(name, '')}".rstrip() for name, value in plan.breakdown.items()
+    )
     print(f"  breakdown: {terms}", file=out)
     print("  every hard constraint re-checked by the validator: OK", file=out)

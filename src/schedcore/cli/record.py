@@ -1,8 +1,10 @@
 """``schedcore record``: record attendance rows from a CSV file into the event store.
 
 Columns ``member,team,province,commune,activity,date``; ``activity`` is ``hall``, ``bridge``,
-``course`` or ``channel``; ``province`` is a GSO code; hall and bridge rows are dated on the
-session day of the province's cluster.  Every row is checked before anything is written.
+``course`` or ``channel``; ``province`` (or ``unit``) is a unit's code or its name in any
+spelling the programme's units table knows; hall and bridge rows are dated on the session day of
+the unit's cluster.  Every row is checked before anything is written.  The programme is the
+store's only one, or the one ``--programme`` (or ``--programme-file``) names.
 A progress bar counts the rows written, batch by batch (on a terminal; ``--quiet`` hides it).
 """
 

@@ -119,16 +119,10 @@ def plan_to_calendar(
 
 
 def _zone(name: str) -> dt.tzinfo:
-    """The zone as ``zoneinfo`` (which icalendar writes as a VTIMEZONE), else dateutil's."""
+    """The programme's zone (``zoneinfo``, which icalendar writes out as a VTIMEZONE)."""
     from schedcore.calendar import time_zone
 
-    found = time_zone(name)  # refuses an unknown name, with the nearest ones
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo(name)
-    except Exception:  # no system time-zone database: dateutil carries its own
-        return found
+    return time_zone(name)  # refuses an unknown name, with the nearest ones
 
 
 def _description(cluster: ClusterLike, directory: UnitDirectory, programme: str) -> str:
