@@ -25,7 +25,8 @@ from schedcore import (
     Target,
     WorkingCalendar,
 )
-from schedcore.exports import Unit, write_plan_ics, write_plan_json, write_plan_pictures
+from schedcore import UnitTable
+from schedcore.exports import write_plan_ics, write_plan_json, write_plan_pictures
 from schedcore.planning import Problem, TrainerTeam, load_units, solve, validate
 
 HERE = Path(__file__).resolve().parent
@@ -91,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         app.close()
 
-    # Exports take the units' names and coordinates from any mapping code -> Unit.
-    directory = {u.code: Unit(u.name, u.lat or 0.0, u.lon or 0.0, region=u.region) for u in units}
+    # Exports name and place units from the same units table the planner read.
+    directory = UnitTable(units)
     written = [
         write_plan_json(plan.clusters, out / "plan.json", units=directory, programme=spec.name),
         write_plan_ics(plan.clusters, out / "sessions.ics", units=directory, programme=spec.name),

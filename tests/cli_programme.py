@@ -27,7 +27,7 @@ class Programme:
         self.rows = root / "rows.csv"
         self.rows.write_text(ROWS, encoding="utf-8")
         self.store = f"sqlite:///{root / 'store.sqlite'}"
-        self.name = str(self.units)
+        self.name = self.units.stem  # a programme planned from --units is named after the file
 
     def problem(self) -> list[str]:
         return [

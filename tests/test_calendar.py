@@ -60,7 +60,8 @@ def test_naive_timestamps_are_refused_and_aware_ones_map_to_the_local_date() -> 
     with pytest.raises(InvalidInputError, match="time zone"):
         ensure_aware(datetime(2022, 9, 12, 8, 0))
     late_utc = datetime(2022, 9, 12, 20, 0, tzinfo=UTC)
-    assert local_date(late_utc) == date(2022, 9, 13)
+    assert local_date(late_utc, "Asia/Ho_Chi_Minh") == date(2022, 9, 13)
+    assert local_date(late_utc, "UTC") == date(2022, 9, 12)
 
 
 @given(

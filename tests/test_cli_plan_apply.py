@@ -36,7 +36,7 @@ def test_applying_twice_records_the_plan_once(
     assert main(plan_args(units, store)) == 0
     first = capsys.readouterr().out
     assert "applied to" in first
-    app = Scheduler.open(store, programme=str(units))
+    app = Scheduler.open(store, programme=units.stem)
     clusters = {c.number: set(c.members) for c in app.clusters() if not c.dissolved}
     head = app.max_notification_id()
     app.close()
@@ -46,7 +46,7 @@ def test_applying_twice_records_the_plan_once(
     second = capsys.readouterr().out
     assert "re-planning the plan in force" in second
     assert "nothing recorded" in second
-    app = Scheduler.open(store, programme=str(units))
+    app = Scheduler.open(store, programme=units.stem)
     assert app.max_notification_id() == head
     app.close()
 

@@ -96,7 +96,7 @@ def test_the_cli_reference_shows_every_command_and_option_of_the_parser() -> Non
     page = schedcore_cli.render(parser)
     commands = schedcore_cli.subcommands(parser)
     assert [name for name, _, _ in commands] == [
-        "plan", "replan", "explain", "record", "report", "rebuild", "history", "export",
+        "init", "plan", "replan", "explain", "record", "report", "rebuild", "history", "export",
     ]  # fmt: skip
     sections = ("\n" + page).split("\n## ")
     for name, _, sub in [("", "", parser), *commands]:
@@ -126,5 +126,6 @@ def test_plan_does_not_take_programme_but_record_does() -> None:
     """The reference is per command: ``--programme`` is shown where the parser has it."""
     page = schedcore_cli.render(schedcore_cli.build_parser())
     sections = {s.split("\n", 1)[0]: s for s in ("\n" + page).split("\n## ")}
-    assert "--programme" not in sections["`schedcore plan`"]
+    assert "`--programme NAME`" not in sections["`schedcore plan`"]
+    assert "`--programme-file FILE.toml`" in sections["`schedcore plan`"]
     assert "`--programme NAME`" in sections["`schedcore record`"]

@@ -80,7 +80,8 @@ def test_a_store_that_does_not_hold_the_programme_exits_2(
     path = _write(tmp_path, "An,T1,01,Ba Đình,course,2022-09-20\n")
     url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
     assert main(["record", "--store", url, path]) == 2
-    assert "is not in this store" in capsys.readouterr().err
+    assert "holds no programme yet" in capsys.readouterr().err
+    assert not (tmp_path / "empty.sqlite").exists()
 
 
 def test_a_bad_store_url_exits_6(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -176,7 +176,7 @@ def test_a_plan_with_an_unknown_province_is_one_line_and_exit_2(
     plan_path.write_text(json.dumps(planner_json([FakeCluster(1, "01", ("01", "00"))])))
     argv = ["export", "--format", "csv", "--plan", str(plan_path), "--out", str(tmp_path / "x")]
     assert main(argv) == 2
-    assert "unknown province code '00'" in one_line_error(capsys)
+    assert "unknown unit '00'" in one_line_error(capsys)
 
 
 def test_export_help_names_the_formats_and_the_store(capsys: pytest.CaptureFixture[str]) -> None:

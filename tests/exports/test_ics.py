@@ -99,7 +99,7 @@ def test_another_programme_gets_other_uids() -> None:
 
 
 def test_a_unit_of_ones_own_gives_its_venue_and_coordinates() -> None:
-    units = {"H": Unit("Harbour", 10.5, 106.5, venue="Town hall, Harbour")}
+    units = {"H": Unit("H", "Harbour", lat=10.5, lon=106.5, venue="Town hall, Harbour")}
     (event,) = events(export([FakeCluster(1, "H", ("H",), dt.date(2023, 3, 1))], units=units))
     assert str(event["LOCATION"]) == "Town hall, Harbour"
     assert (event["GEO"].latitude, event["GEO"].longitude) == (10.5, 106.5)

@@ -20,6 +20,7 @@ def test_a_built_in_province_has_its_capital_as_venue() -> None:
 
 def test_a_one_digit_code_finds_its_province() -> None:
     assert unit_directory(vietnam_2022())["1"].name == "Hà Nội"
+    assert unit_directory(vietnam_2022()).unit("1").code == "01"
 
 
 def test_an_unknown_code_is_an_unknown_province() -> None:
@@ -43,7 +44,8 @@ def test_a_table_of_ones_own_has_no_invented_venue(tmp_path: object) -> None:
 
 def test_a_mapping_of_tuples_gives_names_and_places() -> None:
     units = unit_directory({"X": ("Xanadu", 40.0, 116.0)})
-    assert units["X"] == Unit("Xanadu", 40.0, 116.0)
+    assert (units["X"].name, units["X"].lat, units["X"].lon) == ("Xanadu", 40.0, 116.0)
+    assert units.unit("X") == Unit("X", "Xanadu", lat=40.0, lon=116.0)
 
 
 def test_any_object_with_name_lat_lon_is_a_unit() -> None:
@@ -65,7 +67,7 @@ def test_an_unknown_code_in_a_mapping_names_the_code() -> None:
 @pytest.mark.parametrize(("lat", "lon"), [(91.0, 0.0), (0.0, 181.0), (float("nan"), 0.0)])
 def test_coordinates_out_of_range_are_refused(lat: float, lon: float) -> None:
     with pytest.raises(InvalidInputError):
-        Unit("Nowhere", lat, lon)
+        Unit("N", "Nowhere", lat=lat, lon=lon)
 
 
 def test_a_tuple_of_the_wrong_length_is_refused() -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from schedcore.application import Scheduler
 from schedcore.domain.programme_spec import Measure, ProgrammeSpec, Target
-from schedcore.reference import calendar_2022
+from schedcore.reference import calendar_2022, vietnam_2022
 from tests.conftest import PostgresTarget
 
 STORES = ["sqlite", "postgres"]
@@ -37,7 +37,7 @@ class Planned:
 
 
 def small_spec(name: str = "Small programme") -> ProgrammeSpec:
-    """Four provinces, two clusters, the 2022 calendar and targets."""
+    """Four provinces, two clusters, the 2022 calendar, time zone, units table and targets."""
     return ProgrammeSpec(
         name=name,
         calendar=calendar_2022(),
@@ -51,6 +51,8 @@ def small_spec(name: str = "Small programme") -> ProgrammeSpec:
             Target(Measure.MEMBERS_FOLLOWING_CHANNEL, 1.0, date(2022, 9, 30)),
             Target(Measure.MEMBERS_ONLINE_COURSE, 1.0, date(2022, 11, 30)),
         ),
+        time_zone="Asia/Ho_Chi_Minh",
+        units=vietnam_2022().unit_table(),
     )
 
 

@@ -308,10 +308,10 @@ CATALOGUE: list[Entry] = [
         HEADER + b"An,T1,99,Ba Dinh,course,2022-09-20\n",
     ),
     _csv_entry(
-        "csv-province-name-for-code",
-        "a province name where its code is expected",
+        "csv-province-misspelt-name",
+        "a province name misspelt (a name in any spelling the table knows is read as its code)",
         UnknownProvinceError,
-        HEADER + "An,T1,Hà Nội,Ba Đình,course,2022-09-20\n".encode(),
+        HEADER + "An,T1,Hà Nộii x,Ba Đình,course,2022-09-20\n".encode(),
     ),
     _csv_entry(
         "csv-date-not-a-date",
@@ -816,16 +816,16 @@ CATALOGUE: list[Entry] = [
         command="plan",
     ),
     Entry(
-        "units-unknown-column",
-        "a units file with an unknown column",
+        "units-misspelt-column",
+        "a units file with a misspelt column (other extra columns are kept)",
         ReferenceDataError,
         lambda c: load_units(
-            c.file("colour.csv", UNITS_HEADER[:-1] + b",colour\nA,Alpha,21,105,5,20,red\n")
+            c.file("colour.csv", UNITS_HEADER[:-1] + b",regoin\nA,Alpha,21,105,5,20,red\n")
         ),
         _plan_argv(
             "--clusters",
             "1",
-            units=UNITS_HEADER[:-1] + b",colour\nA,Alpha,21,105,5,20,red\n",
+            units=UNITS_HEADER[:-1] + b",regoin\nA,Alpha,21,105,5,20,red\n",
             name="colour",
         ),
         command="plan",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import attrs
 import pytest
 from eventsourcing.persistence import StoredEvent
 
@@ -24,6 +25,7 @@ from schedcore.domain import Programme
 from schedcore.domain.programme_spec import Measure
 from schedcore.domain.values import Activity, AttendanceRow, BridgePoint
 from schedcore.errors import UnknownEventError
+from schedcore.programmes import BUILTIN_NAME_2022
 from schedcore.security import Actor
 from schedcore.upcasting import event_versions
 from tests.core.conftest import spec_2022, store_url_for
@@ -130,8 +132,10 @@ def test_an_event_written_now_records_its_class_version() -> None:
     app = Scheduler.open("memory://")
     app.create_programme(spec_2022(), actor="ministry")
     state = json.loads(app.recorder.select_notifications(start=None, limit=1)[0].state)
-    assert (state["class_version"], state["require_roles"]) == (3, False)
+    assert (state["class_version"], state["require_roles"]) == (4, False)
     assert state["daily_bridge_capacity"] is None
+    assert state["time_zone"] == "Asia/Ho_Chi_Minh" and state["country"] == "VNM"
+    assert len(state["unit_table"]) == 63
 
 
 def test_every_versioned_event_has_an_upcaster_for_each_step() -> None:
@@ -139,7 +143,7 @@ def test_every_versioned_event_has_an_upcaster_for_each_step() -> None:
 
     versions = event_versions()
     assert versions == {
-        "schedcore.domain.programme:Programme.Created": 3,
+        "schedcore.domain.programme:Programme.Created": 4,
         "schedcore.domain.session:Session.SeatsAllotted": 2,
     }
     for topic, version in versions.items():
@@ -171,7 +175,8 @@ def test_a_version_2_programme_is_upcast_to_one_without_a_daily_bridge_cap() -> 
     writer.create_programme(spec, actor=Actor.planner("minh"), require_roles=True)
     created = writer.recorder.select_notifications(start=None, limit=1)[0]
     old = Scheduler.open("memory://", programme=spec.name)
-    old.recorder.insert_events([_older(created, 2, "daily_bridge_capacity")])
+    dropped = ("daily_bridge_capacity", "time_zone", "unit_table", "country", "session_hours")
+    old.recorder.insert_events([_older(created, 2, *dropped)])
     event = old.mapper.to_domain_event(old.recorder.select_notifications(start=None, limit=1)[0])
     assert isinstance(event, Programme.Created)
     assert (event.require_roles, event.daily_bridge_capacity) == (True, None)
@@ -310,3 +315,27 @@ def test_the_cli_reports_an_unknown_event_in_one_line_with_exit_code_6(
     reopened = Scheduler.open(url, programme=name)
     assert reopened.max_notification_id() == before
     reopened.close()
+
+
+@pytest.mark.parametrize("builtin", [True, False])
+def test_a_version_3_programme_keeps_vietnams_time_and_its_units_names(builtin: bool) -> None:
+    """Before version 4 every store kept Vietnam's time and named units from the built-in
+    table; an old event reads back that way: the built-in programme with its units table,
+    any other programme with its codes as names."""
+    spec = attrs.evolve(spec_2022(), name=BUILTIN_NAME_2022 if builtin else "an older one")
+    writer = Scheduler.open("memory://")
+    writer.create_programme(spec, actor="ministry")
+    created = writer.recorder.select_notifications(start=None, limit=1)[0]
+    old = Scheduler.open("memory://", programme=spec.name)
+    old.recorder.insert_events(
+        [_older(created, 3, "time_zone", "unit_table", "country", "session_hours")]
+    )
+    programme = old.programme()
+    assert programme.time_zone == "Asia/Ho_Chi_Minh"
+    assert programme.session_hours is None
+    if builtin:
+        assert programme.country == "VNM"
+        assert programme.unit_table.find("Hanoi").code == "01"
+    else:
+        assert programme.country is None
+        assert programme.unit_table["01"].name == "01"

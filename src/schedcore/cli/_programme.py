@@ -91,6 +91,7 @@ def _from_units_csv(args: argparse.Namespace) -> ProgrammeFile:
     from schedcore.programmes.file import ProgrammeFile
     from schedcore.programmes.units_csv import load_distances, read_unit_table
 
+    table, open_halls = read_unit_table(args.units)  # a bad file first: it is what to fix
     start, end = getattr(args, "start", None), getattr(args, "end", None)
     no_dates = getattr(args, "no_dates", False)
     if not no_dates and (start is None or end is None):
@@ -99,7 +100,6 @@ def _from_units_csv(args: argparse.Namespace) -> ProgrammeFile:
             "--no-dates for clusters only), or describe the programme in a programme file "
             "(schedcore init DIR)"
         )
-    table, open_halls = read_unit_table(args.units)
     distances = None
     if args.distances is not None:
         distances = tuple(tuple(row) for row in load_distances(args.distances, table.codes))

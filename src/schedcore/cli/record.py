@@ -20,6 +20,7 @@ from schedcore.cli._common import (
     add_store_option,
     check_writable,
     human_output,
+    require_programme_store,
     whole_number,
     write_json,
 )
@@ -97,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
     actor = Actor.parse(args.actor or _default_actor())
 
     retry = RetryPolicy(attempts=args.retries + 1)
+    require_programme_store(args.store)  # a store with no programme: create no file for it
     app = Scheduler.open(args.store, programme=programme_ref(args), retry=retry)
     try:
         programme = app.programme()

@@ -128,7 +128,7 @@ def apply_changes(problem: Problem, args: argparse.Namespace) -> Problem:
     from schedcore.domain.units import UnitTable
 
     units = {u.code: u for u in problem.units}
-    table = UnitTable(problem.units, source="the programme's units")
+    table = UnitTable(problem.units, source="the programme's units table")
 
     def unit(text: str, option: str) -> Unit:
         try:

@@ -240,7 +240,7 @@ class UnitTable:
         if len(self.units) <= 12:
             known = ", ".join(unit.label for unit in self.units)
             return f"unknown {what} {given!r}: {self.source} has {known}"
-        return f"unknown {what} {given!r}: {self.source} has no such code or name"
+        return f"unknown {what} {given!r}: {self.source} has no unit with that code or name"
 
     def nearest(self, given: str, *, limit: int = 2) -> tuple[Unit, ...]:
         """Units whose code or name is close to ``given`` (for "did you mean")."""

@@ -66,31 +66,38 @@ class UnitDirectory:
     table: UnitTable
 
     def __getitem__(self, code: str) -> Place:
-        return Place.of(self.table[code])
+        return Place.of(self.unit(code))
 
     def unit(self, code: str) -> Unit:
-        """The programme's unit ``code`` itself (counts, aliases, extra columns)."""
-        return self.table[code]
+        """The programme's unit ``code`` itself (counts, aliases, extra columns).
+
+        Codes are matched exactly, except that a number finds its zero-padded code (``1`` is
+        ``01``), as spreadsheets drop leading zeros.
+        """
+        found = self.table.get(code)
+        if found is None and isinstance(code, str) and code.strip().isdigit():
+            found = self.table.find(code)
+        return found if found is not None else self.table[code]
 
     def __contains__(self, code: object) -> bool:
         return code in self.table
 
     def name(self, code: str) -> str:
         """The name of unit ``code``."""
-        return self.table[code].name
+        return self.unit(code).name
 
     def label(self, code: str) -> str:
         """``01 Hà Nội``: the code and the name."""
-        return self.table[code].label
+        return self.unit(code).label
 
     def venue(self, code: str) -> str:
         """Where unit ``code``'s hall is: its venue, else its name."""
-        unit = self.table[code]
+        unit = self.unit(code)
         return unit.venue or unit.name
 
     def has_coordinates(self, code: str) -> bool:
         """Whether the unit has a point (lat/lon or x/y): a map needs one."""
-        return Place.of(self.table[code]).located
+        return Place.of(self.unit(code)).located
 
 
 def _finite(code: str, what: str, value: Any, low: float, high: float) -> float:

@@ -140,7 +140,7 @@ class _Reader:
         self.display = display
         self.folder = folder
 
-    def fail(self, key: str, message: str) -> ReferenceDataError:
+    def error(self, key: str, message: str) -> ReferenceDataError:
         return ReferenceDataError(message, path=self.display, column=key)
 
     def read(self, document: Mapping[str, Any]) -> ProgrammeFile:
@@ -154,21 +154,21 @@ class _Reader:
         try:
             check_time_zone(time_zone)
         except SchedcoreError as exc:
-            raise self.fail("programme.time_zone", str(exc)) from None
+            raise self.error("programme.time_zone", str(exc)) from None
         country = programme.get("country")
         if country is not None and (
             not isinstance(country, str) or len(country) != 3 or not country.isalpha()
         ):
-            raise self.fail(
+            raise self.error(
                 "programme.country", f"{country!r} is not an ISO 3166-1 alpha-3 code (e.g. DEU)"
             )
         units, open_halls = self._units(units_section)
         calendar = self._calendar(calendar_section, units)
         clusters = self._whole(plan, "plan.clusters", minimum=1)
         if clusters is None:
-            raise self.fail("plan.clusters", "is missing: how many clusters to form")
+            raise self.error("plan.clusters", "is missing: how many clusters to form")
         if clusters > len(units):
-            raise self.fail(
+            raise self.error(
                 "plan.clusters",
                 f"{clusters} clusters cannot be formed from {len(units)} units: every cluster "
                 "needs at least one",
@@ -186,10 +186,10 @@ class _Reader:
         min_size = self._whole(plan, "plan.min_size", minimum=1) or 1
         max_size = self._whole(plan, "plan.max_size", minimum=1)
         if max_size is not None and max_size < min_size:
-            raise self.fail("plan.max_size", f"{max_size} is smaller than min_size {min_size}")
+            raise self.error("plan.max_size", f"{max_size} is smaller than min_size {min_size}")
         objective = plan.get("objective", "person-km")
         if objective not in _OBJECTIVES:
-            raise self.fail("plan.objective", f"{objective!r} is not one of {_OBJECTIVES}")
+            raise self.error("plan.objective", f"{objective!r} is not one of {_OBJECTIVES}")
         try:
             return ProgrammeFile(
                 name=name,
@@ -226,12 +226,12 @@ class _Reader:
             if key not in known:
                 near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
                 hint = f" (did you mean {near[0]!r}?)" if near else f" (known: {', '.join(known)})"
-                raise self.fail(f"{prefix}{key}", f"unknown key{hint}")
+                raise self.error(f"{prefix}{key}", f"unknown key{hint}")
 
     def _section(self, document: Mapping[str, Any], name: str) -> Mapping[str, Any]:
         section = document.get(name)
         if not isinstance(section, dict):
-            raise self.fail(
+            raise self.error(
                 f"[{name}]", "the section is missing" if section is None else "is not a table"
             )
         self._check_keys(section, f"{name}.", _SECTIONS[name])
@@ -240,7 +240,7 @@ class _Reader:
     def _path(self, section: Mapping[str, Any], key: str) -> Path:
         value = section.get(key.split(".")[-1])
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, "needs a file name (relative to the programme file)")
+            raise self.error(key, "needs a file name (relative to the programme file)")
         return (self.folder / value).resolve()
 
     def _units(self, section: Mapping[str, Any]) -> tuple[UnitTable, frozenset[str]]:
@@ -248,22 +248,22 @@ class _Reader:
 
         path = self._path(section, "units.table")
         if not path.is_file():
-            raise self.fail("units.table", f"{path} is not a file")
+            raise self.error("units.table", f"{path} is not a file")
         return read_unit_table(path, name=str(path))
 
     def _calendar(self, section: Mapping[str, Any], units: UnitTable) -> WorkingCalendar:
         start = self._date(section, "calendar.start")
         end = self._date(section, "calendar.end")
         if end < start:
-            raise self.fail("calendar.end", f"{end} is before the start {start}")
+            raise self.error("calendar.end", f"{end} is before the start {start}")
         weekdays = section.get("weekdays", list(_WEEKDAYS[:5]))
         if not isinstance(weekdays, list) or not weekdays:
-            raise self.fail("calendar.weekdays", 'must be a list such as ["Mon", "Tue"]')
+            raise self.error("calendar.weekdays", 'must be a list such as ["Mon", "Tue"]')
         numbers = []
         for day in weekdays:
             text = str(day).strip().lower()[:3]
             if text not in _WEEKDAYS:
-                raise self.fail("calendar.weekdays", f"{day!r} is not a weekday (Mon..Sun)")
+                raise self.error("calendar.weekdays", f"{day!r} is not a weekday (Mon..Sun)")
             numbers.append(_WEEKDAYS.index(text))
         holidays = self._holidays(section.get("holidays", []))
         blackouts = {unit.code: unit.blackout for unit in units if unit.blackout}
@@ -272,12 +272,12 @@ class _Reader:
     def _holidays(self, entries: Any) -> list[Holiday]:
         key = "calendar.holidays"
         if not isinstance(entries, list):
-            raise self.fail(key, "must be a list of { date = ..., name = ... }")
+            raise self.error(key, "must be a list of { date = ..., name = ... }")
         holidays: list[Holiday] = []
         for number, entry in enumerate(entries, start=1):
             where = f"{key}[{number}]"
             if not isinstance(entry, dict):
-                raise self.fail(where, "must be { date = ..., name = ... }")
+                raise self.error(where, "must be { date = ..., name = ... }")
             self._check_keys(entry, f"{where}.", ("date", "from", "to", "name"))
             name = self._text(entry, f"{where}.name")
             if "date" in entry:
@@ -286,36 +286,36 @@ class _Reader:
             first = self._date(entry, f"{where}.from")
             last = self._date(entry, f"{where}.to")
             if last < first:
-                raise self.fail(f"{where}.to", f"{last} is before {first}")
+                raise self.error(f"{where}.to", f"{last} is before {first}")
             days = (last - first).days + 1
             holidays.extend(Holiday(first + timedelta(days=i), name) for i in range(days))
         return holidays
 
     def _targets(self, entries: Any, calendar: WorkingCalendar) -> tuple[Target, ...]:
         if not isinstance(entries, list):
-            raise self.fail("targets", "must be a list of [[targets]] tables")
+            raise self.error("targets", "must be a list of [[targets]] tables")
         targets = []
         for number, entry in enumerate(entries, start=1):
             where = f"targets[{number}]"
             if not isinstance(entry, dict):
-                raise self.fail(where, "must be a table")
+                raise self.error(where, "must be a table")
             self._check_keys(entry, f"{where}.", _SECTIONS["targets"])
             measure = self._text(entry, f"{where}.measure")
             if measure not in {m.value for m in Measure}:
                 known = ", ".join(m.value for m in Measure)
-                raise self.fail(f"{where}.measure", f"{measure!r} is not one of {known}")
+                raise self.error(f"{where}.measure", f"{measure!r} is not one of {known}")
             share = entry.get("share", 1.0)
             if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
-                raise self.fail(f"{where}.share", f"{share!r} is not a share in (0, 1]")
+                raise self.error(f"{where}.share", f"{share!r} is not a share in (0, 1]")
             deadline = self._date(entry, f"{where}.deadline")
             if deadline < calendar.start:
-                raise self.fail(
+                raise self.error(
                     f"{where}.deadline",
                     f"{deadline} is before the window starts ({calendar.start})",
                 )
             targets.append(Target(Measure(measure), float(share), deadline))
         if len({t.measure for t in targets}) != len(targets):
-            raise self.fail("targets", "a measure has more than one target")
+            raise self.error("targets", "a measure has more than one target")
         return tuple(targets)
 
     # -- values ------------------------------------------------------------------------------
@@ -326,7 +326,7 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, list) or len(value) != 2:
-            raise self.fail(key, 'must be two times, e.g. ["08:00", "17:00"]')
+            raise self.error(key, 'must be two times, e.g. ["08:00", "17:00"]')
         hours = []
         for item in value:
             if isinstance(item, time):
@@ -335,38 +335,38 @@ class _Reader:
             try:
                 hours.append(time.fromisoformat(str(item).strip()))
             except ValueError:
-                raise self.fail(key, f"{item!r} is not a time (HH:MM)") from None
+                raise self.error(key, f"{item!r} is not a time (HH:MM)") from None
         if not hours[0] < hours[1]:
-            raise self.fail(key, f"the sessions end ({hours[1]}) before they start ({hours[0]})")
+            raise self.error(key, f"the sessions end ({hours[1]}) before they start ({hours[0]})")
         return hours[0], hours[1]
 
     def _text(self, table: Mapping[str, Any], key: str) -> str:
         value = table.get(key.split(".")[-1])
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, "is missing" if value is None else f"{value!r} is not text")
+            raise self.error(key, "is missing" if value is None else f"{value!r} is not text")
         return value.strip()
 
     def _date(self, table: Mapping[str, Any], key: str) -> date:
         value = table.get(key.split(".")[-1])
         if isinstance(value, datetime):
-            raise self.fail(key, f"{value} is a moment: give a date (YYYY-MM-DD)")
+            raise self.error(key, f"{value} is a moment: give a date (YYYY-MM-DD)")
         if isinstance(value, date):
             return value
         if isinstance(value, str):
             try:
                 return date.fromisoformat(value.strip())
             except ValueError:
-                raise self.fail(key, f"{value} is not a date (YYYY-MM-DD)") from None
-        raise self.fail(key, "is missing" if value is None else f"{value!r} is not a date")
+                raise self.error(key, f"{value} is not a date (YYYY-MM-DD)") from None
+        raise self.error(key, "is missing" if value is None else f"{value!r} is not a date")
 
     def _whole(self, table: Mapping[str, Any], key: str, *, minimum: int) -> int | None:
         value = table.get(key.split(".")[-1])
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(key, f"{value!r} is not a whole number")
+            raise self.error(key, f"{value!r} is not a whole number")
         if not minimum <= value <= MAX_COUNT:
-            raise self.fail(key, f"must be from {minimum} to {MAX_COUNT:,}, not {value}")
+            raise self.error(key, f"must be from {minimum} to {MAX_COUNT:,}, not {value}")
         return value
 
     def _margin(self, table: Mapping[str, Any], key: str, default: float) -> float:
@@ -377,7 +377,7 @@ class _Reader:
             or not math.isfinite(value)
             or not 1 <= value <= 10
         ):
-            raise self.fail(key, f"{value!r} is not a margin from 1 to 10 (1.2 = 20% spare seats)")
+            raise self.error(key, f"{value!r} is not a margin from 1 to 10 (1.2 = 20% spare seats)")
         return float(value)
 
 
