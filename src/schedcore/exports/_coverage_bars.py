@@ -132,8 +132,8 @@ def coverage_bars(
     ]
     x_max = 100 * max([1.0, *shares, *target_shares.values()]) + 30
 
-    height = max(7.0, 0.24 * len(behind) + 3.0)
-    region_height = min(0.3 * len(regions) * len(measures) + 1.2, 0.6 * height)
+    height = max(8.5, 0.24 * len(behind) + 3.0)
+    region_height = min(0.3 * len(regions) * len(measures) + 1.2, 0.55 * height)
     figure = new_figure(14.0, height)
     grid = figure.add_gridspec(
         2, 2, width_ratios=(1, 1.25), height_ratios=(region_height, height - region_height)
@@ -184,7 +184,8 @@ def coverage_bars(
         )
     note = _deadline_note(targets or _row_targets(rows), as_of)
     if note:
-        key.text(0.0, 0.62, note, fontsize=9.5, va="top", linespacing=1.5, transform=key.transAxes)
+        # Under the legends, at the bottom of the key.
+        key.text(0.0, 0.0, note, fontsize=9.5, va="bottom", linespacing=1.5, transform=key.transAxes)
 
     figure.suptitle(title or "Coverage against targets", x=0.01, ha="left", fontsize=13)
     return figure
