@@ -185,7 +185,9 @@ def coverage_bars(
     note = _deadline_note(targets or _row_targets(rows), as_of)
     if note:
         # Under the legends, at the bottom of the key.
-        key.text(0.0, 0.0, note, fontsize=9.5, va="bottom", linespacing=1.5, transform=key.transAxes)
+        key.text(
+            0.0, 0.0, note, fontsize=9.5, va="bottom", linespacing=1.5, transform=key.transAxes
+        )
 
     figure.suptitle(title or "Coverage against targets", x=0.01, ha="left", fontsize=13)
     return figure

@@ -74,19 +74,23 @@ def wrap_name(name: str, width: int = 11) -> str:
     """
     if len(name) <= width:
         return name
-    breaks = [
-        i
-        for i, char in enumerate(name)
-        if 0 < i < len(name) - 1
-        and (char == " " or (char == "-" and " " not in name[i - 1 : i + 2]))
-    ]
-    if not breaks:
-        return name
 
     def lines(at: int) -> tuple[str, str]:
         if name[at] == " ":
-            return name[:at].rstrip(), name[at + 1 :].lstrip()
+            return name[:at], name[at + 1 :]
         return name[: at + 1], name[at + 1 :]
+
+    # A space is dropped and a hyphen joining two words kept; a break that would not join
+    # back to the same name (a space after such a hyphen) is not used.
+    breaks = [
+        at
+        for at, char in enumerate(name)
+        if 0 < at < len(name) - 1
+        and (char == " " or (char == "-" and " " not in name[at - 1 : at + 2]))
+        and unwrap_name("\n".join(lines(at))) == name
+    ]
+    if not breaks:
+        return name
 
     first, second = lines(min(breaks, key=lambda at: abs(len(lines(at)[0]) - len(lines(at)[1]))))
     return f"{first}\n{second}"
