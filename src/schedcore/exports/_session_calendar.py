@@ -36,8 +36,10 @@ _STACKED_FONT = 6.5
 _MIN_FONT = 5.5
 #: Room kept between a session's text and its bar's edges, in points.
 _PADDING = 2.0
-#: A day's column is widened to fit the longest host name, up to this width in inches.
+#: A day's column is widened to fit the longest host name, up to this width in inches, and
+#: the days together up to ``_MAX_DAYS_WIDTH`` (then a name that does not fit is abbreviated).
 _MAX_COLUMN = 1.8
+_MAX_DAYS_WIDTH = 22.0
 
 
 @attrs.frozen
@@ -58,7 +60,9 @@ class _Cell:
         return f"C{self.cluster.id}\n{wrap_name(name)}\n{units}"
 
 
-def _column_width(figure: Figure, cells: Mapping[Any, list[ClusterLike]], directory: Any) -> float:
+def _column_width(
+    figure: Figure, cells: Mapping[Any, list[ClusterLike]], directory: Any, days: int
+) -> float:
     """Inches per day so the widest host name (wrapped) fits at the full font size."""
     from matplotlib.font_manager import FontProperties
 
@@ -70,7 +74,8 @@ def _column_width(figure: Figure, cells: Mapping[Any, list[ClusterLike]], direct
             for line in wrap_name(directory.name(cluster.host)).split("\n"):
                 width, _, _ = renderer.get_text_width_height_descent(line, font, ismath=False)
                 widest = max(widest, width / figure.dpi)
-    return min(max(0.8, (widest + 2 * _PADDING / 72) / 0.92 + 0.05), _MAX_COLUMN)
+    needed = (widest + 2 * _PADDING / 72) / 0.92 + 0.05
+    return max(0.8, min(needed, _MAX_COLUMN, _MAX_DAYS_WIDTH / days))
 
 
 def _note(figure: Figure, note: str) -> None:
@@ -175,7 +180,7 @@ def session_calendar(
     row_height = 0.8 * max(1.0, 0.55 * stack)
     figure = new_figure(8.0, max(3.4, row_height * len(row_names) + 1.6))
     figure.set_size_inches(
-        max(8.0, _column_width(figure, cells, directory) * len(axis_days) + 2.0),
+        max(8.0, _column_width(figure, cells, directory, len(axis_days)) * len(axis_days) + 2.0),
         figure.get_size_inches()[1],
     )
     axes = figure.add_subplot()
