@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import attrs
-import numpy as np
-import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = ["Box", "Label", "Placement", "Segment", "place_labels"]
 
@@ -197,11 +200,15 @@ def _best(
 
 def _segments(lines: Sequence[Segment]) -> npt.NDArray[np.float64]:
     """Segments as rows ``x0, y0, x1, y1``."""
+    import numpy as np  # numpy comes with matplotlib; imported when a picture is drawn
+
     return np.array([(*start, *end) for start, end in lines], dtype=float).reshape(-1, 4)
 
 
 def _touching(segments: npt.NDArray[np.float64], label: Label) -> npt.NDArray[np.bool_]:
     """Which segments start or end at the label's marker."""
+    import numpy as np
+
     x0, y0, x1, y1 = segments.T
     start = (np.abs(x0 - label.x) < 0.5) & (np.abs(y0 - label.y) < 0.5)
     end = (np.abs(x1 - label.x) < 0.5) & (np.abs(y1 - label.y) < 0.5)
@@ -210,6 +217,8 @@ def _touching(segments: npt.NDArray[np.float64], label: Label) -> npt.NDArray[np
 
 def _crossings(box: Box, segments: npt.NDArray[np.float64]) -> int:
     """How many ``segments`` pass through ``box`` (Liang-Barsky, all segments at once)."""
+    import numpy as np
+
     if not len(segments):
         return 0
     x0, y0, x1, y1 = segments.T
