@@ -68,7 +68,7 @@ def cluster_map(
     of other labels, markers and the enlarged areas' outlines), and up to two crowded areas
     are repeated enlarged beside the map.  ``country`` (an ISO 3166-1 alpha-3 code such as
     ``"VNM"``) draws that country's outline under the clusters, from the small Natural Earth
-    copy schedcore ships (:func:`~schedcore.reference.outlines.country_outline`); without it,
+    copy schedcore ships (``schedcore.reference.outlines.country_outline``); without it,
     or for a code that copy does not know, no outline is drawn.  Nothing is downloaded.
     Longitude is scaled by cos(latitude) so that distances look right.
     """
