@@ -3,6 +3,9 @@
 Capitals of a delta sit a few tens of kilometres apart while a country spans a thousand, so
 one scale cannot label both.  The map finds up to two crowded areas and draws each again,
 enlarged, beside the map (letters A and B mark them); their units are labelled there only.
+Given a country, its outline (Natural Earth, shipped with schedcore) is drawn under it all.
+Labels are placed by ``_placement``, clear of each other, of the markers
+and of the enlarged areas' outlines.
 """
 
 from __future__ import annotations
@@ -160,7 +163,8 @@ def cluster_map(
     )
 
     # Labels are placed in display units, so the layout must be final first: lay out once,
-    # then freeze it (later draws, adjustText's and the PNG's, would only repeat the work).
+    # then freeze it (a later draw, the PNG's, would only repeat the work and could move the
+    # frames the labels were fitted into).
     figure.draw_without_rendering()
     figure.set_layout_engine("none")
     _label(
