@@ -116,12 +116,14 @@ def place_labels(
     for label, options in zip(labels, candidates, strict=True):
         # Lines from the label's own marker are crossed next to it anyway: they count less.
         own = _touching(strong, label)
-        others, mine = strong[~own], strong[own]
+        boxes = [box for box, _ in options]
+        crossed = _CROSSING * _crossings(boxes, strong[~own]) + _FAINT_CROSSING * (
+            _crossings(boxes, faint) + _crossings(boxes, strong[own])
+        )
         fixed.append(
             [
                 _fixed_cost(box, frame, markers, keep_out)
-                + _CROSSING * _crossings(box, others)
-                + _FAINT_CROSSING * (_crossings(box, faint) + _crossings(box, mine))
+                + float(crossed[rank])
                 + rank * 1.0
                 + distance * 3.0
                 for rank, (box, distance) in enumerate(options)
@@ -215,25 +217,33 @@ def _touching(segments: npt.NDArray[np.float64], label: Label) -> npt.NDArray[np
     return np.asarray(start | end)
 
 
-def _crossings(box: Box, segments: npt.NDArray[np.float64]) -> int:
-    """How many ``segments`` pass through ``box`` (Liang-Barsky, all segments at once)."""
+def _crossings(boxes: Sequence[Box], segments: npt.NDArray[np.float64]) -> npt.NDArray[np.int_]:
+    """How many ``segments`` pass through each of ``boxes`` (Liang-Barsky, all at once)."""
     import numpy as np
 
-    if not len(segments):
-        return 0
-    x0, y0, x1, y1 = segments.T
+    if not len(segments) or not boxes:
+        return np.zeros(len(boxes), dtype=int)
+    edges = np.array([(b.x0, b.y0, b.x1, b.y1) for b in boxes], dtype=float)[:, None, :]
+    x0, y0, x1, y1 = (segments[:, i][None, :] for i in range(4))
     dx, dy = x1 - x0, y1 - y0
-    low = np.zeros(len(segments))
-    high = np.ones(len(segments))
-    inside = np.ones(len(segments), dtype=bool)
+    shape = (len(boxes), len(segments))
+    low = np.zeros(shape)
+    high = np.ones(shape)
+    inside = np.ones(shape, dtype=bool)
     with np.errstate(divide="ignore", invalid="ignore"):
-        for p, q in ((-dx, x0 - box.x0), (dx, box.x1 - x0), (-dy, y0 - box.y0), (dy, box.y1 - y0)):
+        for p, q in (
+            (-dx, x0 - edges[..., 0]),
+            (dx, edges[..., 2] - x0),
+            (-dy, y0 - edges[..., 1]),
+            (dy, edges[..., 3] - y0),
+        ):
+            p = np.broadcast_to(p, shape)
             parallel = p == 0
             inside &= ~(parallel & (q <= 0))
             t = np.where(parallel, 0.0, q / np.where(parallel, 1.0, p))
             low = np.where(~parallel & (p < 0), np.maximum(low, t), low)
             high = np.where(~parallel & (p > 0), np.minimum(high, t), high)
-    return int(np.count_nonzero(inside & (low < high)))
+    return np.asarray(np.count_nonzero(inside & (low < high), axis=1), dtype=int)
 
 
 def _clip(box: Box, start: tuple[float, float], end: tuple[float, float]) -> bool:
