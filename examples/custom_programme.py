@@ -23,9 +23,9 @@ from schedcore import (
     SchedcoreError,
     Scheduler,
     Target,
+    UnitTable,
     WorkingCalendar,
 )
-from schedcore import UnitTable
 from schedcore.exports import write_plan_ics, write_plan_json, write_plan_pictures
 from schedcore.planning import Problem, TrainerTeam, load_units, solve, validate
 

@@ -30,7 +30,6 @@ from pathlib import Path
 from schedcore import (
     Activity,
     AttendanceRow,
-    CoverageRow,
     ProgrammeSpec,
     SchedcoreError,
     Scheduler,
@@ -157,16 +156,7 @@ def report_coverage(app: Scheduler, spec: ProgrammeSpec, out: Path) -> None:
                 f"{name[:28]:<28} {row.teams_trained:>7,} {_share(row.teams_trained, teams)} "
                 f"{channel:>9} {course:>9}"
             )
-        provinces = {
-            row.key: CoverageRow(
-                teams_total=row.teams_expected or 0,
-                teams_trained=row.teams_trained,
-                members_total=row.members_expected or 0,
-                members_channel=row.members_channel,
-                members_course=row.members_course,
-            )
-            for row in views.coverage(Grouping.PROVINCE)
-        }
+        provinces = views.coverage(Grouping.PROVINCE)
     figure = coverage_bars(provinces, units=vietnam_2022(), targets=spec.targets)
     print(f"wrote {save_png(figure, out / 'coverage.png')}")
 

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if not args.no_dates:
         written.append(write_plan_ics(plan.clusters, out / "sessions.ics", programme=name))
-    written.extend(write_plan_pictures(plan.clusters, out, calendar=calendar_2022()))
+    written.extend(write_plan_pictures(plan.clusters, out, calendar=calendar_2022(), country="VNM"))
     for path in written:
         print(f"wrote {path}")
     return 0

@@ -42,7 +42,6 @@ if TYPE_CHECKING:
         UnknownProvinceError,
     )
     from schedcore.exports import (
-        CoverageRow,
         cluster_map,
         coverage_bars,
         read_plan_json,
@@ -73,7 +72,7 @@ if TYPE_CHECKING:
         load_programme_file,
         load_unit_table,
     )
-    from schedcore.projections import ProjectionRunner, Views, views_as_of
+    from schedcore.projections import CoverageRow, ProjectionRunner, Views, views_as_of
     from schedcore.reference import (
         Province,
         ProvinceTable,
@@ -126,7 +125,6 @@ _EXPORTS: dict[str, str] = {
     "StoreError": "schedcore.errors",
     "UnknownEventError": "schedcore.errors",
     "UnknownProvinceError": "schedcore.errors",
-    "CoverageRow": "schedcore.exports",
     "cluster_map": "schedcore.exports",
     "coverage_bars": "schedcore.exports",
     "read_plan_json": "schedcore.exports",
@@ -148,6 +146,7 @@ _EXPORTS: dict[str, str] = {
     "scenario_2022": "schedcore.planning",
     "solve": "schedcore.planning",
     "validate": "schedcore.planning",
+    "CoverageRow": "schedcore.projections",
     "ProjectionRunner": "schedcore.projections",
     "Views": "schedcore.projections",
     "views_as_of": "schedcore.projections",

@@ -36,7 +36,7 @@ def test_schedcore_and_its_text_exports_work_without_the_extras() -> None:
     script = textwrap.dedent(
         """
         import sys
-        for name in ("matplotlib", "icalendar", "adjustText"):
+        for name in ("matplotlib", "icalendar"):
             sys.modules[name] = None  # importing any of them now fails
         import schedcore
         from schedcore.exports import ClusterRecord, plan_to_csv

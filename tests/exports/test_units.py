@@ -6,7 +6,7 @@ import attrs
 import pytest
 
 from schedcore.errors import InvalidInputError, UnknownProvinceError
-from schedcore.exports import CoverageRow, Unit, unit_directory
+from schedcore.exports import Unit, unit_directory
 from schedcore.reference import load_province_table, vietnam_2022
 
 
@@ -73,18 +73,3 @@ def test_coordinates_out_of_range_are_refused(lat: float, lon: float) -> None:
 def test_a_tuple_of_the_wrong_length_is_refused() -> None:
     with pytest.raises(InvalidInputError, match="expected \\(name, lat, lon\\)"):
         unit_directory({"X": ("Xanadu", 40.0)})  # type: ignore[dict-item]
-
-
-def test_coverage_shares_are_parts_of_their_totals() -> None:
-    row = CoverageRow(teams_total=8, teams_trained=6, members_total=40, members_course=10)
-    assert (row.teams_share, row.channel_share, row.course_share) == (0.75, 0.0, 0.25)
-
-
-def test_coverage_rows_add_up_to_a_region() -> None:
-    total = CoverageRow(4, 2, 10, 5, 1) + CoverageRow(6, 6, 30, 5, 9)
-    assert total == CoverageRow(10, 8, 40, 10, 10)
-
-
-def test_a_negative_coverage_count_is_refused() -> None:
-    with pytest.raises(InvalidInputError, match="teams_trained"):
-        CoverageRow(teams_total=3, teams_trained=-1)

@@ -204,7 +204,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.format == "png":
         pictures = write_plan_pictures(
-            clusters, args.out, units=units, calendar=_calendar_for(clusters, source.calendar)
+            clusters,
+            args.out,
+            units=units,
+            calendar=_calendar_for(clusters, source.calendar),
+            country=source.country,
         )
         out = human_output(args)
         for picture in pictures:

@@ -1,16 +1,16 @@
 """Exports of a plan and of coverage: JSON, CSV, iCalendar and pictures.
 
-Everything here reads *shapes* (:class:`ClusterLike`, :class:`UnitInfo`, :class:`CoverageRow`),
-so it works with the planner's clusters, with clusters read back from a file, and with a user's
-own units.  ``icalendar`` and ``matplotlib`` are imported only when an ``.ics`` or a picture is
-made: the rest of schedcore works without them.
+Everything here reads *shapes* (:class:`ClusterLike`, :class:`UnitInfo`), so it works with the
+planner's clusters, with clusters read back from a file, and with a user's own units; the
+coverage picture reads the projections' :class:`~schedcore.projections.CoverageRow`.
+``icalendar`` and ``matplotlib`` are imported only when an ``.ics`` or a picture is made: the
+rest of schedcore works without them.
 """
 
 from schedcore.domain.units import Unit
 from schedcore.exports._types import (
     ClusterLike,
     ClusterRecord,
-    CoverageRow,
     UnitInfo,
     UnitSource,
 )
@@ -36,7 +36,6 @@ __all__ = [
     "PLAN_CSV_COLUMNS",
     "ClusterLike",
     "ClusterRecord",
-    "CoverageRow",
     "Unit",
     "UnitDirectory",
     "UnitInfo",

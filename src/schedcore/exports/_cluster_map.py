@@ -3,6 +3,9 @@
 Capitals of a delta sit a few tens of kilometres apart while a country spans a thousand, so
 one scale cannot label both.  The map finds up to two crowded areas and draws each again,
 enlarged, beside the map (letters A and B mark them); their units are labelled there only.
+Given a country, its outline (Natural Earth, shipped with schedcore) is drawn under it all.
+Labels are placed by ``_placement``, clear of each other, of the markers
+and of the enlarged areas' outlines.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import attrs
 
 from schedcore.errors import InvalidInputError
 from schedcore.exports._figures import Colour, cluster_colours, new_figure, short_date
+from schedcore.exports._placement import Box, Label, Segment, place_labels
 from schedcore.exports._plan_check import check_clusters
 from schedcore.exports._types import ClusterLike, UnitSource
 from schedcore.exports._units import UnitDirectory, unit_directory
+from schedcore.reference.outlines import Ring, country_outline
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -29,8 +34,12 @@ _MAP_HEIGHT = 11.0
 _SIDE_WIDTH = 4.6
 _MAX_INSETS = 2
 _INSET_SCALE = 1.2
-#: adjustText rounds: bounded for speed and so the same plan always gives the same picture.
-_LABEL_ITERATIONS = 200
+#: The ``gid`` of every unit's name on the map, and of the outline of an enlarged area.
+LABEL_GID = "unit-label"
+INSET_GID = "enlarged-area"
+OUTLINE_GID = "country-outline"
+_LAND = "#f4f1e8"
+_COAST = "0.6"
 #: Marker areas in points squared (matplotlib's ``s``).
 _DOT_SIZE = 46
 _STAR_SIZE = 330
@@ -54,19 +63,33 @@ def cluster_map(
     *,
     units: UnitSource | UnitDirectory | None = None,
     title: str | None = None,
+    country: str | None = None,
 ) -> Figure:
     """Unit capitals by latitude and longitude, coloured by cluster, hosts starred.
 
-    Lines join each member to its host, every unit is labelled with its name (moved apart by
-    adjustText when installed), and up to two crowded areas are repeated enlarged beside the
-    map.  No base map is drawn (nothing is downloaded); longitude is scaled by cos(latitude)
-    so that distances look right.
+    Lines join each member to its host, every unit is labelled with its name (placed clear
+    of other labels, markers and the enlarged areas' outlines), and up to two crowded areas
+    are repeated enlarged beside the map.  ``country`` (an ISO 3166-1 alpha-3 code such as
+    ``"VNM"``) draws that country's outline under the clusters, from the small Natural Earth
+    copy schedcore ships (``schedcore.reference.outlines.country_outline``); without it,
+    or for a code that copy does not know, no outline is drawn.  Nothing is downloaded.
+    Longitude is scaled by cos(latitude) so that distances look right.
     """
+    if country is not None and not isinstance(country, str):
+        raise InvalidInputError(f"country must be an ISO 3166-1 alpha-3 code, got {country!r}")
     directory = unit_directory(units)
     ordered = check_clusters(clusters, directory)
     if not ordered:
         raise InvalidInputError("the plan has no clusters: there is nothing to draw")
     colours = cluster_colours(len(ordered))
+    members = [directory[code] for c in ordered for code in c.members]
+    unplaced = sorted(place.label for place in members if not place.located)
+    if unplaced:
+        raise InvalidInputError(
+            f"the map needs every unit's lat/lon or x/y; {', '.join(unplaced[:5])} have neither"
+        )
+    # Units on a plane (x/y in km) have no place on a country's outline.
+    planar = any(place.planar for place in members)
     places = {
         code: (directory[code].lon, directory[code].lat) for c in ordered for code in c.members
     }
@@ -82,6 +105,8 @@ def cluster_map(
         min(lats) - 0.03 * span_y - 0.15,
         max(lats) + 0.03 * span_y + 0.15,
     )
+    rings = _rings_near(country_outline(country) if country and not planar else None, whole)
+    whole = _around(whole, rings)
     windows = _crowded_windows(places, x_scale)
 
     shape = (whole.east - whole.west) * x_scale / (whole.north - whole.south)
@@ -100,6 +125,7 @@ def cluster_map(
     hidden = {
         code for code, (lon, lat) in places.items() if any(w.contains(lon, lat) for w in windows)
     }
+    _draw_outline(main, rings)
     _draw(main, ordered, colours, directory)
     _frame(main, whole, x_scale)
     main.set_xlabel("longitude (°E)")
@@ -110,10 +136,12 @@ def cluster_map(
 
     insets: list[tuple[Axes, set[str], _Window]] = []
     letters = []
+    areas = []
     for index, window in enumerate(windows):
         letter = "AB"[index]
         inset = figure.add_subplot(grid[1 + index, 1])
         inside = {code for code, (lon, lat) in places.items() if window.contains(lon, lat)}
+        _draw_outline(inset, rings)
         _draw(inset, ordered, colours, directory, marker_scale=_INSET_SCALE)
         _frame(inset, window, x_scale)
         inset.tick_params(labelsize=7)
@@ -125,7 +153,9 @@ def cluster_map(
             ),
         )
         inset.set_title(f"{letter}: around {directory.name(centre)}", fontsize=10, loc="left")
-        letters.append(_mark(main, window, letter))
+        outline, letter_text = _mark(main, window, letter)
+        areas.append(outline)
+        letters.append(letter_text)
         insets.append((inset, inside, window))
 
     legend_axes = figure.add_subplot(grid[0, 1])
@@ -141,10 +171,19 @@ def cluster_map(
     )
 
     # Labels are placed in display units, so the layout must be final first: lay out once,
-    # then freeze it (later draws, adjustText's and the PNG's, would only repeat the work).
+    # then freeze it (a later draw, the PNG's, would only repeat the work and could move the
+    # frames the labels were fitted into).
     figure.draw_without_rendering()
     figure.set_layout_engine("none")
-    _label(main, ordered, directory, labelled=set(places) - hidden, window=whole, avoid=letters)
+    _label(
+        main,
+        ordered,
+        directory,
+        labelled=set(places) - hidden,
+        window=whole,
+        keep_out=[*areas, *letters],
+        rings=rings,
+    )
     for inset, inside, window in insets:
         _label(
             inset,
@@ -153,6 +192,7 @@ def cluster_map(
             labelled=inside,
             window=window,
             marker_scale=_INSET_SCALE,
+            rings=rings,
         )
     return figure
 
@@ -251,6 +291,61 @@ def _draw(
         )
 
 
+def _rings_near(rings: Sequence[Ring] | None, window: _Window) -> list[Ring]:
+    """The rings of an outline that come within a degree of the units' window."""
+    near = []
+    for ring in rings or ():
+        lons = [lon for lon, _ in ring]
+        lats = [lat for _, lat in ring]
+        if (
+            min(lons) <= window.east + 1
+            and max(lons) >= window.west - 1
+            and min(lats) <= window.north + 1
+            and max(lats) >= window.south - 1
+        ):
+            near.append(ring)
+    return near
+
+
+def _around(window: _Window, rings: Sequence[Ring]) -> _Window:
+    """``window`` grown to show the whole of ``rings`` too, with a small margin."""
+    if not rings:
+        return window
+    lons = [lon for ring in rings for lon, _ in ring]
+    lats = [lat for ring in rings for _, lat in ring]
+    return _Window(
+        min(window.west, min(lons) - 0.1),
+        max(window.east, max(lons) + 0.1),
+        min(window.south, min(lats) - 0.1),
+        max(window.north, max(lats) + 0.1),
+    )
+
+
+def _draw_outline(axes: Axes, rings: Sequence[Ring]) -> None:
+    """The country's land in a pale fill, its coast and borders in grey, under everything."""
+    if not rings:
+        return
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as DrawnPath
+
+    vertices: list[tuple[float, float]] = []
+    codes: list[int] = []
+    for ring in rings:
+        vertices.extend([*ring, ring[0]])
+        move, line, close = int(DrawnPath.MOVETO), int(DrawnPath.LINETO), int(DrawnPath.CLOSEPOLY)
+        codes.extend([move, *[line] * (len(ring) - 1), close])
+    axes.add_patch(
+        PathPatch(
+            DrawnPath(vertices, codes),
+            facecolor=_LAND,
+            edgecolor=_COAST,
+            linewidth=0.7,
+            zorder=0,
+            gid=OUTLINE_GID,
+        )
+    )
+
+
 def _frame(axes: Axes, window: _Window, x_scale: float) -> None:
     axes.set_xlim(window.west, window.east)
     axes.set_ylim(window.south, window.north)
@@ -259,11 +354,11 @@ def _frame(axes: Axes, window: _Window, x_scale: float) -> None:
     axes.set_axisbelow(True)
 
 
-def _mark(axes: Axes, window: _Window, letter: str) -> Any:
-    """Outline an enlarged area on the main map; returns the letter's text."""
+def _mark(axes: Axes, window: _Window, letter: str) -> tuple[Any, Any]:
+    """Outline an enlarged area on the main map; returns the outline and the letter's text."""
     from matplotlib.patches import Rectangle
 
-    axes.add_patch(
+    outline = axes.add_patch(
         Rectangle(
             (window.west, window.south),
             window.east - window.west,
@@ -273,9 +368,10 @@ def _mark(axes: Axes, window: _Window, letter: str) -> Any:
             linestyle="--",
             linewidth=1,
             zorder=2,
+            gid=INSET_GID,
         )
     )
-    return axes.text(
+    return outline, axes.text(
         window.west,
         (window.south + window.north) / 2,
         f"{letter} ",
@@ -331,23 +427,26 @@ def _label(
     labelled: set[str],
     window: _Window,
     marker_scale: float = 1.0,
-    avoid: Sequence[Any] = (),
+    keep_out: Sequence[Any] = (),
+    rings: Sequence[Ring] = (),
 ) -> None:
-    """Name the ``labelled`` units beside their markers, then move labels off each other.
+    """Name the ``labelled`` units beside their markers, clear of each other and of obstacles.
 
-    Call once the layout is final (:func:`cluster_map` draws the figure first): labels start
-    just right of their marker, and every marker in view (and the ``avoid`` artists) is an
-    obstacle measured in display units.  adjustText, when installed, moves the labels and
-    draws a thin leader to any label it moved far.
+    Call once the layout is final (:func:`cluster_map` draws the figure first): every marker
+    in view and the ``keep_out`` artists (an enlarged area's outline and letter) are measured
+    in display units, and :func:`~schedcore.exports._placement.place_labels` picks each
+    label's box; a label set apart from its marker gets a thin leader.
     """
-    from matplotlib.transforms import Bbox
+    from matplotlib.patheffects import withStroke
 
+    halo = [withStroke(linewidth=2.2, foreground="white", alpha=0.8)]
+    renderer = axes.figure.canvas.get_renderer()  # type: ignore[attr-defined]
     to_pixels = axes.figure.dpi / 72
     to_data = axes.transData.inverted()
+    frame = axes.get_window_extent(renderer)
     texts: list[Any] = []
-    obstacles = [artist.get_window_extent() for artist in avoid]
-    xs: list[float] = []
-    ys: list[float] = []
+    wanted: list[Label] = []
+    markers: list[Box] = []
     for cluster in ordered:
         for code in cluster.members:
             unit = directory[code]
@@ -356,38 +455,83 @@ def _label(
             size = (_STAR_SIZE if code == cluster.host else _DOT_SIZE) * marker_scale
             radius = math.sqrt(size) / 2 * to_pixels
             x, y = axes.transData.transform((unit.lon, unit.lat))
-            obstacles.append(Bbox.from_extents(x - radius, y - radius, x + radius, y + radius))
-            xs.append(unit.lon)
-            ys.append(unit.lat)
-            if code in labelled:
-                start_x, start_y = to_data.transform((x + radius + 2 * to_pixels, y))
-                texts.append(
-                    axes.text(
-                        start_x,
-                        start_y,
-                        unit.name,
-                        fontsize=8,
-                        fontweight="bold" if code == cluster.host else "normal",
-                        ha="left",
-                        va="center",
-                        zorder=5,
-                        in_layout=False,
-                    )
-                )
+            markers.append(Box(x - radius, y - radius, x + radius, y + radius))
+            if code not in labelled:
+                continue
+            text = axes.text(
+                unit.lon,
+                unit.lat,
+                unit.name,
+                fontsize=8,
+                fontweight="bold" if code == cluster.host else "normal",
+                ha="center",
+                va="center",
+                zorder=5,
+                in_layout=False,
+                gid=LABEL_GID,
+                path_effects=halo,
+            )
+            extent = text.get_window_extent(renderer)
+            texts.append(text)
+            wanted.append(Label(x, y, radius, extent.width + 2, extent.height + 1))
     if not texts:
         return
-    try:
-        from adjustText import adjust_text
-    except ImportError:  # pragma: no cover - labels stay where they are, maybe overlapping
-        return
-    adjust_text(
-        texts,
-        x=xs,
-        y=ys,
-        objects=obstacles,
-        ax=axes,
-        iter_lim=_LABEL_ITERATIONS,
-        force_static=(0.2, 0.4),
-        prevent_crossings=False,
-        arrowprops={"arrowstyle": "-", "color": "0.45", "linewidth": 0.5},
+    lines: list[Segment] = []
+    for cluster in ordered:
+        host = directory[cluster.host]
+        end = _pixels(axes, host.lon, host.lat)
+        for code in cluster.members:
+            if code != cluster.host:
+                unit = directory[code]
+                lines.append((_pixels(axes, unit.lon, unit.lat), end))
+    placements = place_labels(
+        wanted,
+        frame=Box(frame.x0 + 2, frame.y0 + 2, frame.x1 - 2, frame.y1 - 2),
+        markers=markers,
+        keep_out=[_box(artist.get_window_extent(renderer)).grown(2) for artist in keep_out],
+        lines=lines,
+        faint_lines=_coast(axes, rings),
+        gap=1.5 * to_pixels,
     )
+    for text, label, placed in zip(texts, wanted, placements, strict=True):
+        text.set_position(to_data.transform(placed.box.centre))
+        if placed.leader:
+            near = (
+                min(max(label.x, placed.box.x0), placed.box.x1),
+                min(max(label.y, placed.box.y0), placed.box.y1),
+            )
+            reach = math.hypot(near[0] - label.x, near[1] - label.y)
+            if reach > label.radius:
+                ratio = label.radius / reach
+                start = (
+                    label.x + (near[0] - label.x) * ratio,
+                    label.y + (near[1] - label.y) * ratio,
+                )
+                (x0, y0), (x1, y1) = to_data.transform([start, near])
+                axes.plot([x0, x1], [y0, y1], color="0.45", linewidth=0.5, zorder=5)
+
+
+def _pixels(axes: Axes, lon: float, lat: float) -> tuple[float, float]:
+    x, y = axes.transData.transform((lon, lat))
+    return (float(x), float(y))
+
+
+def _coast(axes: Axes, rings: Sequence[Ring]) -> list[Segment]:
+    """The outline's edges in pixels, those in view only."""
+    frame = axes.get_window_extent()
+    segments: list[Segment] = []
+    for ring in rings:
+        points = axes.transData.transform(ring)
+        for (x0, y0), (x1, y1) in zip(points, [*points[1:], points[0]], strict=True):
+            if (
+                max(x0, x1) >= frame.x0
+                and min(x0, x1) <= frame.x1
+                and max(y0, y1) >= frame.y0
+                and min(y0, y1) <= frame.y1
+            ):
+                segments.append(((float(x0), float(y0)), (float(x1), float(y1))))
+    return segments
+
+
+def _box(extent: Any) -> Box:
+    return Box(extent.x0, extent.y0, extent.x1, extent.y1)

@@ -20,6 +20,7 @@ __all__ = [
     "save_png",
     "short_date",
     "text_colour",
+    "unwrap_name",
     "wrap_name",
 ]
 
@@ -65,15 +66,44 @@ def short_date(day: dt.date) -> str:
 
 
 def wrap_name(name: str, width: int = 11) -> str:
-    """Break a long name over two lines at the space that balances them best."""
-    if len(name) <= width or " " not in name:
+    """Break a long name over two lines where that balances them best.
+
+    A name breaks at a space (dropped) or after a hyphen (kept: "Nordrhein-" and
+    "Westfalen"); a name without either stays whole.  Joining the lines back with
+    :func:`unwrap_name` gives the name again.
+    """
+    if len(name) <= width:
         return name
-    words = name.split(" ")
-    best = min(
-        range(1, len(words)),
-        key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))),
-    )
-    return " ".join(words[:best]) + "\n" + " ".join(words[best:])
+
+    def lines(at: int) -> tuple[str, str]:
+        if name[at] == " ":
+            return name[:at], name[at + 1 :]
+        return name[: at + 1], name[at + 1 :]
+
+    # A space is dropped and a hyphen joining two words kept; a break that would not join
+    # back to the same name (a space after such a hyphen) is not used.
+    breaks = [
+        at
+        for at, char in enumerate(name)
+        if 0 < at < len(name) - 1
+        and (char == " " or (char == "-" and " " not in name[at - 1 : at + 2]))
+        and unwrap_name("\n".join(lines(at))) == name
+    ]
+    if not breaks:
+        return name
+
+    first, second = lines(min(breaks, key=lambda at: abs(len(lines(at)[0]) - len(lines(at)[1]))))
+    return f"{first}\n{second}"
+
+
+def unwrap_name(text: str) -> str:
+    """The name :func:`wrap_name` broke: lines joined by a space, or directly after a hyphen
+    that joins two words ("Nordrhein-" and "Westfalen")."""
+    name = ""
+    for line in text.split("\n"):
+        joined = name.endswith("-") and not name.endswith(" -")
+        name += line if not name or joined else f" {line}"
+    return name
 
 
 def save_png(figure: Figure, path: str | Path, *, dpi: int = 120) -> Path:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from schedcore.calendar import WorkingCalendar
 from schedcore.errors import InvalidInputError
@@ -26,6 +28,99 @@ if TYPE_CHECKING:
 __all__ = ["session_calendar"]
 
 _UNASSIGNED_TEAM = "no trainer team"
+#: The ``gid`` of each session's bar and of the text written on it.
+BAR_GID = "session-bar"
+LABEL_GID = "session-label"
+_FONT = 8.5
+_STACKED_FONT = 6.5
+_MIN_FONT = 5.5
+#: Room kept between a session's text and its bar's edges, in points.
+_PADDING = 2.0
+#: A day's column is widened to fit the longest host name, up to this width in inches, and
+#: the days together up to ``_MAX_DAYS_WIDTH`` (then a name that does not fit is abbreviated).
+_MAX_COLUMN = 1.8
+_MAX_DAYS_WIDTH = 22.0
+
+
+@attrs.frozen
+class _Cell:
+    """A session's text, its bar (in data units: left, bottom, right, top), what it names."""
+
+    text: Any
+    bar: tuple[float, float, float, float]
+    cluster: ClusterLike
+    name: str
+    font: float
+
+    def lines(self, name: str | None) -> str:
+        count = len(self.cluster.members)
+        units = f"{count} unit" if count == 1 else f"{count} units"
+        if name is None:
+            return f"C{self.cluster.id}"
+        return f"C{self.cluster.id}\n{wrap_name(name)}\n{units}"
+
+
+def _column_width(
+    figure: Figure, cells: Mapping[Any, list[ClusterLike]], directory: Any, days: int
+) -> float:
+    """Inches per day so the widest host name (wrapped) fits at the full font size."""
+    from matplotlib.font_manager import FontProperties
+
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    font = FontProperties(size=_FONT)
+    widest = 0.0
+    for stacked in cells.values():
+        for cluster in stacked:
+            for line in wrap_name(directory.name(cluster.host)).split("\n"):
+                width, _, _ = renderer.get_text_width_height_descent(line, font, ismath=False)
+                widest = max(widest, width / figure.dpi)
+    needed = (widest + 2 * _PADDING / 72) / 0.92 + 0.05
+    return max(0.8, min(needed, _MAX_COLUMN, _MAX_DAYS_WIDTH / days))
+
+
+def _note(figure: Figure, note: str) -> None:
+    """A grey line under the chart (kept in the layout)."""
+    if note:
+        figure.supxlabel(note, x=0.01, ha="left", fontsize=8, color="0.3")
+
+
+def _fit(figure: Figure, cells: list[_Cell]) -> dict[str, str]:
+    """Write each session's text at the largest size that fits its bar (down to
+    ``_MIN_FONT``); a name that never fits becomes its unit code, and a text that still does
+    not fit keeps only the cluster number.  Returns the codes used, with their names."""
+    figure.draw_without_rendering()
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    pad = _PADDING * figure.dpi / 72
+    short: dict[str, str] = {}
+    for cell in cells:
+        axes = cell.text.axes
+        (x0, y0), (x1, y1) = axes.transData.transform(
+            [(cell.bar[0], cell.bar[1]), (cell.bar[2], cell.bar[3])]
+        )
+        left, right = sorted((x0, x1))
+        low, high = sorted((y0, y1))
+        for name in (cell.name, cell.cluster.host, None):
+            cell.text.set_text(cell.lines(name))
+            size = cell.font
+            while True:
+                cell.text.set_fontsize(size)
+                box = cell.text.get_window_extent(renderer)
+                fits = (
+                    box.x0 >= left + pad
+                    and box.x1 <= right - pad
+                    and box.y0 >= low + pad / 2
+                    and box.y1 <= high - pad / 2
+                )
+                if fits or size <= _MIN_FONT:
+                    break
+                size = max(_MIN_FONT, size - 0.5)
+            if fits:
+                if name == cell.cluster.host and name != cell.name:
+                    short[name] = cell.name
+                break
+        else:
+            cell.text.set_text("")
+    return short
 
 
 def session_calendar(
@@ -80,9 +175,17 @@ def session_calendar(
     for cluster, day in sessions:
         cells[(row_of(cluster), day)].append(cluster)
 
-    figure = new_figure(max(8.0, 0.8 * len(axis_days) + 2.0), max(3.4, 0.8 * len(row_names) + 1.6))
+    # Rows grow with the sessions stacked in one cell (two teams' clusters on one day).
+    stack = max(len(stacked) for stacked in cells.values())
+    row_height = 0.8 * max(1.0, 0.55 * stack)
+    figure = new_figure(8.0, max(3.4, row_height * len(row_names) + 1.6))
+    figure.set_size_inches(
+        max(8.0, _column_width(figure, cells, directory, len(axis_days)) * len(axis_days) + 2.0),
+        figure.get_size_inches()[1],
+    )
     axes = figure.add_subplot()
     row_index = {name: index for index, name in enumerate(row_names)}
+    drawn: list[_Cell] = []
     for (row, day), stacked in cells.items():
         height = 0.8 / len(stacked)
         for position, cluster in enumerate(stacked):
@@ -94,17 +197,27 @@ def session_calendar(
                 facecolors=[colour],
                 edgecolors="white",
                 linewidth=1,
+                gid=BAR_GID,
             )
-            host_name = directory.name(cluster.host)
-            axes.text(
+            text = axes.text(
                 column[day],
                 bottom + height / 2,
-                f"C{cluster.id}\n{wrap_name(host_name)}\n{len(cluster.members)} units",
+                "",
                 ha="center",
                 va="center",
-                fontsize=8.5 if len(stacked) == 1 else 6.5,
                 color=text_colour(colour),
                 linespacing=1.1,
+                gid=LABEL_GID,
+                in_layout=False,
+            )
+            drawn.append(
+                _Cell(
+                    text,
+                    (column[day] - 0.46, bottom, column[day] + 0.46, bottom + height),
+                    cluster,
+                    directory.name(cluster.host),
+                    _FONT if len(stacked) == 1 else _STACKED_FONT,
+                )
             )
 
     axes.set_xlim(-0.6, len(axis_days) - 0.4)
@@ -127,12 +240,18 @@ def session_calendar(
     axes.set_title(title or f"Session calendar: {summary}", fontsize=12, loc="left")
     if title:
         axes.set_title(summary, fontsize=9, loc="right", color="0.35")
-    if undated:
-        figure.text(
-            0.01,
-            0.005,
-            f"Not shown, no date yet: cluster {', '.join(str(i) for i in undated)}",
-            fontsize=8,
-            color="0.3",
-        )
+    undated_note = (
+        f"Not shown, no date yet: cluster {', '.join(str(i) for i in undated)}" if undated else ""
+    )
+    _note(figure, undated_note)
+    # Names are fitted to their cells once the layout is final; a name that cannot fit at the
+    # smallest size is written as its unit code, and the codes are spelt out below the chart
+    # (which moves the layout, so the names are fitted again).
+    short = _fit(figure, drawn)
+    if short:
+        spelt = ", ".join(f"{code} = {name}" for code, name in sorted(short.items()))
+        key = f"Abbreviated: {spelt}"
+        _note(figure, "; ".join(note for note in (key, undated_note) if note))
+        short = _fit(figure, drawn)
+    figure.set_layout_engine("none")
     return figure

@@ -33,6 +33,11 @@ class Place:
     planar: bool = False
 
     @property
+    def label(self) -> str:
+        """``01 Hà Nội``: the code and the name."""
+        return self.name if self.name == self.code else f"{self.code} {self.name}"
+
+    @property
     def located(self) -> bool:
         """Whether the unit has a point at all."""
         return not (math.isnan(self.lat) or math.isnan(self.lon))

@@ -3,7 +3,7 @@
 Each function returns a ``matplotlib.figure.Figure`` on its own Agg canvas, without pyplot, so
 it is safe in scripts, services and threads and never opens a window; write it with
 :func:`save_png` (or ``figure.savefig``).  Needs ``pip install 'schedcore[pictures]'``
-(matplotlib, and adjustText to keep map labels apart).
+(matplotlib).
 """
 
 from __future__ import annotations
@@ -36,18 +36,20 @@ def write_plan_pictures(
     units: UnitSource | UnitDirectory | None = None,
     calendar: WorkingCalendar | None = None,
     dpi: int = 120,
+    country: str | None = None,
 ) -> tuple[Path, ...]:
     """Write ``cluster_map.png`` and, when any cluster has a date, ``session_calendar.png``.
 
-    Both pictures are drawn before either is written, so bad input writes nothing.  Returns
-    the paths written.
+    ``country`` (ISO 3166-1 alpha-3, e.g. ``"VNM"``) is passed to :func:`cluster_map`, which
+    draws that country's outline under the clusters.  Both pictures are drawn before either
+    is written, so bad input writes nothing.  Returns the paths written.
     """
     folder = Path(directory)
     if folder.exists() and not folder.is_dir():
         raise InvalidInputError(f"{str(folder)!r} is not a directory")
     plan = list(clusters)
     resolved = unit_directory(units)
-    pictures = {"cluster_map.png": cluster_map(plan, units=resolved)}
+    pictures = {"cluster_map.png": cluster_map(plan, units=resolved, country=country)}
     if any(cluster.date is not None for cluster in plan):
         pictures["session_calendar.png"] = session_calendar(plan, units=resolved, calendar=calendar)
     try:
