@@ -288,3 +288,24 @@ def test_a_time_zone_must_be_an_iana_name() -> None:
     for wrong in ("+07:00", "ICT", "Asia/Hanoi ", "", "Mars/Olympus"):
         with pytest.raises(InvalidInputError, match="is not an IANA time zone"):
             check_time_zone(wrong)
+
+
+def test_a_plan_of_ones_own_units_exports_with_their_names_and_no_other_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The reported path: plan a units CSV to JSON, then export that JSON to CSV, and apply it
+    and report: the German states' names throughout, no --units or --programme again."""
+    units = Path(__file__).resolve().parent.parent / "examples" / "data" / "states_example.csv"
+    plan = tmp_path / "de.json"
+    window = ["--clusters", "4", "--start", "2025-03-03", "--end", "2025-03-14"]
+    argv = ["plan", "--units", str(units), *window, "--time-limit", "10", "--quiet"]
+    assert main([*argv, "--json", str(plan)]) == 0
+    capsys.readouterr()
+    assert main(["export", "--plan", str(plan), "--format", "csv", "--out", "-"]) == 0
+    exported = capsys.readouterr().out
+    assert "Nordrhein-Westfalen" in exported and exported.count("\n") == 17  # header + 16
+    store = f"sqlite:///{tmp_path / 'de.sqlite'}"
+    assert main([*argv, "--apply", "--store", store]) == 0
+    assert "created programme 'states_example'" in capsys.readouterr().out
+    assert main(["report", "--store", store]) == 0
+    assert "Baden-Württemberg" in capsys.readouterr().out

@@ -76,8 +76,8 @@ def test_the_2022_calendar_writes_every_host_whole() -> None:
 
 def test_a_name_too_long_for_any_cell_is_abbreviated_and_spelt_out() -> None:
     long_name = "Gemeinschaftsdigitalisierungsfortbildungsbezirk"
-    units = {"GX": Unit(long_name, 50.0, 10.0)}
-    units.update({f"U{i}": Unit(f"Ort {i}", 50.0, 10.0) for i in range(2, 25)})
+    units = {"GX": Unit("GX", long_name, lat=50.0, lon=10.0)}
+    units.update({f"U{i}": Unit(f"U{i}", f"Ort {i}", lat=50.0, lon=10.0) for i in range(2, 25)})
     start = dt.date(2025, 3, 3)
     plan = [FakeCluster(1, "GX", ("GX",), start, "T1")] + [
         FakeCluster(i, f"U{i}", (f"U{i}",), start + dt.timedelta(days=i), "T1")
@@ -91,7 +91,7 @@ def test_a_name_too_long_for_any_cell_is_abbreviated_and_spelt_out() -> None:
 def test_sessions_stacked_in_one_cell_still_fit() -> None:
     day = dt.date(2025, 3, 3)
     names = ["Mecklenburg-Vorpommern", "Baden-Württemberg", "Schleswig-Holstein", "Sachsen"]
-    units = {f"U{i}": Unit(name, 50.0, 10.0) for i, name in enumerate(names)}
+    units = {f"U{i}": Unit(f"U{i}", name, lat=50.0, lon=10.0) for i, name in enumerate(names)}
     plan = [FakeCluster(i + 1, f"U{i}", (f"U{i}",), day, "T1") for i in range(len(names))]
     figure = session_calendar(plan, units=units)
     assert_names_fit(figure, {code: unit.name for code, unit in units.items()})

@@ -29,7 +29,7 @@ STATES = Path(__file__).parents[2] / "examples" / "data" / "states_example.csv"
 def german_example() -> tuple[list[FakeCluster], dict[str, Unit]]:
     """The plan ``schedcore plan --units examples/data/states_example.csv --clusters 4
     --start 2025-03-03 --end 2025-03-14`` gives."""
-    units = {u.code: Unit(u.name, u.lat or 0.0, u.lon or 0.0) for u in load_units(STATES)}
+    units = {u.code: u for u in load_units(STATES)}
     day = dt.date(2025, 3, 3)
     plan = [
         FakeCluster(1, "BY", ("BW", "BY"), day, "T1"),

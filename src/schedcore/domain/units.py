@@ -142,7 +142,7 @@ class UnitTable:
     """The programme's units, found by code or by any spelling of a name.
 
     Spellings compared are the name, the aliases and every ``name_*`` extra column (e.g.
-    ``name_en``), normalised by :func:`schedcore.domain.names.name_key`, so ``Hanoi``,
+    ``name_en``), normalised (accents, case, "Thành phố" and such prefixes dropped), so ``Hanoi``,
     ``Ha Noi`` and ``Thành phố Hà Nội`` all find ``01 Hà Nội``.
     """
 

@@ -7,7 +7,9 @@ coverage picture reads the projections' :class:`~schedcore.projections.CoverageR
 rest of schedcore works without them.
 """
 
-from schedcore.domain.units import Unit
+# ``schedcore.exports.Unit`` was the exports' own unit type; it is the one Unit now (documented
+# as ``schedcore.Unit``), kept importable from here.
+from schedcore.domain.units import Unit  # noqa: F401
 from schedcore.exports._types import (
     ClusterLike,
     ClusterRecord,
@@ -36,7 +38,6 @@ __all__ = [
     "PLAN_CSV_COLUMNS",
     "ClusterLike",
     "ClusterRecord",
-    "Unit",
     "UnitDirectory",
     "UnitInfo",
     "UnitSource",

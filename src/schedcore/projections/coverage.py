@@ -26,7 +26,7 @@ from typing import Any
 import attrs
 
 from schedcore.domain.programme_spec import Measure, Target
-from schedcore.domain.units import HasUnitTable, UnitTable, unit_table_of
+from schedcore.domain.units import UnitTable, unit_table_of
 from schedcore.domain.values import SessionStatus
 from schedcore.errors import InvalidInputError, NotFoundError
 from schedcore.projections import _events as domain_events
@@ -34,6 +34,7 @@ from schedcore.projections._database import Cursor, Reader
 from schedcore.projections._member_state import OUTCOME_CODES, OUTCOME_NAMES, ProvinceMembers
 from schedcore.projections.catalogue import ProgrammeFacts
 from schedcore.projections.model import Column, Envelope, ReadModel, Table
+from schedcore.reference.provinces import ProvinceTable
 
 __all__ = [
     "COUNTS",
@@ -418,7 +419,7 @@ def coverage(
     by: Grouping | str = Grouping.PROVINCE,
     *,
     today: date,
-    provinces: UnitTable | HasUnitTable | None = None,
+    provinces: UnitTable | ProvinceTable | None = None,
 ) -> list[CoverageRow]:
     """Coverage of a programme grouped ``by`` country, region, province, cluster or commune.
 
@@ -435,7 +436,7 @@ def coverage_by(
     groupings: Sequence[Grouping | str],
     *,
     today: date,
-    provinces: UnitTable | HasUnitTable | None = None,
+    provinces: UnitTable | ProvinceTable | None = None,
 ) -> dict[Grouping, list[CoverageRow]]:
     """:func:`coverage` for several groupings, reading the counts once."""
     try:

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from schedcore.calendar import local_date, now
-from schedcore.domain.units import HasUnitTable, UnitTable, unit_table_of
+from schedcore.domain.units import UnitTable, unit_table_of
 from schedcore.projections._database import ViewDatabase
 from schedcore.projections.audit import AuditEntry, history
 from schedcore.projections.bridge import BridgeCoverage, bridge_coverage, connected_points
@@ -26,6 +26,7 @@ from schedcore.projections.coverage import (
     coverage_by,
 )
 from schedcore.projections.roster import ClusterRoster, roster
+from schedcore.reference.provinces import ProvinceTable
 
 __all__ = ["Views"]
 
@@ -45,7 +46,7 @@ class Views:
         position: int,
         as_of: datetime | None = None,
         today: date | None = None,
-        provinces: UnitTable | HasUnitTable | None = None,
+        provinces: UnitTable | ProvinceTable | None = None,
         time_zone: str = "UTC",
     ) -> None:
         self.database = database

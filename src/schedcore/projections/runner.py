@@ -37,7 +37,7 @@ from uuid import UUID
 import attrs
 
 from schedcore.calendar import ensure_aware
-from schedcore.domain.units import HasUnitTable, UnitTable
+from schedcore.domain.units import UnitTable
 from schedcore.errors import InvalidInputError, ProjectionError, StoreError
 from schedcore.projections._database import ViewDatabase, connect_views, views_for_app
 from schedcore.projections.audit import AuditModel
@@ -54,6 +54,7 @@ from schedcore.projections.tracking import (
     PositionConflict,
     Tracking,
 )
+from schedcore.reference.provinces import ProvinceTable
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -273,7 +274,7 @@ class ProjectionRunner:
         programme: str | UUID | None = None,
         *,
         today: date | None = None,
-        provinces: UnitTable | HasUnitTable | None = None,
+        provinces: UnitTable | ProvinceTable | None = None,
     ) -> Views:
         """Ask the live views about ``programme`` (default: the application's); units are
         named from the programme's own table, days counted in its time zone."""

@@ -13,11 +13,12 @@ from typing import Any
 from uuid import UUID
 
 from schedcore.calendar import ensure_aware, local_date
-from schedcore.domain.units import HasUnitTable, UnitTable
+from schedcore.domain.units import UnitTable
 from schedcore.errors import InvalidInputError
 from schedcore.projections._database import SqliteViews
 from schedcore.projections.queries import Views, programme_context
 from schedcore.projections.runner import ProjectionRunner
+from schedcore.reference.provinces import ProvinceTable
 
 __all__ = ["views_as_of"]
 
@@ -28,7 +29,7 @@ def views_as_of(
     position: int | None = None,
     moment: datetime | None = None,
     programme: str | UUID | None = None,
-    provinces: UnitTable | HasUnitTable | None = None,
+    provinces: UnitTable | ProvinceTable | None = None,
 ) -> Views:
     """The views of ``programme`` (default: the application's) as of ``position`` or ``moment``.
 
