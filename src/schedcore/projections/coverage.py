@@ -30,7 +30,12 @@ from schedcore.domain.values import SessionStatus
 from schedcore.errors import InvalidInputError, NotFoundError
 from schedcore.projections import _events as domain_events
 from schedcore.projections._database import Cursor, Reader
-from schedcore.projections._member_state import OUTCOME_CODES, OUTCOME_NAMES, ProvinceMembers
+from schedcore.projections._member_state import (
+    BRIDGE,
+    OUTCOME_CODES,
+    OUTCOME_NAMES,
+    ProvinceMembers,
+)
 from schedcore.projections.catalogue import ProgrammeFacts
 from schedcore.projections.model import Column, Envelope, ReadModel, Table
 from schedcore.reference import ProvinceTable, vietnam_2022
@@ -43,6 +48,7 @@ __all__ = [
     "MemberRecord",
     "Progress",
     "Status",
+    "bridge_attendance",
     "coverage",
     "coverage_by",
     "members_of",
@@ -613,3 +619,44 @@ def members_of(database: Reader, programme: int, province: str) -> list[MemberRe
         )
         for i in range(len(state.members))
     ]
+
+
+def bridge_attendance(database: Reader, programme: int) -> dict[tuple[int, str, str], int]:
+    """Members recorded at a bridge point, by (cluster of the session, province, commune).
+
+    A province whose bridge attendance is all about one session (the usual case) is read from
+    the per-commune counts; only a province with members at the bridges of several sessions
+    (it moved cluster after some were recorded) has its members read one by one.
+    """
+    sessions: dict[str, list[int]] = {}
+    for province, cluster in database.query(
+        "SELECT province, cluster FROM view_cluster_attendance "
+        "WHERE programme = ? AND members_bridge > 0",
+        (programme,),
+    ):
+        sessions.setdefault(province, []).append(int(cluster))
+    found: dict[tuple[int, str, str], int] = {}
+    one = {province: clusters[0] for province, clusters in sessions.items() if len(clusters) == 1}
+    if one:
+        for province, commune, members in database.query(
+            "SELECT province, commune, members_bridge FROM view_commune_coverage "
+            "WHERE programme = ? AND members_bridge > 0",
+            (programme,),
+        ):
+            if province in one:
+                found[(one[province], province, commune)] = int(members)
+    for province in sorted(p for p, clusters in sessions.items() if len(clusters) > 1):
+        rows = database.query(
+            "SELECT n.names, s.flags, s.clusters FROM view_member_names n "
+            "JOIN view_member_state s ON s.programme = n.programme AND s.province = n.province "
+            "WHERE n.programme = ? AND n.province = ?",
+            (programme, province),
+        )
+        state = ProvinceMembers.decode(*rows[0])
+        for outcome, cluster, commune in zip(
+            state.in_person, state.cluster, state.communes, strict=True
+        ):
+            if outcome == BRIDGE:
+                slot = (cluster, province, commune)
+                found[slot] = found.get(slot, 0) + 1
+    return found
