@@ -340,6 +340,10 @@ class _Counts:
     members_channel: int = 0
     #: Teams not trained yet whose session is still ahead (and before the deadline).
     teams_pending: int = 0
+    #: The populations shares are taken against: per province the larger of the expected and
+    #: the enrolled count, summed over provinces for a group (0: not set, as for a commune).
+    teams_population: int = 0
+    members_population: int = 0
 
     def add(self, other: _Counts) -> None:
         for field in attrs.fields(_Counts):
@@ -352,7 +356,9 @@ class CoverageRow:
 
     ``teams_expected`` and ``members_expected`` are the programme's figures (``None`` for a
     commune, which the programme does not count); shares are taken against the larger of the
-    expected and the enrolled count, so data beyond the estimate never shows more than 100%.
+    expected and the enrolled count of each province (summed for a region, a cluster or the
+    country), so data beyond the estimate never shows more than 100%, and one province's extra
+    data never hides another's shortfall.
     """
 
     grouping: Grouping
@@ -459,6 +465,10 @@ def coverage_by(
     }
     for (province, _), counts in communes.items():
         per_province.setdefault(province, _Counts()).add(counts)
+    for counts in per_province.values():
+        # a province with more data than expected does not make up for another's shortfall
+        counts.teams_population = max(counts.teams_expected, counts.teams_enrolled)
+        counts.members_population = max(counts.members_expected, counts.members_enrolled)
     for code in ahead:
         counts = per_province[code]
         population = max(counts.teams_expected, counts.teams_enrolled)
@@ -543,8 +553,8 @@ def _row(
     today: date,
 ) -> CoverageRow:
     commune = grouping is Grouping.COMMUNE
-    teams = max(counts.teams_expected, counts.teams_enrolled)
-    members = max(counts.members_expected, counts.members_enrolled)
+    teams = counts.teams_population or max(counts.teams_expected, counts.teams_enrolled)
+    members = counts.members_population or max(counts.members_expected, counts.members_enrolled)
     measures: dict[str, Progress] = {}
     for count in COUNTS:
         population = teams if count == "teams_trained" else members

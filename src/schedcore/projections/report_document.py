@@ -84,12 +84,14 @@ def _unclustered(rows: list[CoverageRow], clustered: set[str]) -> dict[str, Any]
         for name in _TOTALLED:
             if name not in _IN_PERSON:
                 data[name] += getattr(row, name)
-    teams = sum(row.teams_expected or 0 for row in alone)
-    members = sum(row.members_expected or 0 for row in alone)
-    data.update(teams_expected=teams, members_expected=members, status={})
+    data.update(
+        teams_expected=sum(row.teams_expected or 0 for row in alone),
+        members_expected=sum(row.members_expected or 0 for row in alone),
+        status={},
+    )
     population = {
-        "teams": max(teams, data["teams_enrolled"]),
-        "members": max(members, data["members_enrolled"]),
+        "teams": sum(row.progress["teams_trained"].population for row in alone),
+        "members": sum(row.progress["members_course"].population for row in alone),
     }
     data["shares"] = {
         name: Share(data[name], population[MEASURE_UNITS[name]], MEASURE_UNITS[name]).as_json()
