@@ -252,35 +252,21 @@ def _totals(report: Mapping[str, Any], line: Line, lines: Lines) -> None:
 
     def share(name: str) -> list[str]:
         s = totals["shares"][name]
-        missing = f"{s['missing']:,} missing" if s["missing"] else "none missing"
+        missing = f", {s['missing']:,} missing" if s["missing"] else ", none missing"
         status = totals["status"].get(name, "-")
-        return [_n(s["value"]), f"of {s['of']:,} {s['unit']}", s["percent"], missing, status]
+        rest = f"of {s['of']:,} {s['unit']} ({s['percent']}){missing}; status {status}"
+        return [_n(s["value"]), rest]
 
-    def count(value: int, unit: str, note: str = "") -> list[str]:
-        return [_n(value), unit, "", note, ""]
-
-    lines(
-        table(
-            ["", "", "", "share", "", "status"],
-            ["", "", "", "", "", ""],
-            [
-                ["teams trained in person", *share("teams_trained")],
-                ["members in the hall", *count(totals["members_hall"], "members")],
-                [
-                    "members at bridge points",
-                    *count(
-                        totals["members_bridge"],
-                        "members",
-                        f"in {bridge['communes_attended']:,} communes",
-                    ),
-                ],
-                ["members absent", *count(totals["members_absent"], "members")],
-                ["members: online course done", *share("members_course")],
-                ["members following the channel", *share("members_channel")],
-            ],
-            align="lrrrrl",
-        )[1:]
-    )
+    communes = f"members, in {bridge['communes_attended']:,} communes"
+    rows = [
+        ["teams trained in person", *share("teams_trained")],
+        ["members in the hall", _n(totals["members_hall"]), "members"],
+        ["members at bridge points", _n(totals["members_bridge"]), communes],
+        ["members absent", _n(totals["members_absent"]), "members"],
+        ["members: online course done", *share("members_course")],
+        ["members following the channel", *share("members_channel")],
+    ]
+    lines(table(["", "", ""], ["", "", ""], rows, align="lrl")[1:])
 
 
 def _bridge(report: Mapping[str, Any], line: Line, lines: Lines) -> None:
