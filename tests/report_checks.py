@@ -64,9 +64,23 @@ def check_report(text: str, document: Mapping[str, Any]) -> Parsed:
     provinces = [cells(line) for line in section(text, "Provinces")]
     total = provinces.pop()
     assert total[0] == "TOTAL"
-    national = total[1:-1]
-    check_coverage_rows([row[3:-1] for row in provinces], national)
+    national = total[2:-1]
+    check_coverage_rows([row[5:-1] for row in provinces], national)
     assert [row[0] for row in provinces] == list(document["provinces"])
+    seats = [number(row[3]) for row in provinces if row[3] != "-"]
+    assert sum(seats) == number(total[1])
+
+    sessions_in_force = [
+        row for row in map(cells, section(text, "Clusters and their sessions")) if row[0].isdigit()
+    ]
+    allotted = {row[0]: row[5] for row in sessions_in_force if row[4] != "cancelled"}
+    for cluster, shown in allotted.items():
+        seated = [number(row[3]) for row in provinces if row[2] == cluster and row[3] != "-"]
+        assert sum(seated) == number(shown), cluster
+    travel = document["travel"]["delegate_travel"]
+    if travel is not None:
+        assert sum(number(row[8]) for row in sessions_in_force if row[8] != "-") == travel
+        assert f"delegate travel: {travel:,} person-km" in text
 
     clusters = [cells(line) for line in section(text, "By cluster")]
     assert clusters.pop() == ["TOTAL", *national]

@@ -151,6 +151,8 @@ def test_every_figure_of_the_text_report_agrees_with_the_others(
     parsed = check_report(text, document)
     assert [row[0] for row in parsed.provinces] == ["01", "02", "04", "06"]
     assert parsed.provinces[0][1] == "Hà Nội" and parsed.provinces[3][2] == "-"  # 06: no cluster
+    # Hà Giang: 2 seats in Cao Bằng's hall, 132 km away (1.28° of longitude at 22.7° N)
+    assert parsed.provinces[1][3:5] == ["2", "132"]
     assert [row[0] for row in parsed.clusters] == ["1", "2", "no cluster"]
     # the attendance table's bridge column: 01, 02, 04, 06
     assert number(parsed.national[5]) == 3 + 1 + 2 + 7
@@ -177,7 +179,7 @@ def test_the_cli_writes_the_figures_it_prints(
     for code, row in document["provinces"].items():
         teams = row["shares"]["teams_trained"]
         line = next(line for line in text.splitlines() if line.startswith(f"  {code}  "))
-        assert cells(line)[3:7] == [
+        assert cells(line)[5:9] == [
             f"{teams['value']:,}",
             f"{teams['of']:,}",
             teams["percent"],

@@ -195,18 +195,25 @@ def _clusters(report: Mapping[str, Any], line: Line, lines: Lines) -> None:
                 _n(c.get("seats_allotted")),
                 _n(c.get("hall_capacity")),
                 _n(c.get("bridge_capacity")),
+                _n(c.get("delegate_travel")),
                 ", ".join(_named(code, names.get(code)) for code in c["members"]),
             ]
         )
     headers = ["cluster", "day", "host", "trainers", "status", "allotted", "hall", "bridge"]
     lines(
         table(
-            [*headers, "provinces"],
-            ["", "", "", "", "", "seats", "seats", "communes", ""],
+            [*headers, "travel", "provinces"],
+            ["", "", "", "", "", "seats", "seats", "communes", "person-km", ""],
             rows,
-            align="rllllrrrl",
+            align="rllllrrrrl",
         )
     )
+    travel = report["travel"]
+    if travel["delegate_travel"] is not None:
+        line(
+            f"  delegate travel: {travel['delegate_travel']:,} person-km "
+            f"({travel['basis'].replace(' x ', ' × ')})"
+        )
 
 
 def _provinces(report: Mapping[str, Any], line: Line, lines: Lines) -> None:
@@ -219,16 +226,19 @@ def _provinces(report: Mapping[str, Any], line: Line, lines: Lines) -> None:
                 code,
                 row["name"] if row["name"] != code else "-",
                 "-" if cluster is None else str(cluster),
+                _n(row.get("seats")),
+                _n(row.get("km_to_host")),
                 *_coverage_cells(row),
                 _status(row),
             ]
         )
     totals = report["totals"]
-    rows.append(["", "TOTAL", "", *_coverage_cells(totals), _status(totals)])
+    seats = sum(row.get("seats") or 0 for row in report["provinces"].values())
+    rows.append(["", "TOTAL", "", _n(seats), "", *_coverage_cells(totals), _status(totals)])
     lines(
         table(
-            ["code", "province", "cluster", *_COVERAGE_HEADERS, "status"],
-            ["", "", "", *_COVERAGE_UNITS, ""],
+            ["code", "province", "cluster", "seats", "to host", *_COVERAGE_HEADERS, "status"],
+            ["", "", "", "seats", "km", *_COVERAGE_UNITS, ""],
             rows,
             align="llr",
         )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from schedcore.projections.coverage import COUNTS, CoverageRow, Grouping, coverage_by
 from schedcore.projections.shares import Share
+from schedcore.projections.travel import session_travel
 from schedcore.projections.zone import programme_days, programme_zone
 
 if TYPE_CHECKING:
@@ -41,6 +42,9 @@ UNITS: Mapping[str, str] = {
     "members_absent": "members",
     "hall_capacity": "seats",
     "seats_allotted": "seats",
+    "seats": "seats",
+    "km_to_host": "km",
+    "delegate_travel": "person-km",
     "bridge_capacity": "communes",
     "bridge.connected": "communes",
     "bridge.expected": "communes",
@@ -119,6 +123,13 @@ def report_document(views: Views, today: date, *, on: date | None = None) -> dic
     bridge = views.bridge()
     bridge_by_session = {s.cluster: s for s in bridge.sessions}
     sessions = {s.cluster: s for s in views.sessions()}
+    travel = session_travel(sessions.values(), table)
+    seated = {
+        code: (cluster, seats)
+        for cluster, session in sessions.items()
+        if str(session.status) != "cancelled"
+        for code, seats in session.seats.items()
+    }
 
     provinces: dict[str, Any] = {}
     for row in groups[Grouping.PROVINCE]:
@@ -130,6 +141,10 @@ def report_document(views: Views, today: date, *, on: date | None = None) -> dic
         entry.update(_counts(row))
         connected, expected = bridge.provinces.get(row.key, (0, 0))
         entry["bridge"] = {"connected": connected, "expected": expected}
+        cluster_seated, seats = seated.get(row.key, (None, None))
+        trip = travel.get(cluster_seated) if cluster_seated is not None else None
+        entry["seats"] = seats
+        entry["km_to_host"] = trip.km[row.key] if trip is not None else None
         provinces[row.key] = entry
 
     clusters = []
@@ -149,6 +164,7 @@ def report_document(views: Views, today: date, *, on: date | None = None) -> dic
                 "hall_capacity": session.hall_capacity if session is not None else None,
                 "seats_allotted": sum(session.seats.values()) if session is not None else None,
                 "bridge_capacity": session.bridge_capacity if session is not None else None,
+                "delegate_travel": travel[c.id].person_km if c.id in travel else None,
             }
         )
 
@@ -168,6 +184,9 @@ def report_document(views: Views, today: date, *, on: date | None = None) -> dic
             "missing": share.missing,
         }
 
+    in_force = [s for s in sessions.values() if str(s.status) != "cancelled"]
+    complete = bool(in_force) and all(s.cluster in travel for s in in_force)
+    total_travel = sum(t.person_km for t in travel.values()) if complete else None
     zone = programme_zone(facts)
     return {
         "programme": facts.name,
@@ -195,6 +214,10 @@ def report_document(views: Views, today: date, *, on: date | None = None) -> dic
         "provinces": provinces,
         "regions": {row.key: _counts(row) for row in groups[Grouping.REGION]},
         "cluster_coverage": by_cluster,
+        "travel": {
+            "delegate_travel": total_travel,
+            "basis": "hall seats x great-circle km from each province's capital to its host's",
+        },
         "totals": _counts(groups[Grouping.COUNTRY][0]),
         "bridge": {
             **bridge_figures(bridge.connected, bridge.expected),
