@@ -124,7 +124,8 @@ class Views:
 
         Keys: ``programme``, ``position``, ``as_of``, ``on``, ``today``, ``time_zone``,
         ``window``, ``units``, ``targets``, ``clusters``, ``provinces`` (by GSO code),
-        ``regions``, ``cluster_coverage``, ``totals``, ``bridge``; ``docs/reference/cli.md``
-        describes each.  ``on`` is the programme day asked for (``report --on``), if any.
+        ``regions``, ``cluster_coverage``, ``travel``, ``totals``, ``bridge``
+        (``docs/reference/cli.md`` describes each).  ``on`` is the programme day asked for
+        (``report --on``), if any.
         """
         return report_document(self, today or self.today, on=on)
