@@ -389,7 +389,7 @@ PROCESS_CASES = [
     (["plan", "--trainer-teams", "0"], "--trainer-teams must be at least 1"),
     (["plan", "--start", "2022-09-31", "--units", "u.csv"], "2022-09-31 is not a date"),
     (["plan", "--time-limit", "0"], "--time-limit must be a positive number of seconds"),
-    (["report", "--as-of", "2022-09-20"], "write e.g. 2022-09-20T23:59+07:00"),
+    (["report", "--as-of", "2022-09-20"], "use --on 2022-09-20"),
     (["report"], "holds no programme yet"),
 ]
 

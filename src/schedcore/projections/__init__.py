@@ -2,7 +2,8 @@
 
 ``ProjectionRunner(app)`` keeps every read model beside the events; ``runner.catch_up()``
 brings them up to date; ``runner.views()`` answers questions; ``views_as_of(app, ...)`` answers
-them as of a past moment or log position.
+them as of a past moment or log position, ``views_on(app, day, facts=...)`` as of the end of a
+programme day.
 See ``docs/concepts/projections.md`` for the design and ``docs/how-to/read-models.md`` for use.
 """
 
@@ -29,7 +30,8 @@ from schedcore.projections.runner import (
     ProjectionRunner,
     default_models,
 )
-from schedcore.projections.time_travel import views_as_of
+from schedcore.projections.shares import Share
+from schedcore.projections.time_travel import views_as_of, views_on
 from schedcore.projections.tracking import DeadLetter, Position
 
 __all__ = [
@@ -57,6 +59,7 @@ __all__ = [
     "RosterModel",
     "SessionBridge",
     "SessionEntry",
+    "Share",
     "Status",
     "Table",
     "UnitFacts",
@@ -66,4 +69,5 @@ __all__ = [
     "default_models",
     "progress",
     "views_as_of",
+    "views_on",
 ]

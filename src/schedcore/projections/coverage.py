@@ -31,7 +31,12 @@ from schedcore.domain.values import SessionStatus
 from schedcore.errors import InvalidInputError, NotFoundError
 from schedcore.projections import _events as domain_events
 from schedcore.projections._database import Cursor, Reader
-from schedcore.projections._member_state import OUTCOME_CODES, OUTCOME_NAMES, ProvinceMembers
+from schedcore.projections._member_state import (
+    BRIDGE,
+    OUTCOME_CODES,
+    OUTCOME_NAMES,
+    ProvinceMembers,
+)
 from schedcore.projections.catalogue import ProgrammeFacts
 from schedcore.projections.model import Column, Envelope, ReadModel, Table
 from schedcore.reference.provinces import ProvinceTable
@@ -44,6 +49,7 @@ __all__ = [
     "MemberRecord",
     "Progress",
     "Status",
+    "bridge_attendance",
     "coverage",
     "coverage_by",
     "members_of",
@@ -335,6 +341,10 @@ class _Counts:
     members_channel: int = 0
     #: Teams not trained yet whose session is still ahead (and before the deadline).
     teams_pending: int = 0
+    #: The populations shares are taken against: per province the larger of the expected and
+    #: the enrolled count, summed over provinces for a group (0: not set, as for a commune).
+    teams_population: int = 0
+    members_population: int = 0
 
     def add(self, other: _Counts) -> None:
         for field in attrs.fields(_Counts):
@@ -347,7 +357,9 @@ class CoverageRow:
 
     ``teams_expected`` and ``members_expected`` are the programme's figures (``None`` for a
     commune, which the programme does not count); shares are taken against the larger of the
-    expected and the enrolled count, so data beyond the estimate never shows more than 100%.
+    expected and the enrolled count of each province (summed for a region, a cluster or the
+    country), so data beyond the estimate never shows more than 100%, and one province's extra
+    data never hides another's shortfall.
     """
 
     grouping: Grouping
@@ -454,6 +466,10 @@ def coverage_by(
     }
     for (province, _), counts in communes.items():
         per_province.setdefault(province, _Counts()).add(counts)
+    for counts in per_province.values():
+        # a province with more data than expected does not make up for another's shortfall
+        counts.teams_population = max(counts.teams_expected, counts.teams_enrolled)
+        counts.members_population = max(counts.members_expected, counts.members_enrolled)
     for code in ahead:
         counts = per_province[code]
         population = max(counts.teams_expected, counts.teams_enrolled)
@@ -538,8 +554,8 @@ def _row(
     today: date,
 ) -> CoverageRow:
     commune = grouping is Grouping.COMMUNE
-    teams = max(counts.teams_expected, counts.teams_enrolled)
-    members = max(counts.members_expected, counts.members_enrolled)
+    teams = counts.teams_population or max(counts.teams_expected, counts.teams_enrolled)
+    members = counts.members_population or max(counts.members_expected, counts.members_enrolled)
     measures: dict[str, Progress] = {}
     for count in COUNTS:
         population = teams if count == "teams_trained" else members
@@ -615,3 +631,44 @@ def members_of(database: Reader, programme: int, province: str) -> list[MemberRe
         )
         for i in range(len(state.members))
     ]
+
+
+def bridge_attendance(database: Reader, programme: int) -> dict[tuple[int, str, str], int]:
+    """Members recorded at a bridge point, by (cluster of the session, province, commune).
+
+    A province whose bridge attendance is all about one session (the usual case) is read from
+    the per-commune counts; only a province with members at the bridges of several sessions
+    (it moved cluster after some were recorded) has its members read one by one.
+    """
+    sessions: dict[str, list[int]] = {}
+    for province, cluster in database.query(
+        "SELECT province, cluster FROM view_cluster_attendance "
+        "WHERE programme = ? AND members_bridge > 0",
+        (programme,),
+    ):
+        sessions.setdefault(province, []).append(int(cluster))
+    found: dict[tuple[int, str, str], int] = {}
+    one = {province: clusters[0] for province, clusters in sessions.items() if len(clusters) == 1}
+    if one:
+        for province, commune, members in database.query(
+            "SELECT province, commune, members_bridge FROM view_commune_coverage "
+            "WHERE programme = ? AND members_bridge > 0",
+            (programme,),
+        ):
+            if province in one:
+                found[(one[province], province, commune)] = int(members)
+    for province in sorted(p for p, clusters in sessions.items() if len(clusters) > 1):
+        rows = database.query(
+            "SELECT n.names, s.flags, s.clusters FROM view_member_names n "
+            "JOIN view_member_state s ON s.programme = n.programme AND s.province = n.province "
+            "WHERE n.programme = ? AND n.province = ?",
+            (programme, province),
+        )
+        state = ProvinceMembers.decode(*rows[0])
+        for outcome, cluster, commune in zip(
+            state.in_person, state.cluster, state.communes, strict=True
+        ):
+            if outcome == BRIDGE:
+                slot = (cluster, province, commune)
+                found[slot] = found.get(slot, 0) + 1
+    return found

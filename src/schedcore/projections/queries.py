@@ -18,13 +18,8 @@ from schedcore.projections.audit import AuditEntry, history
 from schedcore.projections.bridge import BridgeCoverage, bridge_coverage, connected_points
 from schedcore.projections.calendar_view import SessionEntry, sessions
 from schedcore.projections.catalogue import ProgrammeFacts, programme_facts
-from schedcore.projections.coverage import (
-    COUNTS,
-    CoverageRow,
-    Grouping,
-    coverage,
-    coverage_by,
-)
+from schedcore.projections.coverage import CoverageRow, Grouping, coverage
+from schedcore.projections.report_document import report_document
 from schedcore.projections.roster import ClusterRoster, roster
 from schedcore.reference.provinces import ProvinceTable
 
@@ -35,7 +30,7 @@ class Views:
     """The read models of one programme, as of ``position``.
 
     ``today`` is the day statuses are judged on: the as-of moment's day for time travel,
-    otherwise the current day in the programme's time zone.
+    otherwise the current day; both in the programme's time zone.
     """
 
     def __init__(
@@ -129,84 +124,16 @@ class Views:
 
     # -- the report ------------------------------------------------------------------------
 
-    def report(self, *, today: date | None = None) -> dict[str, Any]:
+    def report(self, *, today: date | None = None, on: date | None = None) -> dict[str, Any]:
         """Everything a coordinator's report shows, as plain JSON-ready data.
 
-        Keys: ``programme``, ``position``, ``as_of``, ``today``, ``targets``, ``clusters``,
-        ``provinces`` (by GSO code), ``regions``, ``totals``, ``bridge``.
+        Keys: ``programme``, ``position``, ``as_of``, ``on``, ``today``, ``time_zone``,
+        ``window``, ``units``, ``targets``, ``clusters``, ``provinces`` (by GSO code),
+        ``regions``, ``cluster_coverage``, ``travel``, ``totals``, ``bridge``
+        (``docs/reference/cli.md`` describes each).  ``on`` is the programme day asked for
+        (``report --on``), if any.
         """
-        day = today or self.today
-        units = self.facts.units
-
-        def counts(row: CoverageRow) -> dict[str, Any]:
-            data: dict[str, Any] = {name: getattr(row, name) for name in COUNTS}
-            data.update(
-                teams_expected=row.teams_expected,
-                teams_enrolled=row.teams_enrolled,
-                members_expected=row.members_expected,
-                members_enrolled=row.members_enrolled,
-                members_absent=row.members_absent,
-                status={name: str(p.status) for name, p in row.progress.items()},
-            )
-            return data
-
-        groups = coverage_by(
-            self.database,
-            self.facts,
-            [Grouping.PROVINCE, Grouping.REGION, Grouping.COUNTRY],
-            today=day,
-            provinces=self.provinces,
-        )
-        provinces = {}
-        for row in groups[Grouping.PROVINCE]:
-            entry: dict[str, Any] = {"name": row.name, "region": self._region(row.key)}
-            entry["cluster"] = units[row.key].cluster if row.key in units else None
-            entry.update(counts(row))
-            provinces[row.key] = entry
-        bridge = self.bridge()
-        return {
-            "programme": self.facts.name,
-            "position": self.position,
-            "as_of": self.as_of.isoformat() if self.as_of is not None else None,
-            "today": day.isoformat(),
-            "targets": [
-                {"measure": str(t.measure), "share": t.share, "deadline": t.deadline.isoformat()}
-                for t in self.facts.targets.values()
-            ],
-            "clusters": [
-                {
-                    "id": c.id,
-                    "host": c.host,
-                    "members": list(c.members),
-                    "date": c.date.isoformat() if c.date is not None else None,
-                    "trainer_team": c.trainer_team,
-                    "status": c.status,
-                    "venue": c.venue,
-                }
-                for c in self.clusters()
-            ],
-            "provinces": provinces,
-            "regions": {row.key: counts(row) for row in self.coverage(Grouping.REGION, today=day)},
-            "totals": counts(self.coverage(Grouping.COUNTRY, today=day)[0]),
-            "bridge": {
-                "connected": bridge.connected,
-                "expected": bridge.expected,
-                "share": round(bridge.share, 6),
-                "sessions": [
-                    {
-                        "cluster": s.cluster,
-                        "connected": s.connected,
-                        "expected": s.expected,
-                        "share": round(s.share, 6),
-                    }
-                    for s in bridge.sessions
-                ],
-            },
-        }
-
-    def _region(self, code: str) -> str:
-        unit = self.provinces.get(code)
-        return unit.region if unit is not None and unit.region else "-"
+        return report_document(self, today or self.today, on=on)
 
 
 def programme_context(app: Any, programme: str | UUID) -> tuple[UnitTable | None, str]:

@@ -3,24 +3,28 @@
 The events up to that point are folded, by the same read models the live runner keeps, into a
 private in-memory database; the answers come from the same queries.  A moment means "every event
 recorded at or before it" (events carry the time they were recorded); a position means "every
-event up to and including it".  At national scale this costs about one rebuild.
+event up to and including it"; a programme day (:func:`views_on`) means "every event recorded
+by the end of that day in the programme's time zone".  At national scale this costs about one
+rebuild.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from schedcore.calendar import ensure_aware, local_date
 from schedcore.domain.units import UnitTable
-from schedcore.errors import InvalidInputError
+from schedcore.errors import InvalidInputError, NotFoundError
 from schedcore.projections._database import SqliteViews
+from schedcore.projections.catalogue import ProgrammeFacts
 from schedcore.projections.queries import Views, programme_context
 from schedcore.projections.runner import ProjectionRunner
+from schedcore.projections.zone import end_of_day, programme_days, programme_zone
 from schedcore.reference.provinces import ProvinceTable
 
-__all__ = ["views_as_of"]
+__all__ = ["views_as_of", "views_on"]
 
 
 def views_as_of(
@@ -68,3 +72,39 @@ def views_as_of(
         provinces=provinces if provinces is not None else units,
         time_zone=zone,
     )
+
+
+def views_on(
+    app: Any,
+    day: date,
+    *,
+    facts: ProgrammeFacts,
+    provinces: UnitTable | ProvinceTable | None = None,
+) -> Views:
+    """The views of the programme ``facts`` describe (as the views know it now) on programme
+    day ``day``: as recorded by the end of that day in the programme's time zone, with
+    statuses judged on that day.
+
+    A day outside :func:`programme_days`, or one by whose end nothing of the programme had
+    been recorded yet, is refused (:class:`InvalidInputError`).
+    """
+    if not isinstance(day, date) or isinstance(day, datetime):
+        raise InvalidInputError(f"a programme day is a date, not {day!r}")
+    first, last = programme_days(facts)
+    if not first <= day <= last:
+        raise InvalidInputError(
+            f"{day} is outside the programme '{facts.name}' ({first} to {last}): "
+            "choose a day between them"
+        )
+    zone = programme_zone(programme_context(app, facts.id)[1])
+    moment = end_of_day(day, zone)
+    try:
+        views = views_as_of(app, moment=moment, programme=facts.id, provinces=provinces)
+    except NotFoundError:
+        raise InvalidInputError(
+            f"nothing of the programme '{facts.name}' had been recorded by the end of {day} "
+            f"({zone.name} time): --on shows what had been recorded by the end of the day, "
+            "and this programme was recorded later"
+        ) from None
+    views.today = day
+    return views
