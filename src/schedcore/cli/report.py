@@ -61,29 +61,36 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def check_moment(text: str) -> None:
+    """What can be said of ``--as-of`` before the store is opened: ISO 8601, and not a bare
+    day (that is ``--on``)."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInputError(
+            f"--as-of {text} is not an ISO 8601 moment (e.g. 2022-09-20T18:00Z, or with the "
+            "programme's UTC offset)"
+        ) from None
+    if moment.tzinfo is None and moment.time() == datetime.min.time() and "T" not in text.upper():
+        day = moment.date().isoformat()
+        raise InvalidInputError(
+            f"--as-of {text} is a day, not a moment: use --on {day} (the plan and coverage as "
+            "recorded by the end of that day in the programme's time zone), or a moment with "
+            f"its UTC offset such as {day}T18:00Z"
+        )
+
+
 def parse_moment(text: str, time_zone: str) -> datetime:
     """An aware moment from ISO 8601.  A bare day is pointed to ``--on``; a moment without a
     time zone is refused, with the moment it probably meant (in the programme's time zone) as
     the suggestion."""
     from schedcore.projections.zone import offset_text, programme_zone
 
+    check_moment(text)
     zone = programme_zone(time_zone)
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInputError(
-            f"--as-of {text} is not an ISO 8601 moment "
-            f"(e.g. 2022-09-20T18:00{offset_text(date(2022, 9, 20), zone)})"
-        ) from None
+    moment = datetime.fromisoformat(text.strip())
     if moment.tzinfo is None:
         offset = offset_text(moment.date(), zone, moment.time())
-        if moment.time() == datetime.min.time() and "T" not in text.upper():
-            day = moment.date().isoformat()
-            raise InvalidInputError(
-                f"--as-of {text} is a day, not a moment: use --on {day} (the plan and coverage "
-                f"as recorded by the end of that day, {zone} time), or a moment such as "
-                f"{day}T18:00{offset}"
-            )
         example = moment.isoformat(timespec="minutes" if not moment.second else "seconds")
         raise InvalidInputError(
             f"--as-of {text} has no time zone: write e.g. {example}{offset} "
@@ -97,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
     from schedcore.projections.time_travel import views_on
 
     day: date | None = args.on
+    if args.as_of:
+        check_moment(args.as_of)  # before the store is opened
     with open_runner(args) as (app, runner):
         moment = parse_moment(args.as_of, app.programme().time_zone) if args.as_of else None
         if day is not None:
