@@ -127,6 +127,7 @@ class CoverageModel(ReadModel):
 
     name = "coverage"
     tables = (_NAMES, _STATE, _COMMUNE_COUNTS, _CLUSTER_COUNTS)
+    handles = _MEMBER_EVENTS
 
     def __init__(self) -> None:
         self._states: dict[tuple[int, str], ProvinceMembers] = {}
