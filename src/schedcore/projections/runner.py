@@ -258,9 +258,7 @@ class ProjectionRunner:
         self.name = name
         self.checkpoints = Checkpoints(name)
         self._tables: dict[str, dict[str, dict[str, str]]] = {
-            slot: {
-                m.name: {t.name: f"view_{t.name}{suffix}" for t in m.tables} for m in chosen
-            }
+            slot: {m.name: {t.name: f"view_{t.name}{suffix}" for t in m.tables} for m in chosen}
             for slot, suffix in _SUFFIX.items()
         }
         self._lock = threading.RLock()
@@ -284,7 +282,9 @@ class ProjectionRunner:
             Checkpoints.create_tables(cursor, database)
             live = self.checkpoints.read(cursor)
             shapes = {
-                m.name: [table_columns(cursor, self._tables["live"][m.name][t.name]) for t in m.tables]
+                m.name: [
+                    table_columns(cursor, self._tables["live"][m.name][t.name]) for t in m.tables
+                ]
                 for m in self.models
             }
             if not live:
@@ -416,7 +416,9 @@ class ProjectionRunner:
             total, batches = self._advance("live", names, head, self.batch_size, skip)
             pending = [n for n in self.pending() if n not in skip]
             if pending:
-                built, more = self._build(pending, head, skip, fresh=False)
+                # a build takes a while: it (and the models serving meanwhile) follow the log
+                # to its head at each step, unless told where to stop
+                built, more = self._build(pending, until, skip, fresh=False)
                 total, batches = total.plus(built), batches + more
             if total.failures:
                 raise total.failures[0]
@@ -483,7 +485,7 @@ class ProjectionRunner:
         writers keep writing while it runs; the swap (with the last events written meanwhile)
         is one short transaction.  ``progress(position, head)`` is called after each batch.
         """
-        names = self._names(models)
+        names = self.model_names(models)
         with self._lock:
             started = time.perf_counter()
             skip: set[str] = set()
@@ -509,7 +511,9 @@ class ProjectionRunner:
                 total.last_applied,
             )
 
-    def _names(self, models: Sequence[str] | None) -> list[str]:
+    def model_names(self, models: Sequence[str] | None = None) -> list[str]:
+        """The names of ``models`` in the runner's order (default: every model);
+        :class:`InvalidInputError` for a name the runner does not keep."""
         if models is None:
             return [m.name for m in self.models]
         unknown = [n for n in models if n not in self._by_name]
@@ -621,7 +625,9 @@ class ProjectionRunner:
                 if generation != found.generation:
                     # another rebuild swapped first: renumber the parked events of this one
                     self.checkpoints.renumber_parked(cursor, name, found.generation, generation)
-                self.checkpoints.put(cursor, attrs.evolve(found, slot="live", generation=generation))
+                self.checkpoints.put(
+                    cursor, attrs.evolve(found, slot="live", generation=generation)
+                )
                 self.checkpoints.delete(cursor, name, "shadow")
                 swapped.append(name)
         for name in swapped:
@@ -670,7 +676,9 @@ class ProjectionRunner:
         batches = 0
         wanted = set(names)
         while True:
-            checkpoints = self.checkpoints.read(cursor if cursor is not None else self.database, slot)
+            checkpoints = self.checkpoints.read(
+                cursor if cursor is not None else self.database, slot
+            )
             behind: list[tuple[ReadModel, Checkpoint]] = []
             for model in self.models:
                 found = checkpoints.get(model.name)
@@ -844,7 +852,7 @@ class ProjectionRunner:
         self, cursor: Any, slot: Slot, cohort: list[tuple[ReadModel, Checkpoint]], position: int
     ) -> None:
         # the checkpoints first, so a runner that lost the race fails before writing anything
-        for model, found in cohort:
+        for _, found in cohort:
             self.checkpoints.advance(cursor, found, position)
         for model, _ in cohort:
             model.flush(cursor, self._tables[slot][model.name])
@@ -867,6 +875,8 @@ class ProjectionRunner:
         models = [m for m, _ in cohort]
         low = cohort[0][1].position
         tables = self._tables[slot]
+        for model in models:  # first: the catalogue loads the programmes it resolves
+            model.begin(cursor, tables[model.name])
         resolve = self._resolver_for(models, low, cursor)
         running = {m.name: (m, c) for m, c in cohort}
         final: dict[str, int] = {}
@@ -881,9 +891,7 @@ class ProjectionRunner:
                 if item.error is None:
                     if not self._wanted(item):
                         continue
-                    envelope = Envelope(
-                        item.position, item.topic, item.event, resolve(item.event)
-                    )
+                    envelope = Envelope(item.position, item.topic, item.event, resolve(item.event))
                 took = False
                 for name, (model, found) in list(running.items()):
                     error = self._apply_one(cursor, model, tables[name], item, envelope)
@@ -954,6 +962,7 @@ class ProjectionRunner:
                 model.flush(cursor, tables)
         except Exception as exc:
             self._forget(model)
+            model.begin(cursor, tables)  # reload what the savepoint's rollback left
             return exc
         return None
 
@@ -969,9 +978,7 @@ def _policies(on_error: Policies, names: Sequence[str]) -> dict[str, ErrorPolicy
         try:
             return ErrorPolicy(value)
         except ValueError:
-            raise InvalidInputError(
-                f"on_error must be 'stop' or 'park', not {value!r}"
-            ) from None
+            raise InvalidInputError(f"on_error must be 'stop' or 'park', not {value!r}") from None
 
     if isinstance(on_error, Mapping):
         unknown = [n for n in on_error if n != "*" and n not in names]

@@ -101,7 +101,9 @@ class Checkpoints:
             "parked_at TEXT NOT NULL, PRIMARY KEY (runner, model, generation, notification_id))"
         )
 
-    def read(self, reader: Reader, slot: Slot = "live", *, lock: bool = False) -> dict[str, Checkpoint]:
+    def read(
+        self, reader: Reader, slot: Slot = "live", *, lock: bool = False
+    ) -> dict[str, Checkpoint]:
         """The checkpoints of every model in ``slot``, by model name.
 
         ``lock`` (inside a transaction) keeps other runners off the rows until it ends;
@@ -255,7 +257,15 @@ class Checkpoints:
                     f"INSERT INTO {PARKED_TABLE} (runner, model, generation, notification_id, "
                     "topic, error, parked_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT DO NOTHING",
-                    (self.runner, model, legacy.generation, notification_id, topic, error, parked_at),
+                    (
+                        self.runner,
+                        model,
+                        legacy.generation,
+                        notification_id,
+                        topic,
+                        error,
+                        parked_at,
+                    ),
                 )
         return legacy
 
