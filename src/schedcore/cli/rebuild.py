@@ -38,6 +38,15 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.model:
+        from schedcore.cli._common import near_match
+        from schedcore.errors import InvalidInputError
+        from schedcore.projections import default_models
+
+        known = [m.name for m in default_models()]
+        for name in args.model:
+            if name not in known:  # refused before the store is opened
+                raise InvalidInputError(f"--model: {near_match(name, known, what='read model')}")
     with open_runner(args) as (app, runner):
         if args.programme is not None:
             app.programme()  # every programme's views are rebuilt; a wrong name is still wrong
