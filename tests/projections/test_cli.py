@@ -194,3 +194,15 @@ def test_rebuild_of_an_unknown_model_is_refused(
     code, _, err = run(capsys, "rebuild", "--store", store, "--model", "coverge")
     assert code == 2
     assert "unknown read model 'coverge' (did you mean 'coverage'?)" in err
+
+
+def test_status_of_views_never_built_says_new_and_creates_nothing(
+    store: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    views = tmp_path / "no-views-yet.sqlite"
+    code, out, _ = run(
+        capsys, "status", "--store", store, "--views", f"sqlite:///{views}", "--json", "-"
+    )
+    assert code == 0
+    assert {m["state"] for m in json.loads(out)["models"]} == {"new"}
+    assert not views.exists()

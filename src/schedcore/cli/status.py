@@ -37,17 +37,18 @@ def run(args: argparse.Namespace) -> int:
 
     from schedcore.application import Scheduler
     from schedcore.projections import default_models
-    from schedcore.projections._database import connect_views, views_for_app
     from schedcore.projections.status import model_status
 
+    views = _existing_views(args.views) if args.views else None
     app = Scheduler.open(args.store)
     try:
-        database = connect_views(args.views) if args.views else views_for_app(app)
+        head = int(app.recorder.max_notification_id() or 0)
+        database = views if args.views else _views_beside(app)
         try:
-            head = int(app.recorder.max_notification_id() or 0)
             found = model_status(database, "schedcore", default_models(), head)
         finally:
-            database.close()
+            if database is not None:
+                database.close()
     finally:
         app.close()
     out = human_output(args)
@@ -70,3 +71,27 @@ def run(args: argparse.Namespace) -> int:
         )
     write_json(args.json, {"head": head, "models": [s.as_dict() for s in found]})
     return 0
+
+
+def _existing_views(url: str) -> Any:
+    """The views at ``url`` opened without creating anything (``None``: there are none)."""
+    import os
+
+    from schedcore.projections._database import PostgresViews, SqliteViews
+    from schedcore.stores import parse_store_url
+
+    location = parse_store_url(url)
+    if location.kind == "memory":
+        return None
+    if location.kind == "sqlite":
+        path = location.settings["SQLITE_DBNAME"]
+        return SqliteViews(path) if os.path.exists(path) else None
+    return PostgresViews(location.settings, location.display)  # a missing schema: no tables
+
+
+def _views_beside(app: Any) -> Any:
+    from schedcore.projections._database import views_for_app
+
+    if (app.env.get("PERSISTENCE_MODULE") or "eventsourcing.popo") == "eventsourcing.popo":
+        return None  # an in-memory store's views are private to the runner that made them
+    return views_for_app(app)

@@ -63,15 +63,16 @@ class ModelStatus:
 
 
 def model_status(
-    reader: Reader, runner: str, models: Sequence[ReadModel], head: int
+    reader: Reader | None, runner: str, models: Sequence[ReadModel], head: int
 ) -> list[ModelStatus]:
-    """The status of each of ``models`` kept by the runner called ``runner``."""
+    """The status of each of ``models`` kept by the runner called ``runner`` in ``reader``'s
+    views (``None``: there are no views: every model is new)."""
     checkpoints = Checkpoints(runner)
-    kept = table_columns(reader, CHECKPOINTS_TABLE) is not None
-    live = checkpoints.read(reader) if kept else {}
-    shadow = checkpoints.read(reader, "shadow") if kept else {}
+    kept = reader is not None and table_columns(reader, CHECKPOINTS_TABLE) is not None
+    live = checkpoints.read(reader) if reader is not None and kept else {}
+    shadow = checkpoints.read(reader, "shadow") if reader is not None and kept else {}
     parked: dict[tuple[str, int], int] = {}
-    if table_columns(reader, PARKED_TABLE) is not None:
+    if reader is not None and table_columns(reader, PARKED_TABLE) is not None:
         for model, generation, count in reader.query(
             f"SELECT model, generation, COUNT(*) FROM {PARKED_TABLE} WHERE runner = ? "
             "GROUP BY model, generation",
