@@ -29,6 +29,7 @@ from schedcore.projections.runner import (
     ProjectionRunner,
     default_models,
 )
+from schedcore.projections.status import ModelStatus
 from schedcore.projections.time_travel import views_as_of
 from schedcore.projections.tracking import DeadLetter, Position
 
@@ -48,6 +49,7 @@ __all__ = [
     "ErrorPolicy",
     "Grouping",
     "Lag",
+    "ModelStatus",
     "Position",
     "ProgrammeCatalogue",
     "ProgrammeFacts",
