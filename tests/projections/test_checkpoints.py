@@ -3,10 +3,13 @@ in shadow tables, while the others keep answering; stores of earlier releases mi
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -348,3 +351,35 @@ def test_a_postgres_daemon_wakes_on_the_notification_of_a_write(
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
+
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "views_before_checkpoints.sqlite"
+
+
+def test_views_written_by_the_release_before_checkpoints_migrate_on_open(tmp_path: Path) -> None:
+    store = tmp_path / "events.sqlite"
+    shutil.copyfile(FIXTURE, store)
+    app = Scheduler.open(f"sqlite:///{store}", programme=small_spec().name)
+    with sqlite3.connect(store) as connection:  # a row no rebuild would keep
+        connection.execute(
+            "INSERT INTO view_audit (position, programme, recorded_at, actor, event, "
+            "aggregate, version, summary) VALUES (999999, 1, '2022-09-01T00:00:00+00:00', "
+            "'sentinel', 'X', 'x', 1, 'kept')"
+        )
+    runner = ProjectionRunner(app)
+    status = {s.name: s for s in runner.status()}
+    assert {n: (s.state, s.position, s.generation) for n, s in status.items()} == {
+        **{n: ("current", 27, 0) for n in ("programmes", "roster", "calendar", "bridge", "audit")},
+        "coverage": ("new", 0, 0),  # its tables changed shape: not adopted, built alone
+    }
+    record_course(app, "An")
+    runner.catch_up()
+    assert runner.pending() == []
+    assert {s.position for s in runner.status()} == {app.max_notification_id()}
+    kept = runner.database.query("SELECT summary FROM view_audit WHERE position = 999999")
+    assert kept == [("kept",)]
+    with runner.database.transaction() as cursor:
+        cursor.execute("DELETE FROM view_audit WHERE position = 999999")
+    assert agrees_with_the_log(runner)
+    runner.close()
+    app.close()
