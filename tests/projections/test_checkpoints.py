@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from schedcore.application import Scheduler
 from schedcore.domain.values import Activity, AttendanceRow
@@ -27,9 +29,11 @@ from schedcore.projections import (
 from schedcore.projections import _events as domain_events
 from schedcore.projections._database import Cursor, Reader
 from schedcore.projections.tracking import table_columns
-from tests.projections.conftest import small_spec
+from tests.projections.commands import run
+from tests.projections.conftest import open_small, small_spec, sqlite_file
 from tests.projections.models import CountsApplications, applications
 from tests.projections.reference import reference_snapshot, snapshot
+from tests.strategies import projection_commands
 
 ONLINE_DAY = date(2022, 9, 20)
 
@@ -383,3 +387,56 @@ def test_views_written_by_the_release_before_checkpoints_migrate_on_open(tmp_pat
     assert agrees_with_the_log(runner)
     runner.close()
     app.close()
+
+
+# -- models added or changed at any point, in any batches ----------------------------------------
+
+
+class CoverageV3(CoverageModel):
+    version = CoverageModel.version + 1
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    commands=projection_commands,
+    change_at=st.integers(0, 30),
+    batch_size=st.integers(1, 9),
+    rebuild_batch_size=st.integers(1, 9),
+)
+def test_a_model_added_and_one_changed_at_any_point_end_exactly_as_a_plain_fold(
+    commands: list[tuple[Any, ...]], change_at: int, batch_size: int, rebuild_batch_size: int
+) -> None:
+    with sqlite_file() as url:
+        app = open_small(url)
+        runner = ProjectionRunner(app, batch_size=batch_size)
+        try:
+            for number, command in enumerate(commands):
+                if number == change_at:
+                    # a new release: coverage's fold changed and a model was added
+                    runner.close()
+                    models = [CoverageV3() if m.name == "coverage" else m for m in default_models()]
+                    runner = ProjectionRunner(
+                        app,
+                        [*models, CountsApplications()],
+                        batch_size=batch_size,
+                        rebuild_batch_size=rebuild_batch_size,
+                        page_size=2,
+                    )
+                if command[0] == "catch_up":
+                    runner.catch_up(until=max(0, runner.head() - command[1]))
+                else:
+                    run(app, command)
+            runner.catch_up()
+            assert snapshot(runner.views()) == reference_snapshot(app, small_spec().name)
+            if change_at < len(commands):
+                assert runner.pending() == []
+                counted = applications(runner.database)
+                assert len(counted) == app.max_notification_id()
+                assert set(counted.values()) == {1}
+        finally:
+            runner.close()
+            app.close()
