@@ -440,3 +440,20 @@ def test_a_model_added_and_one_changed_at_any_point_end_exactly_as_a_plain_fold(
         finally:
             runner.close()
             app.close()
+
+
+def test_a_daemon_whose_notification_connection_is_lost_goes_on_polling(
+    app: Scheduler, store_url: str
+) -> None:
+    if not store_url.startswith("postgresql"):
+        pytest.skip("notifications are PostgreSQL's")
+    from schedcore.projections._wakeup import wakeup_for
+
+    wakeup = wakeup_for(app)
+    assert wakeup is not None
+    stop = threading.Event()
+    wakeup._connection.close()  # type: ignore[attr-defined]  # the server went away
+    started = time.monotonic()
+    assert wakeup.wait(0.2, stop) is False  # no error: it waits out the interval
+    assert time.monotonic() - started >= 0.15
+    wakeup.close()

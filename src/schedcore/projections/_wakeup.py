@@ -8,6 +8,7 @@ connection was down costs at most that long).  SQLite has no notifications: its 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from typing import Any, Protocol
@@ -46,18 +47,27 @@ class PostgresWakeup:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
+            if self._connection.closed:  # lost: wait out the fallback interval, as polling
+                stop.wait(remaining)
+                return False
             woken = False
-            for _ in self._connection.notifies(timeout=min(remaining, _SLICE), stop_after=1):
-                woken = True
+            try:
+                for _ in self._connection.notifies(timeout=min(remaining, _SLICE), stop_after=1):
+                    woken = True
+                if woken:
+                    # several writes may have been notified: one catch-up reads them all
+                    for _ in self._connection.notifies(timeout=0.0):
+                        pass
+            except Exception:  # the server went away: the daemon goes on polling
+                self.close()
+                return True  # look at the log now: a write may have been missed
             if woken:
-                # several writes may have been notified: one catch-up reads them all
-                for _ in self._connection.notifies(timeout=0.0):
-                    pass
                 return True
         return False
 
     def close(self) -> None:
-        self._connection.close()
+        with contextlib.suppress(Exception):
+            self._connection.close()
 
 
 def wakeup_for(app: Any) -> Wakeup | None:
