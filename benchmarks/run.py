@@ -76,6 +76,7 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "scaling_limit": 60.0,
         },
         "service": {"clients": 32, "requests": 100, "repeat": 3},
+        "daemon": {"writes": 200, "repeat": 3},
     },
     "quick": {
         "store_append": {"rows": 20_000, "batch_size": 1000, "repeat": 3},
@@ -93,6 +94,7 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "scaling_limit": 5.0,
         },
         "service": {"clients": 32, "requests": 8, "repeat": 1},
+        "daemon": {"writes": 30, "repeat": 1},
     },
     "tiny": {
         "store_append": {"rows": 2_000, "batch_size": 500, "repeat": 2},
@@ -100,7 +102,15 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         "start_time": {"repeat": 2},
     },
 }
-SUITES = ("store_append", "command_latency", "start_time", "projections", "planner", "service")
+SUITES = (
+    "store_append",
+    "command_latency",
+    "start_time",
+    "projections",
+    "planner",
+    "service",
+    "daemon",
+)
 
 
 class NotAvailable(Exception):
@@ -521,6 +531,16 @@ def service(**settings: Any) -> Suite:
     return bench_service.suite(**settings)
 
 
+# -- the projection daemon ---------------------------------------------------------------------
+
+
+def daemon(**settings: Any) -> Suite:
+    """Write-to-view latency on PostgreSQL: a daemon woken by NOTIFY vs the same one polling."""
+    import bench_daemon
+
+    return bench_daemon.suite(**settings)
+
+
 # -- running -----------------------------------------------------------------------------------
 
 
@@ -547,6 +567,7 @@ RUNNERS: dict[str, Callable[..., Suite | list[Suite]]] = {
     "projections": projections,
     "planner": planner,
     "service": service,
+    "daemon": daemon,
 }
 
 

@@ -114,6 +114,7 @@ def _wrong_text(root: Path) -> dict[str, list[Value]]:
         "--format": [("pdf", INVALID), ("", INVALID), ("CSV ", INVALID)],
         "--programme": [("no such programme", INVALID)],
         "--province": [("99", INVALID), ("a", INVALID)],
+        "--model": [("coverge", INVALID), ("", INVALID), ("Coverage", INVALID)],
         "record --actor": [("province_coordinator[]:x", INVALID), ("planner[01]:x", INVALID),
                            ("cluster_coordinator[one]:x", INVALID)],
         "plan --actor": [("province_coordinator:x", INVALID), ("planner[01]:x", INVALID)],
@@ -205,6 +206,7 @@ def valid_arguments(command: str, programme: Programme) -> list[str]:
         "report": programme.in_store(),
         "history": programme.in_store(),
         "rebuild": programme.in_store(),
+        "status": ["--store", programme.store],
         "export": ["--format", "csv", "--out", out, *programme.in_store()],
     }[command]
 
@@ -308,6 +310,7 @@ READERS = {
     "report": [],
     "history": [],
     "rebuild": [],
+    "status": [],
     "export": ["--format", "csv", "--out", "plan.csv"],
     "explain": ["--blackout", "01=2022-09-12", "--time-limit", "5"],
     "replan": ["--blackout", "01=2022-09-12", "--time-limit", "5"],
@@ -338,7 +341,7 @@ def test_a_reader_on_an_empty_sqlite_file_adds_no_table(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("command", ["report", "history", "export", "explain"])
+@pytest.mark.parametrize("command", ["report", "history", "export", "explain", "status"])
 def test_a_reader_on_an_empty_postgres_schema_creates_no_table(
     command: str, postgres: PostgresTarget
 ) -> None:

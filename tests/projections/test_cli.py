@@ -151,3 +151,58 @@ def test_history_says_when_nothing_matches(store: str, capsys: pytest.CaptureFix
         capsys, "history", "--store", store, "--programme", small_spec().name, "--actor", "nobody"
     )
     assert "no events match" in out
+
+
+def test_status_shows_each_model_and_changes_nothing(
+    store: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run(capsys, "report", "--store", store, "--programme", small_spec().name)
+    path = Path(store.removeprefix("sqlite:///"))
+    before = path.read_bytes()
+    code, out, _ = run(capsys, "status", "--store", store, "--json", "-")
+    document = json.loads(out)
+    assert code == 0
+    assert [m["model"] for m in document["models"]] == [
+        "programmes",
+        "roster",
+        "calendar",
+        "bridge",
+        "coverage",
+        "audit",
+    ]
+    assert {m["state"] for m in document["models"]} == {"current"}
+    assert {m["lag"] for m in document["models"]} == {0}
+    assert {m["position"] for m in document["models"]} == {document["head"]}
+    assert path.read_bytes() == before
+
+
+def test_rebuild_of_one_model_rebuilds_that_model_only(
+    store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "report", "--store", store, "--programme", small_spec().name)
+    code, out, _ = run(capsys, "rebuild", "--store", store, "--model", "coverage", "--json", "-")
+    assert code == 0
+    assert json.loads(out)["rebuilt"] == ["coverage"]
+    _, out, _ = run(capsys, "status", "--store", store, "--json", "-")
+    generations = {m["model"]: m["generation"] for m in json.loads(out)["models"]}
+    assert generations == {**dict.fromkeys(generations, 0), "coverage": 1}
+
+
+def test_rebuild_of_an_unknown_model_is_refused(
+    store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "rebuild", "--store", store, "--model", "coverge")
+    assert code == 2
+    assert "unknown read model 'coverge' (did you mean 'coverage'?)" in err
+
+
+def test_status_of_views_never_built_says_new_and_creates_nothing(
+    store: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    views = tmp_path / "no-views-yet.sqlite"
+    code, out, _ = run(
+        capsys, "status", "--store", store, "--views", f"sqlite:///{views}", "--json", "-"
+    )
+    assert code == 0
+    assert {m["state"] for m in json.loads(out)["models"]} == {"new"}
+    assert not views.exists()

@@ -51,7 +51,7 @@ def start_runner(url: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"},
     )
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
@@ -85,4 +85,64 @@ def test_a_runner_killed_inside_batches_resumes_without_losing_or_doubling(
     assert views == reference_snapshot(app, small_spec().name)
     runner.rebuild()
     assert snapshot(runner.views()) == views
+    app.close()
+
+
+def start_builder(url: str) -> subprocess.Popen[str]:
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.projections.build_child", url],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"},
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
+    return child
+
+
+@pytest.mark.slow
+def test_a_build_killed_midway_never_serves_a_half_built_table_and_resumes(
+    store_url: str,
+) -> None:
+    rng = random.Random(15)
+    app = open_small(store_url)
+    write_some(app, rng, 0, 40)
+    ProjectionRunner(app).catch_up()  # the shipped models serve; "applied" is added later
+    shadow_positions = []
+    for _ in range(3):
+        # opened first: it only reads while the child builds (SQLite's lock would starve it)
+        watcher = ProjectionRunner(app, [*default_models(), CountsApplications()])
+        child = start_builder(store_url)
+        deadline = time.monotonic() + 30
+        building = None
+        while time.monotonic() < deadline and child.poll() is None:
+            building = {s.name: s for s in watcher.status()}["applied"].building
+            if building and building > (shadow_positions[-1] if shadow_positions else 0):
+                break
+            time.sleep(0.02)
+        assert child.poll() is None, f"the build finished before kill {len(shadow_positions)}"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+        status = {s.name: s for s in watcher.status()}
+        # killed inside the build: the live table was never touched, the shadow one is kept
+        assert status["applied"].state == "new"
+        assert applications(watcher.database) == {}
+        assert status["applied"].building is not None
+        shadow_positions.append(status["applied"].building)
+        # the others keep answering meanwhile
+        assert snapshot(watcher.views()) == reference_snapshot(app, small_spec().name)
+        watcher.close()
+        write_some(app, rng, 100 * len(shadow_positions), 5)
+        ProjectionRunner(app).catch_up()
+    # each restart resumed where the last one was killed, not from zero
+    assert shadow_positions == sorted(shadow_positions) and shadow_positions[-1] > 0
+    child = start_builder(store_url)
+    assert child.wait(timeout=120) == 0
+    runner = ProjectionRunner(app, [*default_models(), CountsApplications()])
+    counted = applications(runner.database)
+    assert len(counted) == app.max_notification_id()
+    assert set(counted.values()) == {1}
+    assert {s.state for s in runner.status()} == {"current"}
     app.close()

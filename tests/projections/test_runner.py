@@ -18,7 +18,8 @@ from schedcore.domain.values import Activity, AttendanceRow
 from schedcore.errors import InvalidInputError, ProjectionError
 from schedcore.projections import Envelope, ProjectionRunner, ReadModel, default_models
 from schedcore.projections._database import Cursor, Reader
-from schedcore.projections.tracking import Position, PositionConflict, Tracking
+from schedcore.projections.coverage import CoverageModel
+from schedcore.projections.tracking import Checkpoint, Checkpoints, Position, PositionConflict
 from tests.projections.conftest import small_spec
 from tests.projections.models import CountsApplications, applications
 from tests.projections.reference import reference_snapshot, snapshot
@@ -141,7 +142,7 @@ def test_the_views_live_beside_the_events_by_default(tmp_path: Path) -> None:
     ProjectionRunner(app).catch_up()
     with sqlite3.connect(path) as connection:
         tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
-    assert {"view_clusters", "view_commune_coverage", "projection_positions"} <= tables
+    assert {"view_clusters", "view_commune_coverage", "projection_checkpoints"} <= tables
 
 
 def test_the_views_may_live_in_a_database_of_their_own(app: Scheduler, tmp_path: Path) -> None:
@@ -164,12 +165,13 @@ def test_an_unknown_error_policy_is_refused(app: Scheduler) -> None:
 # -- exactly once ------------------------------------------------------------------------------
 
 
-def test_the_position_is_only_moved_from_the_value_a_batch_started_from(app: Scheduler) -> None:
+def test_a_checkpoint_is_only_moved_from_the_value_a_batch_started_from(app: Scheduler) -> None:
     runner = ProjectionRunner(app)
     runner.catch_up(until=3)
-    tracking = Tracking(runner.name)
+    checkpoints = Checkpoints(runner.name)
+    stale = Checkpoint("coverage", "live", CoverageModel().fingerprint(), 1, 0)
     with runner.database.transaction() as cursor, pytest.raises(PositionConflict):
-        tracking.advance(cursor, Position(1, 0), 9)
+        checkpoints.advance(cursor, stale, 9)
     assert runner.position() == Position(3, 0)
 
 

@@ -35,7 +35,7 @@ from schedcore.application import Scheduler
 from schedcore.domain.attendance import Attendance
 from schedcore.domain.values import Activity, AttendanceRow
 from schedcore.projections import ProjectionRunner, default_models
-from schedcore.projections.tracking import Tracking
+from schedcore.projections.tracking import Checkpoints
 from schedcore.reference import programme_2022, vietnam_2022
 from tests.core.conftest import ATTENDANCE_EVENTS, planned_programme, store_url_for
 from tests.projections.conftest import open_small, postgres_schema, small_spec
@@ -274,8 +274,13 @@ def _runner_child(url: str, programme: str, kill_at: int, channel: Any) -> None:
         channel.send(("committed", outcome.position))
         point("committed")
 
-    _hook(ProjectionRunner, "_read", lambda page: point(APPLY_POINTS[0]) if page else None)
-    _hook(Tracking, "advance", lambda _: point(APPLY_POINTS[1]))
+    _hook(ProjectionRunner, "_read", lambda read: point(APPLY_POINTS[0]) if read[0] else None)
+    # every model's checkpoint is written first; the catalogue's is the batch's first
+    _hook(
+        Checkpoints,
+        "advance",
+        lambda moved: point(APPLY_POINTS[1]) if moved.model == "programmes" else None,
+    )
     _hook(ProjectionRunner, "_flush", lambda _: point(APPLY_POINTS[2]))
     _hook(ProjectionRunner, "_batch", committed)
     app = Scheduler.open(url, programme=programme)

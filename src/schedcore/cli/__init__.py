@@ -18,7 +18,18 @@ import traceback
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from schedcore.cli import explain, export, history, init, plan, rebuild, record, replan, report
+from schedcore.cli import (
+    explain,
+    export,
+    history,
+    init,
+    plan,
+    rebuild,
+    record,
+    replan,
+    report,
+    status,
+)
 from schedcore.errors import SchedcoreError
 
 __all__ = ["INTERNAL_ERROR", "main"]
@@ -29,7 +40,7 @@ INTERNAL_ERROR = 70
 _ARGUMENT = re.compile(r"^argument (?P<option>[^:/ ]+)(?:/[^:]+)?: (?P<message>.*)$", re.DOTALL)
 
 #: Sub-command modules; each has ``register(subparsers)`` that sets ``func`` on its parser.
-COMMANDS = (init, plan, replan, explain, record, report, rebuild, history, export)
+COMMANDS = (init, plan, replan, explain, record, report, rebuild, status, history, export)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -31,6 +31,7 @@ from schedcore.projections.runner import (
     default_models,
 )
 from schedcore.projections.shares import Share
+from schedcore.projections.status import ModelStatus
 from schedcore.projections.time_travel import views_as_of, views_on
 from schedcore.projections.tracking import DeadLetter, Position
 
@@ -50,6 +51,7 @@ __all__ = [
     "ErrorPolicy",
     "Grouping",
     "Lag",
+    "ModelStatus",
     "Position",
     "ProgrammeCatalogue",
     "ProgrammeFacts",

@@ -3,10 +3,12 @@
 Why columns: a national rebuild folds about 800,000 member facts.  Writing a database row per
 member costs more than decoding all the events, so the coverage model keeps each province's
 members as a handful of lists and sets and counts them with C-speed operations (``map``,
-``zip``, ``compress``, ``list.count``).  They are stored as two rows per province: the names
-(member, team, commune; rewritten only when members are added) and the flags (outcome, cluster,
-course, channel; a few bytes per member).  Counts are kept per commune, and only the communes
-a batch touched are counted again and written.
+``zip``, ``compress``, ``list.count``).  They are stored in chunks of :data:`CHUNK` members in
+order of first appearance, two rows per chunk: the names (member, team, commune; written when
+members are added to the chunk) and the flags (outcome, cluster, course, channel; a few bytes
+per member).  A batch writes only the chunks whose members it changed, not the province.
+Counts are kept per commune, and only the communes a batch touched are counted again and
+written.
 """
 
 from __future__ import annotations
@@ -17,15 +19,27 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from itertools import compress, repeat
-from operator import eq, is_, itemgetter
+from operator import eq, is_, itemgetter, rshift
 from typing import Any
 
-__all__ = ["ABSENT", "BRIDGE", "HALL", "NONE", "OUTCOME_CODES", "OUTCOME_NAMES", "ProvinceMembers"]
+__all__ = [
+    "ABSENT",
+    "BRIDGE",
+    "CHUNK",
+    "HALL",
+    "NONE",
+    "OUTCOME_CODES",
+    "OUTCOME_NAMES",
+    "ProvinceMembers",
+]
 
 NONE, HALL, BRIDGE, ABSENT = 0, 1, 2, 3
 OUTCOME_CODES = {"hall": HALL, "bridge": BRIDGE, "absent": ABSENT}
 OUTCOME_NAMES = {code: name for name, code in OUTCOME_CODES.items()}
 _TRAINED = frozenset({HALL, BRIDGE})
+_CHUNK_BITS = 9
+#: Members per stored chunk.
+CHUNK = 1 << _CHUNK_BITS
 
 
 class ProvinceMembers:
@@ -35,7 +49,8 @@ class ProvinceMembers:
         "_all_dirty",
         "_by_commune",
         "_counted",
-        "_names",
+        "_dirty_flags",
+        "_dirty_names",
         "channel",
         "cluster",
         "communes",
@@ -74,7 +89,9 @@ class ProvinceMembers:
         #: the positions of each commune's members (built when first needed)
         self._by_commune: dict[str, list[int]] | None = None
         self._counted: dict[str, tuple[Any, ...]] = {}
-        self._names: str | None = None
+        #: chunks whose flags, and whose names, changed since they were last written
+        self._dirty_flags: set[int] = set()
+        self._dirty_names: set[int] = set()
 
     def _group(self, start: int) -> None:
         by_commune = self._by_commune
@@ -88,49 +105,69 @@ class ProvinceMembers:
 
     # -- storage ---------------------------------------------------------------------------
 
-    @property
-    def names_changed(self) -> bool:
-        return self._names is None
+    def _span(self, chunk: int) -> tuple[int, int]:
+        start = chunk << _CHUNK_BITS
+        return start, min(start + CHUNK, len(self.members))
 
-    def encode_names(self) -> str:
-        """Members, teams and communes as JSON (encoded again only after members were added)."""
-        if self._names is None:
-            self._names = json.dumps(
-                [self.members, self.teams, self.communes],
+    def changed_names(self) -> list[tuple[int, int, str]]:
+        """(chunk, members, names as JSON) of each chunk members were added to since the last
+        call: members, teams and communes."""
+        rows = []
+        for chunk in sorted(self._dirty_names):
+            start, end = self._span(chunk)
+            text = json.dumps(
+                [self.members[start:end], self.teams[start:end], self.communes[start:end]],
                 separators=(",", ":"),
                 ensure_ascii=False,
             )
-        return self._names
+            rows.append((chunk, end - start, text))
+        self._dirty_names = set()
+        return rows
 
-    def encode_flags(self) -> tuple[bytes, bytes]:
-        """(outcome, course and channel as one byte each; clusters as little-endian int32)."""
-        clusters = array("i", self.cluster)
-        if sys.byteorder == "big":  # pragma: no cover - stored little-endian everywhere
-            clusters.byteswap()
-        return bytes(self.in_person) + bytes(self.course) + bytes(self.channel), clusters.tobytes()
+    def changed_flags(self) -> list[tuple[int, bytes, bytes]]:
+        """(chunk, flags, clusters) of each chunk changed since the last call: outcome, course
+        and channel as one byte each; clusters as little-endian int32."""
+        rows = []
+        for chunk in sorted(self._dirty_flags):
+            start, end = self._span(chunk)
+            clusters = array("i", self.cluster[start:end])
+            if sys.byteorder == "big":  # pragma: no cover - stored little-endian everywhere
+                clusters.byteswap()
+            flags = (
+                bytes(self.in_person[start:end])
+                + bytes(self.course[start:end])
+                + bytes(self.channel[start:end])
+            )
+            rows.append((chunk, flags, clusters.tobytes()))
+        self._dirty_flags = set()
+        return rows
 
     @classmethod
-    def decode(cls, names: str, flags: bytes, clusters: bytes) -> ProvinceMembers:
-        members, teams, communes = json.loads(names)
-        count = len(members)
-        numbers = array("i")
-        numbers.frombytes(bytes(clusters))
-        if sys.byteorder == "big":  # pragma: no cover
-            numbers.byteswap()
-        flags = bytes(flags)
-        state = cls(
-            (
-                members,
-                teams,
-                communes,
-                list(flags[:count]),
-                numbers.tolist(),
-                list(flags[count : 2 * count]),
-                list(flags[2 * count :]),
-            )
-        )
-        state._names = names
-        return state
+    def decode(
+        cls,
+        names: Sequence[tuple[int, str]],
+        flags: Sequence[tuple[int, bytes, bytes]],
+    ) -> ProvinceMembers:
+        """The members from their stored chunks: ``(chunk, names)`` and ``(chunk, flags,
+        clusters)`` rows, in chunk order."""
+        columns: list[list[Any]] = [[] for _ in range(7)]
+        members, teams, communes, in_person, cluster, course, channel = columns
+        for (_, text), (_, packed, numbers_packed) in zip(names, flags, strict=True):
+            chunk_members, chunk_teams, chunk_communes = json.loads(text)
+            count = len(chunk_members)
+            members.extend(chunk_members)
+            teams.extend(chunk_teams)
+            communes.extend(chunk_communes)
+            numbers = array("i")
+            numbers.frombytes(bytes(numbers_packed))
+            if sys.byteorder == "big":  # pragma: no cover
+                numbers.byteswap()
+            packed = bytes(packed)
+            in_person.extend(packed[:count])
+            course.extend(packed[count : 2 * count])
+            channel.extend(packed[2 * count :])
+            cluster.extend(numbers.tolist())
+        return cls(columns)
 
     # -- changes ---------------------------------------------------------------------------
 
@@ -177,10 +214,13 @@ class ProvinceMembers:
             self._group(start)
         if not self._all_dirty:
             self.dirty.update(new_communes)
-        self._names = None
+        chunks = range(start >> _CHUNK_BITS, ((start + count - 1) >> _CHUNK_BITS) + 1)
+        self._dirty_names.update(chunks)
+        self._dirty_flags.update(chunks)
         return every
 
     def _touch(self, positions: list[int]) -> None:
+        self._dirty_flags.update(map(rshift, positions, repeat(_CHUNK_BITS)))
         if not self._all_dirty:
             self.dirty.update(map(self.communes.__getitem__, positions))
 

@@ -2,7 +2,8 @@
 
 The model keeps, per province, every member with team, commune, in-person outcome (hall,
 bridge or absent, and the session's cluster), online course done and channel followed
-(:class:`~schedcore.projections._member_state.ProvinceMembers`, one row per province), and the
+(:class:`~schedcore.projections._member_state.ProvinceMembers`, stored in chunks of members),
+and the
 counts that follow from them, per commune and per cluster attended (two plain tables, so
 coverage is one quick query).  Counting members, not rows, means a member is counted once per
 measure however often recorded, and a voided record simply clears the member's flag.
@@ -61,20 +62,22 @@ _NAMES = Table(
     (
         Column("programme", "INTEGER", nullable=False),
         Column("province", nullable=False),
+        Column("chunk", "INTEGER", nullable=False),
         Column("members", "INTEGER", nullable=False),
         Column("names", nullable=False),
     ),
-    ("programme", "province"),
+    ("programme", "province", "chunk"),
 )
 _STATE = Table(
     "member_state",
     (
         Column("programme", "INTEGER", nullable=False),
         Column("province", nullable=False),
+        Column("chunk", "INTEGER", nullable=False),
         Column("flags", "BLOB", nullable=False),
         Column("clusters", "BLOB", nullable=False),
     ),
-    ("programme", "province"),
+    ("programme", "province", "chunk"),
 )
 _COMMUNE_COUNTS = Table(
     "commune_coverage",
@@ -134,6 +137,9 @@ class CoverageModel(ReadModel):
 
     name = "coverage"
     tables = (_NAMES, _STATE, _COMMUNE_COUNTS, _CLUSTER_COUNTS)
+    handles = _MEMBER_EVENTS
+    #: 2: members stored in chunks, each batch writing only the chunks it changed.
+    version = 2
 
     def __init__(self) -> None:
         self._states: dict[tuple[int, str], ProvinceMembers] = {}
@@ -156,14 +162,8 @@ class CoverageModel(ReadModel):
         state = self._states.get(slot)
         if state is None:
             assert self._reader is not None, "begin() first"
-            rows = self._reader.query(
-                f"SELECT n.names, s.flags, s.clusters FROM {self._tables['member_names']} n "
-                f"JOIN {self._tables['member_state']} s "
-                "ON s.programme = n.programme AND s.province = n.province "
-                "WHERE n.programme = ? AND n.province = ?",
-                slot,
-            )
-            state = ProvinceMembers.decode(*rows[0]) if rows else ProvinceMembers()
+            found = _load(self._reader, self._tables, *slot)
+            state = found if found is not None else ProvinceMembers()
             self._states[slot] = state
         return state
 
@@ -204,9 +204,8 @@ class CoverageModel(ReadModel):
         cluster_rows: list[tuple[Any, ...]] = []
         for programme, province in touched:
             state = self._states[(programme, province)]
-            if state.names_changed:
-                names_rows.append((programme, province, len(state.members), state.encode_names()))
-            state_rows.append((programme, province, *state.encode_flags()))
+            names_rows.extend((programme, province, *row) for row in state.changed_names())
+            state_rows.extend((programme, province, *row) for row in state.changed_flags())
             per_commune, per_cluster = state.counts()
             commune_rows.extend((programme, province, *r) for r in per_commune)
             cluster_rows.extend((programme, province, *r) for r in per_cluster)
@@ -235,6 +234,23 @@ class CoverageModel(ReadModel):
         clusters = tables["cluster_attendance"]
         cursor.executemany(f"DELETE FROM {clusters} WHERE programme = ? AND province = ?", touched)
         cursor.upsert(clusters, _CLUSTER_COUNTS.column_names, _CLUSTER_COUNTS.key, cluster_rows)
+
+
+def _load(
+    reader: Reader, tables: Mapping[str, str], programme: int, province: str
+) -> ProvinceMembers | None:
+    """A province's members from their chunks, or ``None`` if none is stored."""
+    where = "WHERE programme = ? AND province = ? ORDER BY chunk"
+    names = reader.query(
+        f"SELECT chunk, names FROM {tables['member_names']} {where}", (programme, province)
+    )
+    if not names:
+        return None
+    flags = reader.query(
+        f"SELECT chunk, flags, clusters FROM {tables['member_state']} {where}",
+        (programme, province),
+    )
+    return ProvinceMembers.decode(names, flags)
 
 
 # -- measures, targets and status --------------------------------------------------------------
@@ -610,15 +626,14 @@ class MemberRecord:
 
 def members_of(database: Reader, programme: int, province: str) -> list[MemberRecord]:
     """Every member of a province, in order of first appearance in the log."""
-    rows = database.query(
-        "SELECT n.names, s.flags, s.clusters FROM view_member_names n "
-        "JOIN view_member_state s ON s.programme = n.programme AND s.province = n.province "
-        "WHERE n.programme = ? AND n.province = ?",
-        (programme, province),
+    state = _load(
+        database,
+        {"member_names": "view_member_names", "member_state": "view_member_state"},
+        programme,
+        province,
     )
-    if not rows:
+    if state is None:
         raise NotFoundError(f"no member of province {province} is in the views")
-    state = ProvinceMembers.decode(*rows[0])
     return [
         MemberRecord(
             member=state.members[i],

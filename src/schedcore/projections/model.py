@@ -8,6 +8,7 @@ rebuild fills fresh tables (with a suffix) that are swapped in when they have ca
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
@@ -84,10 +85,32 @@ class ReadModel(ABC):
     and the runner relies on it to find an event that fails.
     """
 
-    #: A stable name (shown in errors and progress).
+    #: A stable name (shown in errors and progress, and the key of the model's checkpoint).
     name: ClassVar[str]
     #: The tables this model owns.
     tables: ClassVar[tuple[Table, ...]]
+    #: The version of the fold: raise it when the same events would now give other rows.
+    #: With the tables' shape it makes the :meth:`fingerprint` the runner checks; a stored
+    #: fingerprint that differs makes the runner rebuild this model alone, in shadow tables.
+    version: ClassVar[int] = 1
+    #: The event classes this model folds (``None``: every event).  The runner gives the model
+    #: only these, and a runner whose models all declare theirs reads only their topics.
+    handles: ClassVar[frozenset[type] | None] = None
+
+    def handled(self) -> frozenset[type] | None:
+        """The event classes this model folds (``None``: every event)."""
+        return self.handles
+
+    def fingerprint(self) -> str:
+        """``version`` and a digest of the tables' names, columns, types and keys: what the
+        runner stores with the model's checkpoint and compares when it opens."""
+        shape = repr(
+            [
+                (t.name, [(c.name, c.type, c.nullable) for c in t.columns], t.key)
+                for t in self.tables
+            ]
+        )
+        return f"{self.version}:{hashlib.sha256(shape.encode()).hexdigest()[:16]}"
 
     @abstractmethod
     def begin(self, reader: Reader, tables: Mapping[str, str]) -> None:
@@ -120,6 +143,9 @@ class HandlerModel(ReadModel):
     @abstractmethod
     def handlers(self) -> Mapping[type, Handler]:
         """Event class -> handler."""
+
+    def handled(self) -> frozenset[type] | None:
+        return frozenset(self.handlers())
 
     def begin(self, reader: Reader, tables: Mapping[str, str]) -> None:
         self._pending = []

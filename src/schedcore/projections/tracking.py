@@ -1,15 +1,23 @@
-"""The tracked position of each runner, and the events it parked.
+"""Each read model's checkpoint, and the events it parked.
 
-One row per runner name: the log position of the last event applied to its views, and a
-generation that a rebuild increments when it swaps fresh tables in.  The row is updated in the
-same transaction as the views, and only if it still holds the values the batch started from
-(compare-and-set): a batch that raced another runner, or a rebuild's swap, changes nothing and
-is read again.  That is what makes an event count exactly once, even across crashes.
+One row per runner, model and slot (``live``: the tables readers use; ``shadow``: the fresh
+tables of a rebuild under way): the model's fingerprint (its version and the shape of its
+tables), the log position of the last event applied to those tables, and a generation that a
+rebuild increments when it swaps fresh tables in.  A row is updated in the same transaction
+as its tables, and only if it still holds the values the batch started from (compare-and-set):
+a batch that raced another runner, or a rebuild's swap, changes nothing and is read again.
+That is what makes an event count exactly once per model, even across crashes.
+
+Stores written before checkpoints were kept per model have one row per runner in
+``projection_positions``; :meth:`Checkpoints.adopt_legacy` takes it over once, for every model
+whose tables are there with the columns the model declares.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Literal
 
 import attrs
 
@@ -17,117 +25,263 @@ from schedcore.calendar import now
 from schedcore.errors import ConcurrencyError
 from schedcore.projections._database import Cursor, Reader, ViewDatabase
 
-__all__ = ["DeadLetter", "Position", "PositionConflict", "Tracking"]
+__all__ = [
+    "Checkpoint",
+    "Checkpoints",
+    "DeadLetter",
+    "Position",
+    "PositionConflict",
+    "Slot",
+]
 
-POSITIONS_TABLE = "projection_positions"
-DEAD_LETTERS_TABLE = "projection_dead_letters"
+CHECKPOINTS_TABLE = "projection_checkpoints"
+PARKED_TABLE = "projection_parked"
+#: The tables of stores written before checkpoints were kept per model (read once, to migrate).
+LEGACY_POSITIONS_TABLE = "projection_positions"
+LEGACY_DEAD_LETTERS_TABLE = "projection_dead_letters"
+
+Slot = Literal["live", "shadow"]
 
 
 @attrs.frozen
 class Position:
-    """Where a runner's views are: the last log position applied, and the tables' generation."""
+    """Where views are: the last log position applied, and the tables' generation."""
 
     position: int
     generation: int
 
 
 @attrs.frozen
+class Checkpoint:
+    """A model's tables in one slot: the fingerprint they were built with, their position and
+    generation."""
+
+    model: str
+    slot: Slot
+    version: str
+    position: int
+    generation: int
+
+
+@attrs.frozen
 class DeadLetter:
-    """An event parked by the ``park`` error policy: skipped, with the error that stopped it."""
+    """An event parked by the ``park`` error policy: skipped by ``model``, with its error."""
 
     notification_id: int
     topic: str
     error: str
     parked_at: datetime
     generation: int
+    model: str = ""
 
 
 class PositionConflict(ConcurrencyError):
-    """The tracked position moved under a batch (another runner, or a rebuild's swap)."""
+    """A checkpoint moved under a batch (another runner, or a rebuild's swap)."""
 
 
-class Tracking:
-    """The position row and dead letters of the runner called ``name``."""
+class Checkpoints:
+    """The checkpoints and parked events of the runner called ``runner``."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, runner: str) -> None:
+        self.runner = runner
 
     @staticmethod
     def create_tables(cursor: Cursor, database: ViewDatabase) -> None:
         integer = database.type_name("INTEGER")
         cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {POSITIONS_TABLE} (name TEXT PRIMARY KEY, "
-            f"position {integer} NOT NULL, generation {integer} NOT NULL, updated_at TEXT)"
+            f"CREATE TABLE IF NOT EXISTS {CHECKPOINTS_TABLE} (runner TEXT NOT NULL, "
+            "model TEXT NOT NULL, slot TEXT NOT NULL, version TEXT NOT NULL, "
+            f"position {integer} NOT NULL, generation {integer} NOT NULL, updated_at TEXT, "
+            "PRIMARY KEY (runner, model, slot))"
         )
         cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {DEAD_LETTERS_TABLE} (name TEXT NOT NULL, "
-            f"generation {integer} NOT NULL, notification_id {integer} NOT NULL, "
-            "topic TEXT NOT NULL, error TEXT NOT NULL, parked_at TEXT NOT NULL, "
-            "PRIMARY KEY (name, generation, notification_id))"
+            f"CREATE TABLE IF NOT EXISTS {PARKED_TABLE} (runner TEXT NOT NULL, "
+            f"model TEXT NOT NULL, generation {integer} NOT NULL, "
+            f"notification_id {integer} NOT NULL, topic TEXT NOT NULL, error TEXT NOT NULL, "
+            "parked_at TEXT NOT NULL, PRIMARY KEY (runner, model, generation, notification_id))"
         )
 
-    def read(self, cursor: Reader, *, lock: bool = False) -> Position:
-        """The stored position (0, generation 0 if the runner never ran).
+    def read(
+        self, reader: Reader, slot: Slot = "live", *, lock: bool = False
+    ) -> dict[str, Checkpoint]:
+        """The checkpoints of every model in ``slot``, by model name.
 
-        ``lock`` (inside a transaction) keeps other runners off the row until it ends; SQLite's
-        ``BEGIN IMMEDIATE`` already holds the whole file.
+        ``lock`` (inside a transaction) keeps other runners off the rows until it ends;
+        SQLite's ``BEGIN IMMEDIATE`` already holds the whole file.
         """
-        sql = f"SELECT position, generation FROM {POSITIONS_TABLE} WHERE name = ?"
-        if lock and cursor.dialect == "postgresql":
+        sql = (
+            f"SELECT model, version, position, generation FROM {CHECKPOINTS_TABLE} "
+            "WHERE runner = ? AND slot = ?"
+        )
+        if lock and reader.dialect == "postgresql":
             sql += " FOR UPDATE"
-        rows = cursor.query(sql, (self.name,))
-        if not rows:
-            return Position(0, 0)
-        return Position(int(rows[0][0]), int(rows[0][1]))
+        return {
+            r[0]: Checkpoint(r[0], slot, r[1], int(r[2]), int(r[3]))
+            for r in reader.query(sql, (self.runner, slot))
+        }
 
-    def advance(self, cursor: Cursor, old: Position, position: int) -> Position:
-        """Move from ``old`` to ``position`` (same generation), or raise
-        :class:`PositionConflict` if the row no longer holds ``old``."""
-        return self._set(cursor, old, Position(position, old.generation))
-
-    def swap(self, cursor: Cursor, old: Position, position: int) -> Position:
-        """Record a rebuild's swap: ``position`` in a new generation."""
-        return self._set(cursor, old, Position(position, old.generation + 1))
-
-    def _set(self, cursor: Cursor, old: Position, new: Position) -> Position:
-        stamp = now().isoformat()
-        if old == Position(0, 0):
-            changed = cursor.execute(
-                f"INSERT INTO {POSITIONS_TABLE} (name, position, generation, updated_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
-                (self.name, new.position, new.generation, stamp),
-            )
-            if changed == 1:
-                return new
+    def advance(self, cursor: Cursor, old: Checkpoint, position: int) -> Checkpoint:
+        """Move ``old`` to ``position``, or raise :class:`PositionConflict` if the row no
+        longer holds ``old``."""
+        new = attrs.evolve(old, position=position)
         changed = cursor.execute(
-            f"UPDATE {POSITIONS_TABLE} SET position = ?, generation = ?, updated_at = ? "
-            "WHERE name = ? AND position = ? AND generation = ?",
-            (new.position, new.generation, stamp, self.name, old.position, old.generation),
+            f"UPDATE {CHECKPOINTS_TABLE} SET position = ?, updated_at = ? "
+            "WHERE runner = ? AND model = ? AND slot = ? AND version = ? AND position = ? "
+            "AND generation = ?",
+            (
+                position,
+                now().isoformat(),
+                self.runner,
+                old.model,
+                old.slot,
+                old.version,
+                old.position,
+                old.generation,
+            ),
         )
         if changed != 1:
             raise PositionConflict(
-                f"projection {self.name!r} moved past position {old.position} "
-                f"(generation {old.generation}) while a batch was applied; it will be read again"
+                f"projection {self.runner!r}: model {old.model!r} moved past position "
+                f"{old.position} (generation {old.generation}) while a batch was applied; "
+                "it will be read again"
             )
         return new
 
-    def park(
-        self, cursor: Cursor, generation: int, notification_id: int, topic: str, error: str
-    ) -> None:
+    def put(self, cursor: Cursor, checkpoint: Checkpoint) -> None:
+        """Write ``checkpoint`` whatever the row held (set-up, swaps: under the write lock)."""
         cursor.execute(
-            f"INSERT INTO {DEAD_LETTERS_TABLE} "
-            "(name, generation, notification_id, topic, error, parked_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (self.name, generation, notification_id, topic, error, now().isoformat()),
+            f"DELETE FROM {CHECKPOINTS_TABLE} WHERE runner = ? AND model = ? AND slot = ?",
+            (self.runner, checkpoint.model, checkpoint.slot),
+        )
+        cursor.execute(
+            f"INSERT INTO {CHECKPOINTS_TABLE} "
+            "(runner, model, slot, version, position, generation, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.runner,
+                checkpoint.model,
+                checkpoint.slot,
+                checkpoint.version,
+                checkpoint.position,
+                checkpoint.generation,
+                now().isoformat(),
+            ),
         )
 
-    def dead_letters(self, database: ViewDatabase, generation: int) -> list[DeadLetter]:
-        rows = database.query(
-            f"SELECT notification_id, topic, error, parked_at, generation "
-            f"FROM {DEAD_LETTERS_TABLE} WHERE name = ? AND generation = ? "
-            "ORDER BY notification_id",
-            (self.name, generation),
+    def delete(self, cursor: Cursor, model: str, slot: Slot) -> None:
+        cursor.execute(
+            f"DELETE FROM {CHECKPOINTS_TABLE} WHERE runner = ? AND model = ? AND slot = ?",
+            (self.runner, model, slot),
+        )
+
+    # -- parked events ---------------------------------------------------------------------
+
+    def park(
+        self,
+        cursor: Cursor,
+        model: str,
+        generation: int,
+        notification_id: int,
+        topic: str,
+        error: str,
+    ) -> None:
+        cursor.execute(
+            f"INSERT INTO {PARKED_TABLE} "
+            "(runner, model, generation, notification_id, topic, error, parked_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (self.runner, model, generation, notification_id, topic, error, now().isoformat()),
+        )
+
+    def forget_parked(self, cursor: Cursor, model: str, generation: int) -> None:
+        cursor.execute(
+            f"DELETE FROM {PARKED_TABLE} WHERE runner = ? AND model = ? AND generation = ?",
+            (self.runner, model, generation),
+        )
+
+    def renumber_parked(self, cursor: Cursor, model: str, old: int, new: int) -> None:
+        cursor.execute(
+            f"UPDATE {PARKED_TABLE} SET generation = ? "
+            "WHERE runner = ? AND model = ? AND generation = ?",
+            (new, self.runner, model, old),
+        )
+
+    def parked(self, reader: Reader, generations: Mapping[str, int]) -> list[DeadLetter]:
+        """The events parked by each model of ``generations`` in that generation."""
+        rows = reader.query(
+            "SELECT notification_id, topic, error, parked_at, generation, model "
+            f"FROM {PARKED_TABLE} WHERE runner = ? ORDER BY notification_id, model",
+            (self.runner,),
         )
         return [
-            DeadLetter(int(r[0]), r[1], r[2], datetime.fromisoformat(r[3]), int(r[4])) for r in rows
+            DeadLetter(int(r[0]), r[1], r[2], datetime.fromisoformat(r[3]), int(r[4]), r[5])
+            for r in rows
+            if generations.get(r[5]) == int(r[4])
         ]
+
+    # -- stores of earlier releases ----------------------------------------------------------
+
+    def adopt_legacy(
+        self,
+        cursor: Cursor,
+        database: ViewDatabase,
+        valid: Iterable[tuple[str, str]],
+    ) -> Position | None:
+        """Take over the runner's one shared position row of an earlier release for each
+        ``(model, fingerprint)`` in ``valid`` (models whose tables are there with the declared
+        columns), with the events it parked.  Returns the legacy position, or ``None`` if
+        there is none to take over."""
+        if not _exists(cursor, LEGACY_POSITIONS_TABLE):
+            return None
+        rows = cursor.query(
+            f"SELECT position, generation FROM {LEGACY_POSITIONS_TABLE} WHERE name = ?",
+            (self.runner,),
+        )
+        if not rows:
+            return None
+        legacy = Position(int(rows[0][0]), int(rows[0][1]))
+        parked: list[tuple[object, ...]] = []
+        if _exists(cursor, LEGACY_DEAD_LETTERS_TABLE):
+            parked = cursor.query(
+                "SELECT notification_id, topic, error, parked_at "
+                f"FROM {LEGACY_DEAD_LETTERS_TABLE} WHERE name = ? AND generation = ?",
+                (self.runner, legacy.generation),
+            )
+        for model, fingerprint in valid:
+            self.put(
+                cursor,
+                Checkpoint(model, "live", fingerprint, legacy.position, legacy.generation),
+            )
+            # an event parked then was skipped by every model: it is parked by each
+            for notification_id, topic, error, parked_at in parked:
+                cursor.execute(
+                    f"INSERT INTO {PARKED_TABLE} (runner, model, generation, notification_id, "
+                    "topic, error, parked_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT DO NOTHING",
+                    (
+                        self.runner,
+                        model,
+                        legacy.generation,
+                        notification_id,
+                        topic,
+                        error,
+                        parked_at,
+                    ),
+                )
+        return legacy
+
+
+def _exists(reader: Reader, table: str) -> bool:
+    return table_columns(reader, table) is not None
+
+
+def table_columns(reader: Reader, table: str) -> list[str] | None:
+    """The column names of ``table`` in order, or ``None`` if there is no such table."""
+    if reader.dialect == "sqlite":
+        rows = reader.query(f"PRAGMA table_info({table})")
+        return [r[1] for r in rows] or None
+    rows = reader.query(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
+        (table,),
+    )
+    return [r[0] for r in rows] or None
