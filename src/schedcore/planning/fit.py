@@ -142,8 +142,8 @@ def why_left_out(problem: Problem, plan: Plan, code: str) -> Unplaced:
         seats += f" ({short:,} short)"
     if open_clusters:
         reason = (
-            f"{unit}: {seats}; it could join {open_clusters} of {clusters} cluster(s) as they stand; "
-            "it is left out for its cost or because the search stopped early"
+            f"{unit}: {seats}; it could join {open_clusters} of {clusters} cluster(s) as they "
+            "stand; it is left out for its cost or because the search stopped early"
         )
     else:
         parts = [f"{rule} blocks {blocked[rule]} of {clusters}" for rule in ranked]

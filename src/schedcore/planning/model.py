@@ -245,7 +245,7 @@ def add_session_days(m: PlanningModel) -> None:
         m.day_of[i] = m.model.new_int_var(0, last, f"day_of[{problem.units[i].code}]")
         for d in range(n_days):
             m.unit_day[i, d] = m.model.new_bool_var(f"unit_day[{problem.units[i].code},{d}]")
-        literals = [m.unit_day[i, d] for d in range(n_days)]
+        literals: list[Any] = [m.unit_day[i, d] for d in range(n_days)]
         if m.placed:
             literals.append(m.placed[i].Not())
         m.model.add_map_domain(m.day_of[i], literals)
@@ -393,9 +393,7 @@ def add_team_load_spread(m: PlanningModel) -> None:
     """``spread`` is at least the busiest team's sessions minus the least busy team's."""
     problem = m.problem
     teams = len(problem.trainer_teams)
-    sessions = [
-        sum(v for (_, k, _), v in m.run.items() if k == team) for team in range(teams)
-    ]
+    sessions = [sum(v for (_, k, _), v in m.run.items() if k == team) for team in range(teams)]
     most = m.model.new_int_var(0, problem.clusters, "sessions_most")
     least = m.model.new_int_var(0, problem.clusters, "sessions_least")
     for load in sessions:

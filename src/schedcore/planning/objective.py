@@ -38,7 +38,7 @@ def weight_of(problem: Problem, term: str) -> int:
     return effective_weights(problem)[term]
 
 
-def terms(m: PlanningModel) -> dict[str, cp_model.LinearExprT]:
+def terms(m: PlanningModel) -> dict[str, cp_model.LinearExpr]:
     """Each term the model has as a linear expression over its variables (unweighted).
 
     ``delegate_travel`` and ``trainer_travel`` always; the others when the model has their
@@ -51,7 +51,7 @@ def terms(m: PlanningModel) -> dict[str, cp_model.LinearExprT]:
     trainer = cp_model.LinearExpr.weighted_sum(
         list(m.arcs.values()), [problem.km[j][h] for (_, j, h) in m.arcs]
     )
-    found: dict[str, cp_model.LinearExprT] = {
+    found: dict[str, cp_model.LinearExpr] = {
         "delegate_travel": delegate,
         "trainer_travel": trainer,
     }
@@ -68,13 +68,9 @@ def terms(m: PlanningModel) -> dict[str, cp_model.LinearExprT]:
     return found
 
 
-def weighted_sum(
-    m: PlanningModel, *, weights: dict[str, int] | None = None
-) -> cp_model.LinearExprT:
+def weighted_sum(m: PlanningModel, *, weights: dict[str, int] | None = None) -> cp_model.LinearExpr:
     """The objective: each term times its weight (``weights`` by term name overrides the
     problem's, as re-planning does to put left-out units before disruption)."""
     chosen = effective_weights(m.problem) if weights is None else weights
     parts = terms(m)
-    return cp_model.LinearExpr.weighted_sum(
-        list(parts.values()), [chosen[name] for name in parts]
-    )
+    return cp_model.LinearExpr.weighted_sum(list(parts.values()), [chosen[name] for name in parts])
