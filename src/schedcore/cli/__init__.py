@@ -18,7 +18,17 @@ import traceback
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from schedcore.cli import explain, export, history, plan, rebuild, record, replan, report
+from schedcore.cli import (
+    explain,
+    export,
+    history,
+    plan,
+    rebuild,
+    recommend,
+    record,
+    replan,
+    report,
+)
 from schedcore.errors import SchedcoreError
 
 __all__ = ["INTERNAL_ERROR", "main"]
@@ -29,7 +39,7 @@ INTERNAL_ERROR = 70
 _ARGUMENT = re.compile(r"^argument (?P<option>[^:/ ]+)(?:/[^:]+)?: (?P<message>.*)$", re.DOTALL)
 
 #: Sub-command modules; each has ``register(subparsers)`` that sets ``func`` on its parser.
-COMMANDS = (plan, replan, explain, record, report, rebuild, history, export)
+COMMANDS = (plan, replan, recommend, explain, record, report, rebuild, history, export)
 
 
 class _Parser(argparse.ArgumentParser):

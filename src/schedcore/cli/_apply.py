@@ -74,7 +74,9 @@ def stored_plan(store: str, problem: Problem, *, builtin: bool) -> Plan:
         for r in records
     )
     planned = {code for c in clusters for code in c.members}
-    if planned != set(problem.codes):
+    # a plan of what fits may have left units out, never added others
+    fits = problem.place_what_fits and planned <= set(problem.codes)
+    if planned != set(problem.codes) and not fits:
         raise InvalidInputError(
             f"the plan in force in {store} covers other units than this problem "
             f"(missing: {sorted(set(problem.codes) - planned)}, "

@@ -54,9 +54,10 @@ def validate(problem: Problem, plan: Plan) -> tuple[Conflict, ...]:
                     f"{code} is in clusters {seen[code]} and {cluster.id}",
                 )
             seen[code] = cluster.id
+    # a plan of what fits may leave any unit out (plan.unplaced says why, when it was solved)
     left_out = {u.unit for u in plan.unplaced}
     for code in problem.codes:
-        if code not in seen and not (problem.place_what_fits and code in left_out):
+        if code not in seen and not problem.place_what_fits:
             fail(ONE_CLUSTER_PER_UNIT, f"{code} is in no cluster")
     for code in sorted(left_out):
         if not problem.place_what_fits:
