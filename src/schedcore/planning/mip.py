@@ -62,6 +62,8 @@ def solve_allocation(
     hosts = problem.hosts()
     # pairs beyond the problem's travel cap are never offered
     pairs = problem.pairs() if pairs is None else [p for p in pairs if problem.may_serve(*p)]
+    if {i for i, _ in pairs} != set(range(n)):  # a unit no host may serve: no allocation
+        return Allocation(None, None, None, True, True, time.perf_counter() - started)
     weight = problem.weights.delegate_travel
     model = mathopt.Model(name="allocation")
     x = {(i, j): model.add_binary_variable(name=f"x[{i},{j}]") for (i, j) in sorted(pairs)}
