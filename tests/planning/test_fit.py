@@ -21,10 +21,7 @@ def best_subset(problem: Problem) -> tuple[int, int, int] | None:
     best = None
     for size in range(problem.clusters, problem.size + 1):
         for subset in itertools.combinations(problem.units, size):
-            try:
-                strict = problem.with_changes(units=subset, place_what_fits=False, distances=None)
-            except Exception:  # noqa: BLE001 - e.g. no unit left can host: no plan of this subset
-                continue
+            strict = problem.with_changes(units=subset, place_what_fits=False, distances=None)
             plans = every_plan(strict)
             if not plans:
                 continue
