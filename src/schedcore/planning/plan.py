@@ -82,6 +82,7 @@ class Unplaced:
     reason: str
 
     def to_json(self) -> dict[str, Any]:
+        """The left-out unit as ``plan --json`` lists it under ``unplaced``."""
         return {
             "unit": self.unit,
             "delegates": self.delegates,

@@ -64,6 +64,7 @@ class Recommendation:
     plan: Plan
 
     def to_json(self) -> dict[str, object]:
+        """The option as the ``recommend --json`` document lists it."""
         return {
             "unit": self.unit,
             "cluster": self.cluster,
@@ -94,6 +95,7 @@ class Recommendations:
     considered: int
 
     def to_json(self) -> dict[str, object]:
+        """The ``recommend --json`` document."""
         return {
             "unit": self.unit,
             "current_cluster": self.current_cluster,
