@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from schedcore.planning.objective import TERMS
     from schedcore.planning.plan import ClusterLoad, Plan, PlannedCluster, PlanStatus, Unplaced
     from schedcore.planning.problem import ObjectiveKind, Pin, Problem, TrainerTeam, Unit, Weights
-    from schedcore.planning.recommend import Recommendation, Recommendations, recommend
+    from schedcore.planning.recommend import Recommendation, Recommendations, Strain, recommend
     from schedcore.planning.replan import disruption, replan
     from schedcore.planning.scenario_2022 import scenario_2022
     from schedcore.planning.solve import Progress, ProgressCallback, solve
@@ -43,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "Unplaced": "schedcore.planning.plan",
     "Recommendation": "schedcore.planning.recommend",
     "Recommendations": "schedcore.planning.recommend",
+    "Strain": "schedcore.planning.recommend",
     "recommend": "schedcore.planning.recommend",
     "ObjectiveKind": "schedcore.planning.problem",
     "Pin": "schedcore.planning.problem",
@@ -111,6 +112,7 @@ __all__ = [
     "ProgressCallback",
     "Recommendation",
     "Recommendations",
+    "Strain",
     "TrainerTeam",
     "Unit",
     "Unplaced",

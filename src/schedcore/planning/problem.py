@@ -164,7 +164,7 @@ class Weights:
     ``unplaced_delegate`` and ``unplaced_unit`` (default ``None``: automatic)
         with :attr:`Problem.place_what_fits`, the cost of each delegate and each unit a plan
         leaves out.  Automatic weights put placing delegates first, then placing units, then
-        every other term (:func:`schedcore.planning.costs.effective_weights`); a number trades
+        every other term (``schedcore.planning.costs.effective_weights``); a number trades
         a left-out delegate against that much travel.
     """
 
