@@ -7,7 +7,7 @@ import itertools
 import attrs
 from hypothesis import HealthCheck, given, settings
 
-from schedcore.planning import PlanStatus, Problem, Weights, solve, validate
+from schedcore.planning import PlanStatus, Problem, Weights, replan, solve, validate
 from schedcore.planning.costs import breakdown, objective_of
 from tests.strategies import tiny_planning_problems
 
@@ -99,3 +99,19 @@ def test_the_validator_refuses_a_left_out_unit_in_a_strict_plan() -> None:
     assert validate(p.with_changes(place_what_fits=True), plan) == ()
     dropped = attrs.evolve(plan, clusters=(attrs.evolve(plan.clusters[0], members=("a", "b")),))
     assert [c.name for c in validate(p, dropped)] == ["one_cluster_per_unit"]
+
+
+def test_re_planning_a_plan_of_what_fits_keeps_it_valid_and_places_as_many() -> None:
+    units = line_units([0, 1, 2, 10, 11], demand=3, capacity=7)
+    p = problem(units, 2, place_what_fits=True, days=days(2), trainer_teams=teams(2))
+    plan = solve(p)
+    assert [u.unit for u in plan.unplaced] == ["a"]  # 15 delegates, two halls of 7
+    first = plan.clusters[0]
+    away = first.members[0]
+    changed = p.with_changes(
+        units=[attrs.evolve(u, blackout={first.date}) if u.code == away else u for u in units]
+    )
+    new = replan(changed, plan)
+    assert validate(changed, new) == ()
+    assert new.breakdown["unplaced_delegates"] == 3  # still only one unit left out
+    assert new.breakdown["units_moved"] == 0  # re-dating the session is enough
