@@ -81,6 +81,11 @@ def stored_plan(store: str, problem: Problem, *, builtin: bool) -> Plan:
             f"the plan in force in {store} covers other units than this problem "
             f"(missing: {sorted(set(problem.codes) - planned)}, "
             f"unknown: {sorted(planned - set(problem.codes))})"
+            + (
+                "; a plan of what fits? add --place-what-fits"
+                if planned < set(problem.codes)
+                else ""
+            )
         )
     return Plan(status=PlanStatus.FEASIBLE, clusters=clusters)
 

@@ -164,7 +164,7 @@ def add_problem_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_fit_option(parser: argparse.ArgumentParser) -> None:
-    """``--place-what-fits`` (``plan`` and ``replan``)."""
+    """``--place-what-fits`` (``plan``, ``replan`` and ``recommend``)."""
     parser.add_argument(
         "--place-what-fits",
         action="store_true",

@@ -5,8 +5,9 @@ force in ``--store`` or ``$SCHEDCORE_STORE``), applies the changes given (``--bl
 ``--withdraw``, ``--hall``, ``--pin``) to the problem described by the options of
 ``schedcore plan``, and lists the ``--top`` cheapest placements of ``--unit`` (another cluster,
 or its own on another date or with another team) that keep every hard rule: each with the
-change in the objective and the rules it strains (less than 10 % of slack left).  No solver
-runs; nothing is recorded.  Exit codes: 0 the options (possibly none), 2 invalid input.
+change in the objective and the rules it strains (less than 10 % of slack left).  A plan of
+what fits (``plan --place-what-fits``) needs ``--place-what-fits`` here too.  No solver runs;
+nothing is recorded.  Exit codes: 0 the options (possibly none), 2 invalid input.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from schedcore.cli._common import (
     whole_number,
     write_json,
 )
-from schedcore.cli.plan import add_problem_options, build_problem
+from schedcore.cli.plan import add_fit_option, add_problem_options, build_problem
 from schedcore.cli.replan import add_change_options, apply_changes, current_plan
 from schedcore.errors import InvalidInputError
 
@@ -59,6 +60,7 @@ def register(subparsers: Any) -> None:
     )
     add_change_options(parser)
     add_problem_options(parser)
+    add_fit_option(parser)
     add_store_option(parser)
     add_json_option(parser)
     parser.set_defaults(func=run)
