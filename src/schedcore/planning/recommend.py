@@ -28,7 +28,7 @@ from schedcore.domain.rule_names import (
     MAX_TRAVEL_KM,
 )
 from schedcore.errors import Conflict, InvalidInputError
-from schedcore.planning.costs import breakdown, objective_of
+from schedcore.planning.costs import breakdown, effective_weights, objective_of
 from schedcore.planning.plan import Plan, PlannedCluster, PlanStatus
 from schedcore.planning.problem import Problem
 from schedcore.planning.validate import validate
@@ -122,7 +122,8 @@ def recommend(problem: Problem, plan: Plan, unit: str, *, top: int = 5) -> Recom
     if strangers:
         raise InvalidInputError(f"the plan names units the problem lacks: {strangers}")
     base = Plan(status=PlanStatus.FEASIBLE, clusters=plan.clusters, unplaced=plan.unplaced)
-    current = objective_of(problem, breakdown(problem, base))
+    weights = effective_weights(problem)  # once: automatic weights scan every pair
+    current = objective_of(problem, breakdown(problem, base), weights=weights)
     own = next((c for c in plan.clusters if unit in c.members), None)
     options: list[Recommendation] = []
     considered = 0
@@ -130,7 +131,7 @@ def recommend(problem: Problem, plan: Plan, unit: str, *, top: int = 5) -> Recom
         considered += 1
         if validate(problem, candidate):
             continue
-        cost = objective_of(problem, breakdown(problem, candidate))
+        cost = objective_of(problem, breakdown(problem, candidate), weights=weights)
         joined = next(c for c in candidate.clusters if c.id == target)
         options.append(
             Recommendation(
