@@ -44,8 +44,8 @@ def options_of(command: str) -> set[str]:
     return {o for action in subparser(command)._actions for o in action.option_strings}
 
 
-#: The fewest arguments each command parses with (positional arguments only).
-REQUIRED: dict[str, list[str]] = {"record": ["rows.csv"]}
+#: The fewest arguments each command parses with (the required ones only).
+REQUIRED: dict[str, list[str]] = {"record": ["rows.csv"], "recommend": ["--unit", "01"]}
 
 
 #: Commands that open no store, and why.

@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 
 from schedcore.cli import build_parser, main
 from schedcore.cli._common import WholeNumber, calendar_date, seconds
+from schedcore.cli.plan import weight_setting
 from tests.cli_programme import Programme
 from tests.conftest import PostgresTarget
 
@@ -115,6 +116,7 @@ def _wrong_text(root: Path) -> dict[str, list[Value]]:
         "--programme": [("no such programme", INVALID)],
         "--province": [("99", INVALID), ("a", INVALID)],
         "--model": [("coverge", INVALID), ("", INVALID), ("Coverage", INVALID)],
+        "--unit": [("99", INVALID), ("", INVALID), ("a", INVALID)],
         "record --actor": [("province_coordinator[]:x", INVALID), ("planner[01]:x", INVALID),
                            ("cluster_coordinator[one]:x", INVALID)],
         "plan --actor": [("province_coordinator:x", INVALID), ("planner[01]:x", INVALID)],
@@ -151,6 +153,11 @@ def wrong_values(command: str, action: argparse.Action, root: Path) -> st.Search
             st.sampled_from(["2022-09-31", "2022-02-29", "2022-13-01", "today", ""]),
             st.dates().map(lambda d: d.strftime("%d/%m/%Y")),
         ).map(lambda v: (v, INVALID))
+    if kind is weight_setting:
+        return st.sampled_from(
+            ["delegate_travel", "nosuch=1", "=3", "delegate_travel=-1", "longest_travel=x",
+             "team_load_spread=1.5", "unplaced_unit=1000001", "trainer_travel=", ""]
+        ).map(lambda v: (v, INVALID))  # fmt: skip
     if kind is not None:
         raise AssertionError(f"{command} {option_name(action)}: teach this test its type {kind}")
     if action.choices is not None:
@@ -201,6 +208,7 @@ def valid_arguments(command: str, programme: Programme) -> list[str]:
         "init": [str(programme.root / "init")],
         "plan": [*programme.problem()],
         "replan": [*programme.problem(), "--store", programme.store],
+        "recommend": [*programme.problem(), "--store", programme.store, "--unit", "A"],
         "explain": [*programme.problem(), "--store", programme.store],
         "record": [str(programme.rows), *programme.in_store()],
         "report": programme.in_store(),
@@ -314,6 +322,7 @@ READERS = {
     "export": ["--format", "csv", "--out", "plan.csv"],
     "explain": ["--blackout", "01=2022-09-12", "--time-limit", "5"],
     "replan": ["--blackout", "01=2022-09-12", "--time-limit", "5"],
+    "recommend": ["--unit", "01"],
 }
 
 

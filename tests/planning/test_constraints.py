@@ -133,4 +133,5 @@ def test_every_hard_constraint_is_listed_with_its_rule() -> None:
         "trainer_travel_day",
         "bridge_capacity",
         "pin",
+        "max_travel_km",
     }

@@ -25,6 +25,7 @@ from schedcore.cli import (
     init,
     plan,
     rebuild,
+    recommend,
     record,
     replan,
     report,
@@ -40,7 +41,19 @@ INTERNAL_ERROR = 70
 _ARGUMENT = re.compile(r"^argument (?P<option>[^:/ ]+)(?:/[^:]+)?: (?P<message>.*)$", re.DOTALL)
 
 #: Sub-command modules; each has ``register(subparsers)`` that sets ``func`` on its parser.
-COMMANDS = (init, plan, replan, explain, record, report, rebuild, status, history, export)
+COMMANDS = (
+    init,
+    plan,
+    replan,
+    recommend,
+    explain,
+    record,
+    report,
+    rebuild,
+    status,
+    history,
+    export,
+)
 
 
 class _Parser(argparse.ArgumentParser):

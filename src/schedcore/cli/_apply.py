@@ -77,11 +77,18 @@ def stored_plan(store: str, programme: str | None, problem: Problem) -> Plan:
         for r in records
     )
     planned = {code for c in clusters for code in c.members}
-    if planned != set(problem.codes):
+    # a plan of what fits may have left units out, never added others
+    fits = problem.place_what_fits and planned <= set(problem.codes)
+    if planned != set(problem.codes) and not fits:
         raise InvalidInputError(
             f"the plan in force in {store} covers other units than this problem "
             f"(missing: {sorted(set(problem.codes) - planned)}, "
             f"unknown: {sorted(planned - set(problem.codes))})"
+            + (
+                "; a plan of what fits? add --place-what-fits"
+                if planned < set(problem.codes)
+                else ""
+            )
         )
     return Plan(status=PlanStatus.FEASIBLE, clusters=clusters)
 

@@ -37,8 +37,18 @@ OBJECTIVES = ("person-km", "distance")  # ObjectiveKind
 DEFAULT_OBJECTIVE = "person-km"  # Problem.objective
 DEFAULT_TRAVEL_DAY_KM = 300  # schedcore.planning.problem.DEFAULT_TRAVEL_DAY_KM
 DEFAULT_TRAINER_WEIGHT = 0  # Weights().trainer_travel
+WEIGHT_NAMES = (  # Weights.names()
+    "delegate_travel",
+    "trainer_travel",
+    "longest_travel",
+    "team_load_spread",
+    "unplaced_delegate",
+    "unplaced_unit",
+)
+MAX_WEIGHT = 1_000_000  # schedcore.planning.problem.MAX_WEIGHT
 
 __all__ = [
+    "add_fit_option",
     "add_problem_options",
     "build",
     "build_problem",
@@ -47,6 +57,7 @@ __all__ = [
     "print_plan",
     "register",
     "run",
+    "weight_setting",
 ]
 
 
@@ -58,6 +69,7 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_problem_options(parser)
+    add_fit_option(parser)
     add_store_option(parser)
     add_apply_options(parser)
     add_json_option(parser)
@@ -135,10 +147,26 @@ def add_problem_options(parser: argparse.ArgumentParser) -> None:
     )
     shape.add_argument(
         "--trainer-weight",
-        type=whole_number(0),
-        default=DEFAULT_TRAINER_WEIGHT,
+        type=whole_number(0, MAX_WEIGHT),
         metavar="W",
-        help="weight of trainer km in the objective (default: %(default)s)",
+        help=f"weight of trainer km in the objective (default: {DEFAULT_TRAINER_WEIGHT}); "
+        "the same as --weight trainer_travel=W",
+    )
+    shape.add_argument(
+        "--weight",
+        action="append",
+        default=[],
+        type=weight_setting,
+        metavar="NAME=W",
+        help="weight of an objective term, a whole number (repeatable): "
+        + ", ".join(WEIGHT_NAMES)
+        + " (see docs/how-to/plan.md)",
+    )
+    shape.add_argument(
+        "--max-travel-km",
+        type=whole_number(0),
+        metavar="KM",
+        help="no unit travels farther than this to its host (a hard rule; default: no cap)",
     )
     shape.add_argument(
         "--pin",
@@ -158,6 +186,52 @@ def add_problem_options(parser: argparse.ArgumentParser) -> None:
         "--progress", action="store_true", help="also print each improving solution as a line"
     )
     add_quiet_option(parser)
+
+
+def add_fit_option(parser: argparse.ArgumentParser) -> None:
+    """``--place-what-fits`` (``plan``, ``replan`` and ``recommend``)."""
+    parser.add_argument(
+        "--place-what-fits",
+        action="store_true",
+        help="when not every unit fits, plan those that do and list the others with the rules "
+        "that keep them out (default: every unit or no plan)",
+    )
+
+
+def weight_setting(text: str) -> tuple[str, int]:
+    """An argparse ``type``: ``NAME=W``, a weight's name and a whole number."""
+    name, sep, value = (part.strip() for part in text.partition("="))
+    if not sep or name not in WEIGHT_NAMES:
+        raise argparse.ArgumentTypeError(
+            f"must be NAME=W with NAME among {', '.join(WEIGHT_NAMES)}, not {text!r}"
+        )
+    try:
+        weight = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must give {name} a whole number, not {value!r}"
+        ) from None
+    if not 0 <= weight <= MAX_WEIGHT:
+        raise argparse.ArgumentTypeError(
+            f"must give {name} a weight from 0 to {MAX_WEIGHT:,}, not {weight}"
+        )
+    return name, weight
+
+
+def _weights(args: argparse.Namespace) -> dict[str, int]:
+    """The weights ``--weight`` and ``--trainer-weight`` set, each once."""
+    chosen: dict[str, int] = {}
+    for name, weight in args.weight:
+        if name in chosen and chosen[name] != weight:
+            raise InvalidInputError(f"--weight {name} is given twice ({chosen[name]}, {weight})")
+        chosen[name] = weight
+    if args.trainer_weight is not None:
+        if "trainer_travel" in chosen and chosen["trainer_travel"] != args.trainer_weight:
+            raise InvalidInputError(
+                "--trainer-weight and --weight trainer_travel=... disagree: give one of them"
+            )
+        chosen["trainer_travel"] = args.trainer_weight
+    return chosen
 
 
 def parse_pin(spec: str) -> Pin:
@@ -202,8 +276,9 @@ def build(args: argparse.Namespace) -> tuple[ProgrammeFile, Problem]:
     from schedcore.programmes.problem import problem_for
 
     check_options(args)
+    weights = Weights(**_weights(args))
     programme = planned_programme(args)
-    return programme, problem_for(
+    problem = problem_for(
         programme,
         with_dates=not args.no_dates,
         trainer_teams=args.trainer_teams,
@@ -212,12 +287,16 @@ def build(args: argparse.Namespace) -> tuple[ProgrammeFile, Problem]:
         min_size=args.min_size,
         max_size=args.max_size,
         objective=args.objective,
-        weights=Weights(trainer_travel=args.trainer_weight),
+        weights=weights,
         capacity=args.capacity,
         pins=[resolve_pin(parse_pin(spec), programme.units) for spec in args.pin],
         time_limit=args.time_limit,
         workers=args.workers,
         seed=args.seed,
+    )
+    return programme, problem.with_changes(
+        max_travel_km=args.max_travel_km,
+        place_what_fits=bool(getattr(args, "place_what_fits", False)),
     )
 
 
@@ -329,9 +408,25 @@ def print_plan(problem: Problem, plan: Plan, out: TextIO) -> None:
             f"{seats}, {load.bridge_points:,} bridge points | {members}",
             file=out,
         )
-    units = {"delegate_travel": unit, "trainer_travel": km}
+    from schedcore.planning.costs import effective_weights
+
+    weights = effective_weights(problem)
+    units = {"delegate_travel": unit, "trainer_travel": km, "longest_travel": km}
     terms = ", ".join(
-        f"{name} {value:,} {units.get(name, '')}".rstrip() for name, value in plan.breakdown.items()
+        f"{name} {value:,}"
+        + (f" {units[name]}" if name in units else "")
+        + (f" x {weights[name]:,}" if name in weights else "")
+        for name, value in plan.breakdown.items()
     )
-    print(f"  breakdown: {terms}", file=out)
+    print(f"  breakdown (term value x weight): {terms}", file=out)
+    if plan.unplaced:
+        delegates = sum(u.delegates for u in plan.unplaced)
+        print(
+            f"  left out: {len(plan.unplaced)} unit(s), {delegates:,} of "
+            f"{sum(u.demand for u in problem.units):,} delegates",
+            file=out,
+        )
+        for left in plan.unplaced:
+            rules = ", ".join(left.rules) or "no rule (its cost)"
+            print(f"    {problem.unit(left.unit).label} [{rules}]: {left.reason}", file=out)
     print("  every hard constraint re-checked by the validator: OK", file=out)

@@ -20,7 +20,7 @@ import attrs
 from schedcore.cli._apply import add_apply_options, apply_to_store, stored_plan
 from schedcore.cli._common import add_json_option, add_store_option, human_output
 from schedcore.cli._progress import solve_progress
-from schedcore.cli.plan import add_problem_options, build, conclude
+from schedcore.cli.plan import add_fit_option, add_problem_options, build, conclude
 from schedcore.errors import InvalidInputError, ReferenceDataError, UnknownProvinceError
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ def register(subparsers: Any) -> None:
     )
     add_change_options(parser)
     add_problem_options(parser)
+    add_fit_option(parser)
     add_store_option(parser)
     add_apply_options(parser, fresh=False)
     add_json_option(parser)
@@ -89,7 +90,7 @@ def add_change_options(parser: argparse.ArgumentParser) -> None:
 
 def read_plan(path: str) -> Plan:
     """The clusters of a ``plan --json`` file."""
-    from schedcore.planning.plan import Plan, PlannedCluster, PlanStatus
+    from schedcore.planning.plan import Plan, PlannedCluster, PlanStatus, Unplaced
 
     try:
         with open(path, encoding="utf-8") as handle:
@@ -104,13 +105,23 @@ def read_plan(path: str) -> Plan:
             )
             for c in document["clusters"]
         )
+        unplaced = tuple(
+            Unplaced(
+                unit=str(u["unit"]),
+                delegates=int(u.get("delegates", 0)),
+                free_seats=int(u.get("free_seats", 0)),
+                rules=tuple(str(r) for r in u.get("rules", ())),
+                reason=str(u.get("reason", "")),
+            )
+            for u in document.get("unplaced", ())
+        )
     except OSError as exc:
         raise ReferenceDataError(f"cannot read file: {exc.strerror}", path=path) from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ReferenceDataError(f"not a plan --json document ({exc})", path=path) from None
     if not clusters:
         raise ReferenceDataError("the plan has no clusters", path=path)
-    return Plan(status=PlanStatus.FEASIBLE, clusters=clusters)
+    return Plan(status=PlanStatus.FEASIBLE, clusters=clusters, unplaced=unplaced)
 
 
 def _pairs(specs: list[str], what: str) -> list[tuple[str, str]]:

@@ -373,6 +373,17 @@ PIN = _rule(
     planner="hard",
     why_policy="pins are instructions to one planning run, not programme state",
 )
+MAX_TRAVEL_KM = _rule(
+    "max_travel_km",
+    POLICY,
+    "no unit travels farther than max_travel_km to its cluster's host",
+    guard="planner, validate",
+    planner="hard",
+    why_policy=(
+        "a fairness cap chosen for one planning run (an option, not programme state); a "
+        "later move that exceeds it is a planner's judgement call, so it is reported, not refused"
+    ),
+)
 DELEGATE_TRAVEL = _rule(
     "delegate_travel",
     POLICY,
@@ -388,6 +399,39 @@ TRAINER_TRAVEL = _rule(
     guard="planner objective",
     planner="soft",
     why_policy="a cost to minimise, never broken",
+)
+LONGEST_TRAVEL = _rule(
+    "longest_travel",
+    POLICY,
+    "the longest distance one unit travels to its host (objective, weight 0 by default)",
+    guard="planner objective",
+    planner="soft",
+    why_policy="a cost to minimise (fairness), never broken",
+)
+TEAM_LOAD_SPREAD = _rule(
+    "team_load_spread",
+    POLICY,
+    "sessions of the busiest trainer team minus those of the least busy (objective, weight 0 "
+    "by default)",
+    guard="planner objective",
+    planner="soft",
+    why_policy="a cost to minimise (even loads), never broken",
+)
+UNPLACED_DELEGATES = _rule(
+    "unplaced_delegates",
+    POLICY,
+    "delegates of the units a plan leaves out (objective of --place-what-fits)",
+    guard="planner objective (only when placing what fits)",
+    planner="soft",
+    why_policy="a plan that places what fits leaves some units out on purpose, at a cost",
+)
+UNPLACED_UNITS = _rule(
+    "unplaced_units",
+    POLICY,
+    "units a plan leaves out (objective of --place-what-fits, after unplaced delegates)",
+    guard="planner objective (only when placing what fits)",
+    planner="soft",
+    why_policy="a plan that places what fits leaves some units out on purpose, at a cost",
 )
 UNITS_MOVED = _rule(
     "units_moved",

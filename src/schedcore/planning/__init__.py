@@ -2,7 +2,8 @@
 
 ``solve(problem) -> Plan`` is a pure function; ``validate(problem, plan)`` re-checks a plan with
 code independent of the model; ``explain(problem)`` names conflicting rules when nothing fits;
-``replan(problem, current)`` changes a plan as little as possible.
+``replan(problem, current)`` changes a plan as little as possible; ``recommend(problem, plan,
+unit)`` lists where else one unit could go and what each option costs.
 """
 
 import importlib
@@ -15,8 +16,9 @@ if TYPE_CHECKING:
     from schedcore.planning.explain import Diagnosis, diagnose, explain
     from schedcore.planning.model import HARD_CONSTRAINTS
     from schedcore.planning.objective import TERMS
-    from schedcore.planning.plan import ClusterLoad, Plan, PlannedCluster, PlanStatus
+    from schedcore.planning.plan import ClusterLoad, Plan, PlannedCluster, PlanStatus, Unplaced
     from schedcore.planning.problem import ObjectiveKind, Pin, Problem, TrainerTeam, Unit, Weights
+    from schedcore.planning.recommend import Recommendation, Recommendations, Strain, recommend
     from schedcore.planning.replan import disruption, replan
     from schedcore.planning.scenario_2022 import scenario_2022
     from schedcore.planning.solve import Progress, ProgressCallback, solve
@@ -38,6 +40,11 @@ _EXPORTS: dict[str, str] = {
     "Plan": "schedcore.planning.plan",
     "PlannedCluster": "schedcore.planning.plan",
     "PlanStatus": "schedcore.planning.plan",
+    "Unplaced": "schedcore.planning.plan",
+    "Recommendation": "schedcore.planning.recommend",
+    "Recommendations": "schedcore.planning.recommend",
+    "Strain": "schedcore.planning.recommend",
+    "recommend": "schedcore.planning.recommend",
     "ObjectiveKind": "schedcore.planning.problem",
     "Pin": "schedcore.planning.problem",
     "Problem": "schedcore.planning.problem",
@@ -71,7 +78,9 @@ def __dir__() -> list[str]:
 
 
 #: Functions named like the module that holds them.
-_NAMED_LIKE_THEIR_MODULE = frozenset({"explain", "replan", "scenario_2022", "solve", "validate"})
+_NAMED_LIKE_THEIR_MODULE = frozenset(
+    {"explain", "recommend", "replan", "scenario_2022", "solve", "validate"}
+)
 
 
 class _Package(types.ModuleType):
@@ -101,8 +110,12 @@ __all__ = [
     "Problem",
     "Progress",
     "ProgressCallback",
+    "Recommendation",
+    "Recommendations",
+    "Strain",
     "TrainerTeam",
     "Unit",
+    "Unplaced",
     "Weights",
     "check",
     "diagnose",
@@ -111,6 +124,7 @@ __all__ = [
     "load_cpmp",
     "load_distances",
     "load_units",
+    "recommend",
     "replan",
     "scenario_2022",
     "solve",

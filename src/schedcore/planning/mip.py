@@ -60,8 +60,10 @@ def solve_allocation(
     started = time.perf_counter()
     n = problem.size
     hosts = problem.hosts()
-    if pairs is None:
-        pairs = [(i, j) for j in hosts for i in range(n)]
+    # pairs beyond the problem's travel cap are never offered
+    pairs = problem.pairs() if pairs is None else [p for p in pairs if problem.may_serve(*p)]
+    if {i for i, _ in pairs} != set(range(n)):  # a unit no host may serve: no allocation
+        return Allocation(None, None, None, True, True, time.perf_counter() - started)
     weight = problem.weights.delegate_travel
     model = mathopt.Model(name="allocation")
     x = {(i, j): model.add_binary_variable(name=f"x[{i},{j}]") for (i, j) in sorted(pairs)}

@@ -22,6 +22,7 @@ from schedcore.domain.rule_names import (
     CLUSTER_COUNT,
     CLUSTER_SIZE,
     HALL_CAPACITY,
+    MAX_TRAVEL_KM,
     PIN,
     TRAINER_ONE_SESSION_A_DAY,
     TRAINER_TRAVEL_DAY,
@@ -49,6 +50,12 @@ class PlanningModel:
     unit_day: dict[tuple[int, int], Lit] = attrs.field(factory=dict)
     run: dict[tuple[int, int, int], Lit] = attrs.field(factory=dict)
     arcs: dict[tuple[int, int, int], Lit] = attrs.field(factory=dict)
+    #: Whether each unit is placed (only when the problem places what fits; else all are).
+    placed: dict[int, Lit] = attrs.field(factory=dict)
+    #: The longest unit-to-host distance (only when its weight is positive).
+    longest: cp_model.IntVar | None = None
+    #: Busiest minus least busy team's sessions (only when its weight is positive).
+    spread: cp_model.IntVar | None = None
     #: Enforcement literal of each named group (only when built for explanations).
     groups: dict[str, Lit] = attrs.field(factory=dict)
     explaining: bool = False
@@ -112,14 +119,26 @@ def build_model(
     """
     model = cp_model.CpModel()
     hosts = problem.hosts()
-    allowed = {(i, j) for j in hosts for i in range(problem.size)} if pairs is None else set(pairs)
+    if explaining:  # every pair, so that the travel cap is a named group that can be switched off
+        allowed = {(i, j) for j in hosts for i in range(problem.size)}
+        if pairs is not None:
+            allowed &= set(pairs)
+    elif pairs is None:
+        allowed = set(problem.pairs())
+    else:
+        allowed = {(i, j) for (i, j) in pairs if problem.may_serve(i, j)}
     assign = {
         (i, j): model.new_bool_var(f"assign[{problem.units[i].code},{problem.units[j].code}]")
         for (i, j) in sorted(allowed)
         if problem.units[j].can_host and (j, j) in allowed
     }
     planning = PlanningModel(problem, model, assign, explaining=explaining)
+    if problem.place_what_fits:
+        planning.placed = {
+            i: model.new_bool_var(f"placed[{unit.code}]") for i, unit in enumerate(problem.units)
+        }
     add_one_cluster_per_unit(planning)
+    add_max_travel_km(planning)
     add_host_in_cluster(planning)
     add_cluster_count(planning)
     add_hall_capacity(planning)
@@ -138,7 +157,11 @@ def build_model(
                 add_trainer_routes(planning)
         if problem.bridge_capacity is not None:
             add_bridge_capacity(planning)
+        if problem.trainer_teams and problem.weights.team_load_spread > 0:
+            add_team_load_spread(planning)
     add_pins(planning)
+    if problem.weights.longest_travel > 0:
+        add_longest_travel(planning)
     return planning
 
 
@@ -146,9 +169,28 @@ def build_model(
 
 
 def add_one_cluster_per_unit(m: PlanningModel) -> None:
-    """Every unit is in exactly one cluster."""
+    """Every unit is in exactly one cluster (at most one, and then it is placed, when the
+    problem places what fits)."""
     for i in range(m.problem.size):
-        m.model.add_exactly_one(v for _, v in m.options_of(i))
+        if m.placed:
+            m.model.add(sum(v for _, v in m.options_of(i)) == m.placed[i])
+        else:
+            m.model.add_exactly_one(v for _, v in m.options_of(i))
+
+
+def add_max_travel_km(m: PlanningModel) -> None:
+    """No unit is served by a host farther than max_travel_km.
+
+    Kept by construction: :func:`build_model` creates no variable for a farther pair.  Only
+    an explaining model has those pairs, each forbidden under the rule's enforcement literal.
+    """
+    problem = m.problem
+    if not m.explaining or problem.max_travel_km is None:
+        return
+    guard = m.guard(MAX_TRAVEL_KM)
+    for (i, j), v in m.assign.items():
+        if not problem.may_serve(i, j):
+            m.model.add_bool_and([v.Not()]).only_enforce_if(guard)
 
 
 def add_host_in_cluster(m: PlanningModel) -> None:
@@ -197,11 +239,16 @@ def add_session_days(m: PlanningModel) -> None:
     problem = m.problem
     assert problem.days is not None
     n_days = len(problem.days)
+    # A unit left out (placing what fits) takes the day after the last: "no day".
+    last = n_days if m.placed else n_days - 1
     for i in range(problem.size):
-        m.day_of[i] = m.model.new_int_var(0, n_days - 1, f"day_of[{problem.units[i].code}]")
+        m.day_of[i] = m.model.new_int_var(0, last, f"day_of[{problem.units[i].code}]")
         for d in range(n_days):
             m.unit_day[i, d] = m.model.new_bool_var(f"unit_day[{problem.units[i].code},{d}]")
-        m.model.add_map_domain(m.day_of[i], [m.unit_day[i, d] for d in range(n_days)])
+        literals: list[Any] = [m.unit_day[i, d] for d in range(n_days)]
+        if m.placed:
+            literals.append(m.placed[i].Not())
+        m.model.add_map_domain(m.day_of[i], literals)
     for (i, j), v in m.assign.items():
         if i != j:
             m.model.add(m.day_of[i] == m.day_of[j]).only_enforce_if(v)
@@ -322,6 +369,40 @@ def add_bridge_capacity(m: PlanningModel) -> None:
         m.model.add(load <= problem.bridge_capacity).only_enforce_if(guard)
 
 
+# -- fairness (objective terms, not rules) --------------------------------------------------------
+
+
+def add_longest_travel(m: PlanningModel) -> None:
+    """``longest`` is at least every placed unit's distance to its host (the objective pushes it
+    down to the longest one)."""
+    problem = m.problem
+    top = max((problem.km[i][j] for (i, j) in m.assign), default=0)
+    m.longest = m.model.new_int_var(0, top, "longest_travel")
+    for i in range(problem.size):
+        options = m.options_of(i)
+        if options:
+            m.model.add(
+                m.longest
+                >= cp_model.LinearExpr.weighted_sum(
+                    [v for _, v in options], [problem.km[i][j] for j, _ in options]
+                )
+            )
+
+
+def add_team_load_spread(m: PlanningModel) -> None:
+    """``spread`` is at least the busiest team's sessions minus the least busy team's."""
+    problem = m.problem
+    teams = len(problem.trainer_teams)
+    sessions = [sum(v for (_, k, _), v in m.run.items() if k == team) for team in range(teams)]
+    most = m.model.new_int_var(0, problem.clusters, "sessions_most")
+    least = m.model.new_int_var(0, problem.clusters, "sessions_least")
+    for load in sessions:
+        m.model.add(most >= load)
+        m.model.add(least <= load)
+    m.spread = m.model.new_int_var(0, problem.clusters, "team_load_spread")
+    m.model.add(m.spread == most - least)
+
+
 # -- pins ---------------------------------------------------------------------------------------
 
 
@@ -331,6 +412,10 @@ def add_pins(m: PlanningModel) -> None:
     for number, pin in enumerate(problem.pins, start=1):
         guard = m.guard(f"{PIN}[{number}]")
         u = problem.position(pin.unit)
+        if m.placed:  # a pin keeps its units in the plan, even one of what fits
+            for code in (pin.unit, pin.with_unit):
+                if code is not None:
+                    m.model.add_bool_and([m.placed[problem.position(code)]]).only_enforce_if(guard)
         if pin.host is not None:
             h = problem.position(pin.host)
             if (u, h) in m.assign:

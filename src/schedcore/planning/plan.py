@@ -16,7 +16,7 @@ import attrs
 
 from schedcore.planning.problem import Problem
 
-__all__ = ["ClusterLoad", "Plan", "PlanStatus", "PlannedCluster", "cluster_loads"]
+__all__ = ["ClusterLoad", "Plan", "PlanStatus", "PlannedCluster", "Unplaced", "cluster_loads"]
 
 
 class PlanStatus(enum.StrEnum):
@@ -66,6 +66,33 @@ class ClusterLoad:
 
 
 @attrs.frozen
+class Unplaced:
+    """A unit a plan of what fits leaves out, and why it does not fit the plan as it stands.
+
+    ``delegates`` need seats; ``free_seats`` are the most seats free in any one cluster of the
+    plan.  ``rules`` name the hard constraints that keep the unit out of every cluster (each
+    cluster is blocked by at least one of them; see ``docs/concepts/planning-model.md``);
+    ``reason`` says it in a sentence.
+    """
+
+    unit: str
+    delegates: int
+    free_seats: int
+    rules: tuple[str, ...]
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The left-out unit as ``plan --json`` lists it under ``unplaced``."""
+        return {
+            "unit": self.unit,
+            "delegates": self.delegates,
+            "free_seats": self.free_seats,
+            "rules": list(self.rules),
+            "reason": self.reason,
+        }
+
+
+@attrs.frozen
 class Plan:
     """The result of a solve.
 
@@ -73,6 +100,7 @@ class Plan:
     weighted trainer km); ``gap`` is ``(objective - bound) / objective`` (0 when proven).
     ``breakdown`` maps each named objective term to its *unweighted* value, e.g.
     ``{"delegate_travel": 1234567, "trainer_travel": 2345}``.
+    ``unplaced`` lists the units a plan of what fits leaves out (always empty by default).
     """
 
     status: PlanStatus
@@ -83,6 +111,7 @@ class Plan:
     breakdown: Mapping[str, int] = attrs.field(factory=dict)
     loads: tuple[ClusterLoad, ...] = ()
     notes: tuple[str, ...] = ()
+    unplaced: tuple[Unplaced, ...] = ()
 
     @property
     def gap(self) -> float | None:
@@ -142,6 +171,7 @@ class Plan:
                 for load in self.loads
             ],
             "notes": list(self.notes),
+            "unplaced": [u.to_json() for u in self.unplaced],
         }
         if problem is not None:
             document["problem"] = problem_to_json(problem)
@@ -174,10 +204,9 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
         "min_size": problem.min_size,
         "max_size": problem.max_size,
         "objective": problem.objective.value,
-        "weights": {
-            "delegate_travel": problem.weights.delegate_travel,
-            "trainer_travel": problem.weights.trainer_travel,
-        },
+        "weights": problem.weights.to_json(),
+        "max_travel_km": problem.max_travel_km,
+        "place_what_fits": problem.place_what_fits,
         "units": [
             {
                 "code": u.code,

@@ -26,7 +26,7 @@ from ortools.sat.python import cp_model
 from schedcore.planning.mip import Allocation, solve_allocation
 from schedcore.planning.model import build_model
 from schedcore.planning.objective import weighted_sum
-from schedcore.planning.problem import Pin, Problem
+from schedcore.planning.problem import Pin, Problem, Weights
 
 __all__ = ["CP_SAT_BUDGET_SECONDS", "HEAD_START_SECONDS", "allocation_view", "prove_allocation"]
 
@@ -37,14 +37,20 @@ CP_SAT_BUDGET_SECONDS = 6.0
 
 
 def allocation_view(problem: Problem) -> Problem:
-    """The problem without dates, teams and bridges: a relaxation of the joint problem."""
+    """The problem without dates, teams and bridges: a relaxation of the joint problem, whose
+    objective is delegate travel alone (the fairness terms weigh 0 here)."""
     pins = [
         Pin(unit=pin.unit, host=pin.host, with_unit=pin.with_unit)
         for pin in problem.pins
         if pin.host is not None or pin.with_unit is not None
     ]
     return problem.with_changes(
-        days=None, trainer_teams=(), bridge_capacity=None, pins=pins, distances=problem.km
+        days=None,
+        trainer_teams=(),
+        bridge_capacity=None,
+        pins=pins,
+        distances=problem.km,
+        weights=Weights(delegate_travel=problem.weights.delegate_travel),
     )
 
 

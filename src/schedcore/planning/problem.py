@@ -20,6 +20,7 @@ from schedcore.planning.distances import check_distances, distance_matrix
 
 __all__ = [
     "DEFAULT_TRAVEL_DAY_KM",
+    "MAX_WEIGHT",
     "ObjectiveKind",
     "Pin",
     "Problem",
@@ -86,21 +87,62 @@ class Pin:
         return ",".join(parts)
 
 
+#: The largest weight an option takes: a weight times a plan's travel must stay far inside the
+#: solver's 64-bit integers.
+MAX_WEIGHT = 1_000_000
+
+
 @attrs.frozen
 class Weights:
     """Weights of the objective's named terms (whole numbers: CP-SAT needs integers).
 
-    ``trainer_travel`` defaults to 10: a trainer team's kilometre counts like ten delegates'
-    (a team is about ten people), so it breaks ties between allocations of equal delegate
-    travel without outweighing what thousands of delegates travel.
+    The objective is the sum of each term's unweighted value (``Plan.breakdown``) times its
+    weight here:
+
+    ``delegate_travel`` (default 1)
+        person-km (or km) from each unit to its host.
+    ``trainer_travel`` (default 0)
+        km the trainer teams drive from host to host; 0 leaves it out of the objective (it is
+        still minimised among the plans of equal delegate travel once the allocation is fixed).
+    ``longest_travel`` (default 0)
+        the longest distance one unit travels to its host: a positive weight makes the plan
+        fairer to the farthest unit at some cost in total travel (minimise the maximum).
+    ``team_load_spread`` (default 0)
+        sessions of the busiest trainer team minus those of the least busy: a positive weight
+        loads the teams evenly.
+    ``unplaced_delegate`` and ``unplaced_unit`` (default ``None``: automatic)
+        with :attr:`Problem.place_what_fits`, the cost of each delegate and each unit a plan
+        leaves out.  Automatic weights put placing delegates first, then placing units, then
+        every other term (``schedcore.planning.costs.effective_weights``); a number trades
+        a left-out delegate against that much travel.
     """
 
     delegate_travel: int = 1
     trainer_travel: int = 0
+    longest_travel: int = 0
+    team_load_spread: int = 0
+    unplaced_delegate: int | None = None
+    unplaced_unit: int | None = None
 
     def __attrs_post_init__(self) -> None:
-        if self.delegate_travel < 0 or self.trainer_travel < 0:
-            raise InvalidInputError("objective weights must be non-negative")
+        for name, value in attrs.asdict(self).items():
+            if value is None and name.startswith("unplaced_"):
+                continue
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidInputError(f"weight {name} must be a whole number, got {value!r}")
+            if not 0 <= value <= MAX_WEIGHT:
+                raise InvalidInputError(
+                    f"weight {name} must be from 0 to {MAX_WEIGHT:,}, got {value:,}"
+                )
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """Every weight's name, in the order of the fields."""
+        return tuple(field.name for field in attrs.fields(cls))
+
+    def to_json(self) -> dict[str, int | None]:
+        """Every weight by name (``None``: automatic)."""
+        return attrs.asdict(self)
 
 
 def _units(units: Iterable[Unit]) -> tuple[Unit, ...]:
@@ -132,6 +174,10 @@ class Problem:
     ``bridge_capacity`` caps the commune bridge points connected on one day (``None``: no cap).
     ``distances`` is a square matrix in the order of ``units`` (road km, minutes...); without
     it distances are great-circle km from lat/lon, else Euclidean from x/y, rounded.
+    ``max_travel_km`` caps the distance from any unit to its host (``None``: no cap), in the
+    distances' unit.  ``place_what_fits`` turns an over-constrained problem into a plan of what
+    fits: units may be left out (``Plan.unplaced`` says which and why), at the cost of the
+    ``unplaced_*`` weights; by default (``False``) every unit is placed or there is no plan.
     ``time_limit`` (seconds), ``workers`` and ``seed`` steer the solver: one worker and a fixed
     seed give the same plan every time.
     """
@@ -148,6 +194,8 @@ class Problem:
     weights: Weights = Weights()
     objective: ObjectiveKind = attrs.field(default=ObjectiveKind.PERSON_KM, converter=ObjectiveKind)
     distances: tuple[tuple[int, ...], ...] | None = attrs.field(default=None, converter=_matrix)
+    max_travel_km: int | None = None
+    place_what_fits: bool = False
     time_limit: float = 60.0
     workers: int = 2
     seed: int = 0
@@ -189,6 +237,8 @@ class Problem:
             raise InvalidInputError("bridge_capacity must be non-negative")
         if self.travel_day_km is not None and self.travel_day_km < 0:
             raise InvalidInputError("travel_day_km must be non-negative")
+        if self.max_travel_km is not None and self.max_travel_km < 0:
+            raise InvalidInputError(f"max_travel_km must be non-negative, got {self.max_travel_km}")
 
     def _check_calendar(self) -> None:
         names = [team.name for team in self.trainer_teams]
@@ -271,6 +321,17 @@ class Problem:
     def hosts(self) -> tuple[int, ...]:
         """Positions of the units that can host."""
         return tuple(j for j, unit in enumerate(self.units) if unit.can_host)
+
+    def may_serve(self, member: int, host: int) -> bool:
+        """Whether ``host`` may serve ``member`` under :attr:`max_travel_km` (a host may always
+        serve itself)."""
+        cap = self.max_travel_km
+        return cap is None or member == host or self._km[member][host] <= cap
+
+    def pairs(self) -> list[tuple[int, int]]:
+        """Every (unit, host) position pair a plan may use: the host can host and is within
+        :attr:`max_travel_km` of the unit."""
+        return [(i, j) for j in self.hosts() for i in range(self.size) if self.may_serve(i, j)]
 
     def delegate_cost(self, member: int, host: int) -> int:
         """What serving ``member`` from ``host`` adds to the delegate-travel term."""

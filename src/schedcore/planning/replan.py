@@ -4,8 +4,10 @@ Give the *changed* problem (a blackout added, a host withdrawn, a pin, a hall cu
 plan in force.  Disruption counts the units that change host, plus the sessions that keep their
 host but change date, plus those that change trainer team.  It is minimised first and cost
 second, in one weighted objective (``disruption x M + cost`` with ``M`` above any cost
-difference, so the order is exact).  The current plan warm-starts the search.  ``OPTIMAL``
-means: no plan disrupts less, and among the least disruptive plans none costs less.
+difference, so the order is exact).  When the problem places what fits, left-out units come
+before disruption (a unit left out also counts as moved).  The current plan warm-starts the
+search.  ``OPTIMAL`` means: no plan disrupts less, and among the least disruptive plans none
+costs less.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import time
 import attrs
 
 from schedcore.errors import InvalidInputError
+from schedcore.planning.costs import effective_weights, travel_ceiling, unplaced_codes
+from schedcore.planning.fit import why_left_out
 from schedcore.planning.model import build_model
 from schedcore.planning.objective import terms, weighted_sum
 from schedcore.planning.plan import Plan, PlanStatus
@@ -51,7 +55,8 @@ def replan(problem: Problem, current: Plan, *, progress: ProgressCallback | None
     started = time.perf_counter()
     codes = set(problem.codes)
     planned = {code for c in current.clusters for code in c.members}
-    if planned != codes:
+    # a plan of what fits may have left units out; it never names a unit the problem lacks
+    if planned != codes and not (problem.place_what_fits and planned <= codes):
         raise InvalidInputError(
             "the current plan must cover exactly the problem's units "
             f"(missing: {sorted(codes - planned)}, unknown: {sorted(planned - codes)})"
@@ -80,16 +85,22 @@ def replan(problem: Problem, current: Plan, *, progress: ProgressCallback | None
                 switched = model.new_bool_var(f"reteamed[{cluster.host}]")
                 model.add(switched >= planning.is_open(j) - same_team)
                 redated.append(switched)
-    cost = weighted_sum(planning)
-    # The optimal allocation of the changed problem bounds every plan's delegate travel from
-    # below; telling CP-SAT lets it prove "no cheaper plan at this disruption" quickly.
-    allocation = prove_allocation(problem, time_limit=problem.time_limit / 2)
-    if allocation.infeasible:
-        return Plan(status=PlanStatus.INFEASIBLE, wall_seconds=time.perf_counter() - started)
-    if allocation.bound is not None:
-        delegate_term = terms(planning)["delegate_travel"]
-        model.add(problem.weights.delegate_travel * delegate_term >= allocation.bound)
-    big = _cost_ceiling(problem) + 1
+    big = travel_ceiling(problem)
+    # Placing what fits: left-out units weigh more than any disruption, so the re-plan places
+    # the most delegates first, then disrupts least, then costs least.
+    most_disruption = len(moved) + len(redated)
+    cost = weighted_sum(
+        planning, weights=effective_weights(problem, above=big * (most_disruption + 1))
+    )
+    if not problem.place_what_fits:
+        # The optimal allocation of the changed problem bounds every plan's delegate travel
+        # from below; telling CP-SAT lets it prove "no cheaper plan at this disruption" quickly.
+        allocation = prove_allocation(problem, time_limit=problem.time_limit / 2)
+        if allocation.infeasible:
+            return Plan(status=PlanStatus.INFEASIBLE, wall_seconds=time.perf_counter() - started)
+        if allocation.bound is not None:
+            delegate_term = terms(planning)["delegate_travel"]
+            model.add(problem.weights.delegate_travel * delegate_term >= allocation.bound)
     model.minimize(big * (sum(moved) + sum(redated)) + cost)
     add_plan_hint(planning, current)
     solver = solver_for(
@@ -125,6 +136,7 @@ def replan(problem: Problem, current: Plan, *, progress: ProgressCallback | None
                 key=lambda load: load.cluster,
             )
         ),
+        unplaced=tuple(why_left_out(problem, plan, code) for code in unplaced_codes(problem, plan)),
         notes=(
             *plan.notes,
             f"{units_moved} unit(s) moved, {sessions_redated} session(s) re-dated, "
@@ -147,13 +159,3 @@ def kept_numbers(current: Plan, plan: Plan) -> dict[int, int]:
         if cluster.id not in kept:
             kept[cluster.id] = next(free)
     return kept
-
-
-def _cost_ceiling(problem: Problem) -> int:
-    """More than any plan can cost: every unit at its farthest host, every hop the longest."""
-    delegate = sum(
-        max(problem.delegate_cost(i, j) for j in problem.hosts()) for i in range(problem.size)
-    )
-    longest = max((max(row) for row in problem.km), default=0)
-    trainer = longest * problem.clusters
-    return problem.weights.delegate_travel * delegate + problem.weights.trainer_travel * trainer

@@ -15,13 +15,13 @@ from typing import Any
 import attrs
 from ortools.sat.python import cp_model
 
+from schedcore.planning.costs import allocation_is_objective, breakdown, objective_of
 from schedcore.planning.model import PlanningModel, build_model, hint_from
 from schedcore.planning.objective import terms, weighted_sum
 from schedcore.planning.plan import Plan, PlannedCluster, PlanStatus, cluster_loads
 from schedcore.planning.portfolio import prove_allocation
 from schedcore.planning.problem import Problem
 from schedcore.planning.reduce import relax_allocation, surviving_pairs
-from schedcore.planning.validate import trainer_travel
 
 __all__ = [
     "Progress",
@@ -113,7 +113,11 @@ def solve(
     once, when it finishes).
     """
     started = time.perf_counter()
-    if not problem.has_dates:
+    if problem.place_what_fits:
+        from schedcore.planning.fit import solve_what_fits
+
+        return solve_what_fits(problem, progress=progress)
+    if not problem.has_dates and allocation_is_objective(problem):
         return _solve_allocation_only(problem, started, progress)
     return _solve_joint(problem, started, progress, hint)
 
@@ -136,7 +140,7 @@ def _solve_allocation_only(
         objective=allocation.cost,
         bound=allocation.bound,
         wall_seconds=wall,
-        breakdown={"delegate_travel": allocation.cost // max(1, problem.weights.delegate_travel)},
+        breakdown=breakdown(problem, Plan(status=PlanStatus.FEASIBLE, clusters=clusters)),
         loads=cluster_loads(problem, clusters),
         notes=("allocation proven by the MIP (HiGHS via OR-Tools MathOpt)",)
         if allocation.proven
@@ -171,8 +175,7 @@ def _solve_joint(
         )
         if scheduled.has_solution:
             incumbent = scheduled
-            trainer_free = not problem.trainer_teams or problem.weights.trainer_travel == 0
-            if allocation.proven and trainer_free:
+            if allocation.proven and allocation_is_objective(problem):
                 # Certificate: the cost is delegate travel alone, A* bounds every joint plan
                 # from below, and this plan reaches A* while meeting every hard constraint.
                 notes.append("optimal allocation admits a schedule: joint optimum certified")
@@ -293,22 +296,14 @@ def extract_plan(
     if status not in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE):
         return Plan(status=status, wall_seconds=wall, notes=notes)
     clusters = read_clusters(planning, solver)
-    plan = Plan(status=status, clusters=clusters)
-    breakdown = {
-        "delegate_travel": int(solver.value(terms(planning)["delegate_travel"])),
-        "trainer_travel": trainer_travel(problem, plan),
-    }
-    weights = problem.weights
-    objective = weights.delegate_travel * breakdown["delegate_travel"] + (
-        weights.trainer_travel * breakdown["trainer_travel"] if planning.arcs else 0
-    )
+    terms_of_plan = breakdown(problem, Plan(status=status, clusters=clusters))
     return Plan(
         status=status,
         clusters=clusters,
-        objective=objective,
+        objective=objective_of(problem, terms_of_plan),
         bound=round(solver.best_objective_bound),
         wall_seconds=wall,
-        breakdown=breakdown,
+        breakdown=terms_of_plan,
         loads=cluster_loads(problem, clusters),
         notes=notes,
     )

@@ -18,6 +18,7 @@ from schedcore.domain.rule_names import (
     CLUSTER_SIZE,
     HALL_CAPACITY,
     HOST_IN_CLUSTER,
+    MAX_TRAVEL_KM,
     ONE_CLUSTER_PER_UNIT,
     PIN,
     TRAINER_ONE_SESSION_A_DAY,
@@ -53,9 +54,18 @@ def validate(problem: Problem, plan: Plan) -> tuple[Conflict, ...]:
                     f"{code} is in clusters {seen[code]} and {cluster.id}",
                 )
             seen[code] = cluster.id
+    # a plan of what fits may leave any unit out (plan.unplaced says why, when it was solved)
+    left_out = {u.unit for u in plan.unplaced}
     for code in problem.codes:
-        if code not in seen:
+        if code not in seen and not problem.place_what_fits:
             fail(ONE_CLUSTER_PER_UNIT, f"{code} is in no cluster")
+    for code in sorted(left_out):
+        if not problem.place_what_fits:
+            fail(ONE_CLUSTER_PER_UNIT, f"{code} is left out, but the plan must place every unit")
+        elif code in seen:
+            fail(ONE_CLUSTER_PER_UNIT, f"{code} is listed as left out but is in a cluster")
+        elif code not in codes:
+            fail(ONE_CLUSTER_PER_UNIT, f"unknown unit {code} is listed as left out")
     if sorted(c.id for c in plan.clusters) != list(range(1, len(plan.clusters) + 1)):
         fail(CLUSTER_COUNT, "cluster ids are not 1..P")
     if len(plan.clusters) != problem.clusters:
@@ -87,6 +97,12 @@ def _check_cluster(
         fail(CLUSTER_SIZE, f"cluster {cid}: {len(members)} units < minimum {problem.min_size}")
     if problem.max_size is not None and len(members) > problem.max_size:
         fail(CLUSTER_SIZE, f"cluster {cid}: {len(members)} units > maximum {problem.max_size}")
+    cap = problem.max_travel_km
+    if cap is not None:
+        for code in members:
+            km = problem.distance(code, host)
+            if km > cap:
+                fail(MAX_TRAVEL_KM, f"cluster {cid}: {code} travels {km:,} > {cap:,} to {host}")
 
 
 def _check_dates_and_teams(problem: Problem, plan: Plan, fail: Fail) -> None:
@@ -141,7 +157,11 @@ def _check_dates_and_teams(problem: Problem, plan: Plan, fail: Fail) -> None:
 
 def _check_pins(problem: Problem, plan: Plan, fail: Fail) -> None:
     for number, pin in enumerate(problem.pins, start=1):
-        cluster = plan.cluster_of(pin.unit)
+        try:
+            cluster = plan.cluster_of(pin.unit)
+        except KeyError:  # left out by a plan of what fits: a pin keeps its unit in
+            fail(f"{PIN}[{number}]", f"pin {pin} is not kept: {pin.unit} is left out")
+            continue
         broken = (
             (pin.host is not None and cluster.host != pin.host)
             or (pin.with_unit is not None and pin.with_unit not in cluster.members)
