@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from schedcore.planning.problem import ObjectiveKind, Pin, Problem, TrainerTeam, Unit, Weights
     from schedcore.planning.replan import disruption, replan
     from schedcore.planning.scenario_2022 import scenario_2022
-    from schedcore.planning.solve import Progress, ProgressCallback, solve
+    from schedcore.planning.solve import ProgressCallback, SolveProgress, solve
     from schedcore.planning.units_csv import load_distances, load_units
     from schedcore.planning.validate import check, validate
 
@@ -47,7 +47,7 @@ _EXPORTS: dict[str, str] = {
     "disruption": "schedcore.planning.replan",
     "replan": "schedcore.planning.replan",
     "scenario_2022": "schedcore.planning.scenario_2022",
-    "Progress": "schedcore.planning.solve",
+    "SolveProgress": "schedcore.planning.solve",
     "ProgressCallback": "schedcore.planning.solve",
     "solve": "schedcore.planning.solve",
     "load_distances": "schedcore.planning.units_csv",
@@ -99,8 +99,8 @@ __all__ = [
     "PlanStatus",
     "PlannedCluster",
     "Problem",
-    "Progress",
     "ProgressCallback",
+    "SolveProgress",
     "TrainerTeam",
     "Unit",
     "Weights",

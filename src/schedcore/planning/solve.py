@@ -24,9 +24,9 @@ from schedcore.planning.reduce import relax_allocation, surviving_pairs
 from schedcore.planning.validate import trainer_travel
 
 __all__ = [
-    "Progress",
     "ProgressCallback",
     "ProgressReporter",
+    "SolveProgress",
     "add_plan_hint",
     "clusters_from",
     "extract_plan",
@@ -36,7 +36,7 @@ __all__ = [
 
 
 @attrs.frozen
-class Progress:
+class SolveProgress:
     """One improving solution: its objective, the proven bound, seconds since the start."""
 
     solutions: int
@@ -46,7 +46,7 @@ class Progress:
 
 
 #: What ``solve(problem, progress=...)`` calls with each improving solution.
-ProgressCallback = Callable[[Progress], None]
+ProgressCallback = Callable[[SolveProgress], None]
 
 #: Time allowed to schedule the optimal allocation (a small model: hosts are fixed).
 SCHEDULE_SECONDS = 10.0
@@ -72,7 +72,7 @@ class ProgressReporter(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         self._count += 1
         self._progress(
-            Progress(
+            SolveProgress(
                 solutions=self._count,
                 objective=round(self.objective_value),
                 bound=round(self.best_objective_bound),
@@ -129,7 +129,7 @@ def _solve_allocation_only(
         return Plan(status=PlanStatus.UNKNOWN, bound=allocation.bound, wall_seconds=wall)
     clusters = clusters_from(problem, allocation.host_of)
     if progress is not None:
-        progress(Progress(1, allocation.cost, allocation.bound or allocation.cost, wall))
+        progress(SolveProgress(1, allocation.cost, allocation.bound or allocation.cost, wall))
     return Plan(
         status=PlanStatus.OPTIMAL if allocation.proven else PlanStatus.FEASIBLE,
         clusters=clusters,
