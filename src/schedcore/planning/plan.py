@@ -72,7 +72,8 @@ class Plan:
     ``objective`` and ``bound`` are in the objective's units (person-km by default, plus the
     weighted trainer km); ``gap`` is ``(objective - bound) / objective`` (0 when proven).
     ``breakdown`` maps each named objective term to its *unweighted* value, e.g.
-    ``{"delegate_travel": 1234567, "trainer_travel": 2345}``.
+    ``{"delegate_travel": 1234567, "trainer_travel": 2345}``.  ``proven_by`` says, for an
+    ``OPTIMAL`` plan, which solver or argument proved it and up to what tolerance.
     """
 
     status: PlanStatus
@@ -83,6 +84,7 @@ class Plan:
     breakdown: Mapping[str, int] = attrs.field(factory=dict)
     loads: tuple[ClusterLoad, ...] = ()
     notes: tuple[str, ...] = ()
+    proven_by: str | None = None
 
     @property
     def gap(self) -> float | None:
@@ -142,6 +144,7 @@ class Plan:
                 for load in self.loads
             ],
             "notes": list(self.notes),
+            "proven_by": self.proven_by,
         }
         if problem is not None:
             document["problem"] = problem_to_json(problem)
