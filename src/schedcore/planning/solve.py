@@ -67,7 +67,7 @@ ProgressCallback = Callable[[SolveProgress], None]
 SCHEDULE_SECONDS = 10.0
 #: Up to this many (unit, host) pairs the allocation is proven outright (the exact race);
 #: beyond, it is searched first (:mod:`schedcore.planning.large`).
-EXACT_PAIRS = 12_000
+EXACT_PAIRS = 40_000
 #: Up to this many pairs, a searched allocation is then proven on the pairs its bound keeps.
 PROOF_PAIRS = 250_000
 #: With less time than this per thousand pairs, even a small allocation is searched first.
