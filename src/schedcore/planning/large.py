@@ -293,7 +293,7 @@ def _alternate(problem: Problem, state: _State, k: int, deadline: float) -> _Sta
         pairs = {(i, medians[int(c)]) for i in range(problem.size) for c in near[i]}
         pairs |= set(enumerate(state.host_of)) | {(j, j) for j in medians}
         result = solve_allocation(
-            problem, time_limit=min(0.25 * remaining, 30.0), pairs=pairs, threads=problem.workers
+            problem, time_limit=min(0.25 * remaining, 30.0), pairs=pairs, threads=1
         )
         if result.host_of is None or result.cost is None:
             break

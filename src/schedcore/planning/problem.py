@@ -141,9 +141,9 @@ class Pin:
 class Weights:
     """Weights of the objective's named terms (whole numbers: CP-SAT needs integers).
 
-    ``trainer_travel`` defaults to 10: a trainer team's kilometre counts like ten delegates'
-    (a team is about ten people), so it breaks ties between allocations of equal delegate
-    travel without outweighing what thousands of delegates travel.
+    ``trainer_travel`` defaults to 0: delegate travel alone is minimised, and the trainer
+    teams' routes are then made as short as possible for that allocation.  A positive weight
+    trades delegate km for trainer km (10: a team's kilometre counts like ten delegates').
     """
 
     delegate_travel: int = 1

@@ -71,7 +71,7 @@ EXACT_PAIRS = 40_000
 #: Up to this many pairs, a searched allocation is then proven on the pairs its bound keeps.
 PROOF_PAIRS = 250_000
 #: With less time than this per thousand pairs, even a small allocation is searched first.
-SECONDS_PER_THOUSAND_PAIRS = 0.2
+SECONDS_PER_THOUSAND_PAIRS = 1.0
 
 _STATUS: dict[Any, PlanStatus] = {
     cp_model.OPTIMAL: PlanStatus.OPTIMAL,
@@ -203,9 +203,13 @@ def _search_allocation(
         ],
         dtype=np.float64,
     )
-    lagrange = bounds.lagrangian_bound(
-        view, upper_bound=found.cost, start=start, seconds=bound_seconds
-    )
+    try:
+        lagrange = bounds.lagrangian_bound(
+            view, upper_bound=found.cost, start=start, seconds=bound_seconds
+        )
+    except KeyboardInterrupt:
+        notes.append("interrupted: the best plan found so far, without a bound")
+        return Allocation(found.host_of, found.cost, None, False, False, found.seconds), notes
     best = Allocation(found.host_of, found.cost, min(lagrange.bound, found.cost), False, False, 0.0)
     notes.append(f"Lagrangian lower bound {lagrange.bound} ({lagrange.iterations} iterations)")
     if lagrange.bound >= found.cost:
@@ -247,7 +251,9 @@ def _interruptible_mip(
                 time_limit=time_limit,
                 pairs=pairs,
                 interrupter=interrupter,
-                threads=view.workers,
+                # HiGHS's thread pool is set once per process: always one thread here
+                # (the exact race runs HiGHS with more threads in a child process)
+                threads=1,
             )
         )
 
