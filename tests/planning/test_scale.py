@@ -122,13 +122,13 @@ def test_an_interrupt_returns_the_best_plan_so_far_validated() -> None:
     finally:
         timer.cancel()
     assert plan.has_solution
-    assert any("interrupted" in note for note in plan.notes)
+    assert any("interrupted" in note for note in plan.notes), plan.notes
     assert validate(problem, plan) == ()
     assert plan.wall_seconds < 30
 
 
 def test_a_large_programme_with_dates_is_scheduled_over_the_chosen_clusters() -> None:
-    problem = random_problem(400, 3, time_limit=20.0).with_changes(
+    problem = random_problem(400, 3, time_limit=30.0).with_changes(
         days=[date(2022, 9, 12) + timedelta(days=k) for k in range(20)],
         trainer_teams=[TrainerTeam("A"), TrainerTeam("B"), TrainerTeam("C")],
         travel_day_km=None,
@@ -174,7 +174,7 @@ def test_a_stale_hint_never_yields_a_wrong_optimal(problem: Problem, data: st.Da
 
 def test_an_optimal_claim_whose_bound_falls_short_in_integers_is_only_feasible() -> None:
     problem = random_problem(12, 1)
-    host_of = {i: 0 if i < 6 else 1 for i in range(12)}
+    host_of = {i: i % 2 for i in range(12)}
     problem = problem.with_changes(clusters=2, pins=())
     plan = plan_of(problem, host_of)
     true = delegate_travel(problem, plan)

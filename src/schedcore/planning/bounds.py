@@ -155,16 +155,21 @@ def lagrangian_bound(
 ) -> LagrangianBound:
     """Subgradient ascent on ``L(u)`` for at most ``seconds``; the best bound seen.
 
-    ``start``: initial multipliers (e.g. each unit's cost in the incumbent).
+    ``start``: initial multipliers (e.g. each unit's cost in the incumbent), used when they
+    give a better bound than each unit's second-cheapest host.
     """
     started = time.perf_counter()
     data = _Data.of(problem)
     n = problem.size
-    u = (
-        np.asarray(start, dtype=np.float64).copy()
-        if start is not None
-        else np.sort(data.cost, axis=1)[:, min(1, data.cost.shape[1] - 1)]
-    )
+    # start from the better of: the given multipliers, each unit's second-cheapest host
+    second = np.partition(data.cost, min(1, data.cost.shape[1] - 1), axis=1)[
+        :, min(1, data.cost.shape[1] - 1)
+    ]
+    u = second
+    if start is not None:
+        given = np.asarray(start, dtype=np.float64)
+        if _evaluate(data, given, want_x=False)[0] > _evaluate(data, second, want_x=False)[0]:
+            u = given.copy()
     best_value = -math.inf
     best_u = u.copy()
     step = 2.0

@@ -24,10 +24,14 @@ CP-SAT on the candidate pairs instead.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from types import FrameType
 
 import attrs
 import numpy as np
@@ -40,8 +44,8 @@ from schedcore.planning.problem import ObjectiveKind, Pin, Problem
 __all__ = ["SearchResult", "candidate_hosts", "search"]
 
 #: Units in one exact neighbourhood at first (about: whole clusters are taken).  The size adapts:
-#: it shrinks when CP-SAT cannot prove a neighbourhood within :data:`SUB_SECONDS`, and grows
-#: when neighbourhoods are proven fast or a whole pass improves nothing.
+#: it shrinks when CP-SAT cannot prove a neighbourhood within :data:`SUB_SECONDS`, and grows a
+#: little with each neighbourhood proven, and more after a pass that improves nothing.
 NEIGHBOURHOOD_UNITS = 30
 #: Neighbourhoods never grow beyond this many units.
 MAX_NEIGHBOURHOOD_UNITS = 160
@@ -49,8 +53,6 @@ MAX_NEIGHBOURHOOD_UNITS = 160
 NEIGHBOURHOOD_CLUSTERS = 10
 #: Time one exact neighbourhood may take.
 SUB_SECONDS = 1.0
-#: A neighbourhood proven faster than this makes the next ones larger.
-FAST_SECONDS = 0.15
 
 #: Problems with more units than this alternate exact assignments and re-centring first.
 ALTERNATE_FROM = 150
@@ -70,6 +72,30 @@ class SearchResult:
     improvements: int
     seconds: float
     candidates: int
+
+
+@contextlib.contextmanager
+def interrupts_noted() -> Iterator[threading.Event]:
+    """Within the block, Ctrl-C (SIGINT) sets the event as well as raising ``KeyboardInterrupt``.
+
+    A native solver running when the signal arrives may check for it and drop the exception;
+    the event survives, and the search checks it after every solve.
+    """
+    noted = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield noted
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        noted.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield noted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def candidate_hosts(problem: Problem, k: int) -> list[list[int]]:
@@ -445,6 +471,7 @@ def _lns(
     rng: random.Random,
     improved: Improved | None,
     started: float,
+    stop: threading.Event,
 ) -> tuple[int, int]:
     """Exact neighbourhoods in rotation; the neighbourhoods grow after a pass finds nothing."""
     problem = state.problem
@@ -483,11 +510,12 @@ def _lns(
                 workers=1,
                 seed=problem.seed + rounds,
             )
-            took = time.perf_counter() - began
-            if not proven and took >= 0.9 * SUB_SECONDS:
+            if stop.is_set():
+                raise KeyboardInterrupt
+            if not proven and time.perf_counter() - began >= 0.9 * SUB_SECONDS:
                 limit = max(2 * len(units) // 3, 8)
-            elif proven and took < FAST_SECONDS:
-                limit = min(MAX_NEIGHBOURHOOD_UNITS, limit + max(1, limit // 10))
+            elif proven:
+                limit = min(MAX_NEIGHBOURHOOD_UNITS, limit + max(1, limit // 20))
             if chosen is None:
                 continue
             after = sum(state.unit_cost(units[a], units[b]) for a, b in chosen.items())
@@ -518,7 +546,21 @@ def search(
     improved: Improved | None = None,
     start_k: int = 8,
 ) -> SearchResult:
-    """The best allocation of ``problem`` (its allocation rules only) found before ``deadline``."""
+    """The best allocation of ``problem`` (its allocation rules only) found before ``deadline``.
+
+    An interrupt (Ctrl-C, ``KeyboardInterrupt``) ends the search with the best allocation so far.
+    """
+    with interrupts_noted() as stop:
+        return _search(problem, deadline, improved, start_k, stop)
+
+
+def _search(
+    problem: Problem,
+    deadline: float,
+    improved: Improved | None,
+    start_k: int,
+    stop: threading.Event,
+) -> SearchResult:
     started = time.perf_counter()
     rng = random.Random(problem.seed)
     weight = problem.weights.delegate_travel
@@ -559,7 +601,9 @@ def search(
             _local_search(state, candidates, _fixed_units(problem), deadline)
             if improved is not None:
                 improved(state.cost * weight, time.perf_counter() - started)
-        neighbourhoods, improvements = _lns(state, deadline, rng, improved, started)
+        if stop.is_set():
+            raise KeyboardInterrupt
+        neighbourhoods, improvements = _lns(state, deadline, rng, improved, started, stop)
     except KeyboardInterrupt:
         interrupted = True
     seconds = time.perf_counter() - started

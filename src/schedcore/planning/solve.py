@@ -68,8 +68,11 @@ SCHEDULE_SECONDS = 10.0
 #: Up to this many (unit, host) pairs the allocation is proven outright (the exact race);
 #: beyond, it is searched first (:mod:`schedcore.planning.large`).
 EXACT_PAIRS = 40_000
-#: Up to this many pairs, a searched allocation is then proven on the pairs its bound keeps.
-PROOF_PAIRS = 250_000
+#: A searched allocation is then proven on the pairs its bound keeps, when they are at most
+#: this many (more would be the whole problem again).
+PROOF_PAIRS = 60_000
+#: Building the proof's MIP takes about this long per thousand pairs: no proof without the time.
+BUILD_SECONDS_PER_THOUSAND_PAIRS = 0.05
 #: With less time than this per thousand pairs, even a small allocation is searched first.
 SECONDS_PER_THOUSAND_PAIRS = 1.0
 
@@ -175,9 +178,9 @@ def _search_allocation(
     view = allocation_view(problem)
     notes: list[str] = []
     pairs = _pairs(problem)
-    prove = pairs <= PROOF_PAIRS
+    prove = pairs <= 4 * PROOF_PAIRS  # the bound may keep few enough
     budget = deadline - time.perf_counter()
-    bound_seconds = min(30.0, max(0.2, 0.1 * budget))
+    bound_seconds = min(30.0, max(0.5, 0.1 * budget))
     search_until = time.perf_counter() + (0.4 if prove else 0.85) * budget
     count = [0]
 
@@ -220,6 +223,9 @@ def _search_allocation(
         return best, notes
     keep = lagrange.surviving_pairs(view, found.cost) | set(found.host_of.items())
     notes.append(f"Lagrangian reduced costs kept {len(keep)} of {pairs} unit-host pairs")
+    if len(keep) > PROOF_PAIRS or remaining < BUILD_SECONDS_PER_THOUSAND_PAIRS * len(keep) / 1000:
+        notes.append("no proof attempted: too many pairs left for the time")
+        return best, notes
     exact, interrupted = _interruptible_mip(view, keep, remaining)
     if interrupted:
         notes.append("interrupted: the best plan found so far")
@@ -381,7 +387,7 @@ def _solve_joint(
         scheduled = _run(
             problem,
             pairs=fixed,
-            routes=True,
+            routes=not large_problem,  # shorter routes are a nicety a large model cannot afford
             started=started,
             time_limit=max(
                 0.1,
