@@ -179,6 +179,30 @@ def _child(name: str, side: str, time_limit: float) -> dict[str, Any]:
     return row
 
 
+#: (instance, time limit in seconds) per mode: big instances only in the full run.
+QUICK: list[tuple[str, float]] = [("gen-300-uniform", 5.0)]
+FULL: list[tuple[str, float]] = [
+    *[(f"SJC{k}", 30.0) for k in ("1", "2", "3a", "3b", "4a", "4b")],
+    ("p3038_600", 300.0),
+    ("p3038_800", 300.0),
+    ("gen-300-clumped", 60.0),
+    ("gen-1000-uniform-unequal", 60.0),
+    ("gen-3000-clumped-unequal", 60.0),
+]
+
+
+def run_pairs(plan: list[tuple[str, float]]) -> list[dict[str, Any]]:
+    """Ours, then HiGHS, on each instance, each side in a child process."""
+    rows = []
+    for name, limit in plan:
+        ours = _child(name, "ours", limit)
+        print("ours ", ours, flush=True)
+        highs = _child(name, "highs", limit)
+        print("highs", highs, flush=True)
+        rows.append({"instance": name, "limit": limit, "ours": ours, "highs": highs})
+    return rows
+
+
 def markdown(results: dict[str, Any]) -> str:
     lines = [
         f"Machine: {results['machine']}; mode {results['mode']}; shared with other work "
@@ -220,26 +244,11 @@ def main() -> None:
     if args.one:
         print(json.dumps(run_one(args.one, args.side, args.limit)), flush=True)
         return
-    if args.quick:
-        plan = [("SJC1", 20.0), ("gen-300-uniform", 10.0)]
-    else:
-        plan = [(f"SJC{k}", 30.0) for k in ("1", "2", "3a", "3b", "4a", "4b")]
-        plan += [("p3038_600", 300.0), ("p3038_800", 300.0)]
-        plan += [
-            ("gen-300-clumped", 60.0),
-            ("gen-1000-uniform-unequal", 60.0),
-            ("gen-3000-clumped-unequal", 60.0),
-        ]
+    plan = QUICK if args.quick else FULL
     if args.only:
         wanted = set(args.only.split(","))
         plan = [(name, limit) for name, limit in plan if name in wanted]
-    rows = []
-    for name, limit in plan:
-        ours = _child(name, "ours", limit)
-        print("ours ", ours, flush=True)
-        highs = _child(name, "highs", limit)
-        print("highs", highs, flush=True)
-        rows.append({"instance": name, "limit": limit, "ours": ours, "highs": highs})
+    rows = run_pairs(plan)
     results = {
         "mode": "quick" if args.quick else "full",
         "machine": f"{platform.machine()}, Python {platform.python_version()}, "
