@@ -77,6 +77,7 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         },
         "service": {"clients": 32, "requests": 100, "repeat": 3},
         "daemon": {"writes": 200, "repeat": 3},
+        "scale": {"quick": False},
     },
     "quick": {
         "store_append": {"rows": 20_000, "batch_size": 1000, "repeat": 3},
@@ -95,6 +96,7 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         },
         "service": {"clients": 32, "requests": 8, "repeat": 1},
         "daemon": {"writes": 30, "repeat": 1},
+        "scale": {"quick": True},
     },
     "tiny": {
         "store_append": {"rows": 2_000, "batch_size": 500, "repeat": 2},
@@ -110,6 +112,7 @@ SUITES = (
     "planner",
     "service",
     "daemon",
+    "scale",
 )
 
 
@@ -519,6 +522,58 @@ def _scenario_2022(bench: Any, runs: int, limit: float, with_dates: bool) -> lis
     return found
 
 
+# -- the planner at scale ----------------------------------------------------------------------
+
+
+def scale(*, quick: bool, **_: Any) -> Suite:
+    """SJC, p3038 and generated instances (full run), each beside the same MIP in HiGHS."""
+    import bench_scale
+
+    plan = bench_scale.QUICK if quick else bench_scale.FULL
+    rows = bench_scale.run_pairs(plan)
+    suite = Suite("scale", "Planner at scale", settings={"instances": [n for n, _ in plan]})
+    columns = [
+        "instance",
+        "limit s",
+        "ours",
+        "status",
+        "our bound",
+        "gap to published",
+        "0.1% reached at s",
+        "seconds",
+        "peak MiB",
+        "HiGHS",
+        "HiGHS status",
+        "HiGHS gap to published",
+        "HiGHS peak MiB",
+    ]
+    suite.tables.append(
+        Table(
+            "Each instance beside the same MIP in HiGHS (same limit, 2 workers / threads)",
+            columns,
+            [
+                [
+                    r["instance"],
+                    r["limit"],
+                    r["ours"].get("objective"),
+                    r["ours"].get("status"),
+                    r["ours"].get("bound"),
+                    r["ours"].get("gap_to_published"),
+                    r["ours"].get("within_0_1_percent_s"),
+                    r["ours"].get("seconds"),
+                    r["ours"].get("peak_mib"),
+                    r["highs"].get("objective"),
+                    r["highs"].get("status"),
+                    r["highs"].get("gap_to_published"),
+                    r["highs"].get("peak_mib"),
+                ]
+                for r in rows
+            ],
+        )
+    )
+    return suite
+
+
 # -- the HTTP service --------------------------------------------------------------------------
 
 
@@ -568,6 +623,7 @@ RUNNERS: dict[str, Callable[..., Suite | list[Suite]]] = {
     "planner": planner,
     "service": service,
     "daemon": daemon,
+    "scale": scale,
 }
 
 

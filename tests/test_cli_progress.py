@@ -12,7 +12,7 @@ import pytest
 
 from schedcore.application import Scheduler
 from schedcore.cli import _progress, main
-from schedcore.planning.solve import Progress
+from schedcore.planning.solve import SolveProgress
 from tests.cli_programme import Programme
 
 ESCAPE = "\x1b["
@@ -32,15 +32,15 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_solving_calls_the_progress_callback_with_improving_solutions(
     programme: Programme, terminal: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seen: list[Progress] = []
+    seen: list[SolveProgress] = []
     # The command imports the solver when it runs: spy on the solver's module.
     solver_module = importlib.import_module("schedcore.planning.solve")
     solve = solver_module.solve
 
-    def spying(problem: Any, *, progress: Callable[[Progress], None] | None = None) -> Any:
+    def spying(problem: Any, *, progress: Callable[[SolveProgress], None] | None = None) -> Any:
         assert progress is not None, "the plan command passed no progress callback"
 
-        def both(report: Progress) -> None:
+        def both(report: SolveProgress) -> None:
             seen.append(report)
             progress(report)
 

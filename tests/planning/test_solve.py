@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from schedcore.planning import PlanStatus, Progress, load_cpmp, solve
+from schedcore.planning import PlanStatus, SolveProgress, load_cpmp, solve
 
 from .helpers import WEIGHTED_TRAINERS, days, line_units, problem, teams
 
@@ -12,7 +12,7 @@ CPMP = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "cpmp"
 
 
 def test_progress_reports_each_improving_solution() -> None:
-    seen: list[Progress] = []
+    seen: list[SolveProgress] = []
     p = problem(
         line_units([0, 3, 50, 52, 90]),
         2,

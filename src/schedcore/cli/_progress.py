@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from schedcore.planning.solve import Progress, ProgressCallback
+    from schedcore.planning.solve import ProgressCallback, SolveProgress
 
 __all__ = [
     "CountCallback",
@@ -77,7 +77,7 @@ def solve_progress(
     lines = getattr(args, "progress", False)
     out = sys.stderr if getattr(args, "json", None) == "-" else sys.stdout
 
-    def line(progress: Progress) -> None:
+    def line(progress: SolveProgress) -> None:
         print(
             f"  solution {progress.solutions}: {progress.objective:,} "
             f"(bound {progress.bound:,}, {progress.seconds:.1f} s)",
@@ -98,7 +98,7 @@ def solve_progress(
     ) as bar:
         task = bar.add_task(description, total=None, state="searching")
 
-        def show(progress: Progress) -> None:
+        def show(progress: SolveProgress) -> None:
             gap = (
                 (progress.objective - progress.bound) / progress.objective
                 if progress.objective

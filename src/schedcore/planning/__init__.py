@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from schedcore.planning.recommend import Recommendation, Recommendations, Strain, recommend
     from schedcore.planning.replan import disruption, replan
     from schedcore.planning.scenario_2022 import scenario_2022
-    from schedcore.planning.solve import Progress, ProgressCallback, solve
+    from schedcore.planning.solve import ProgressCallback, SolveProgress, solve
     from schedcore.planning.validate import check, validate
     from schedcore.programmes.units_csv import load_distances, load_units
 
@@ -54,7 +54,7 @@ _EXPORTS: dict[str, str] = {
     "disruption": "schedcore.planning.replan",
     "replan": "schedcore.planning.replan",
     "scenario_2022": "schedcore.planning.scenario_2022",
-    "Progress": "schedcore.planning.solve",
+    "SolveProgress": "schedcore.planning.solve",
     "ProgressCallback": "schedcore.planning.solve",
     "solve": "schedcore.planning.solve",
     "load_distances": "schedcore.programmes.units_csv",
@@ -108,10 +108,10 @@ __all__ = [
     "PlanStatus",
     "PlannedCluster",
     "Problem",
-    "Progress",
     "ProgressCallback",
     "Recommendation",
     "Recommendations",
+    "SolveProgress",
     "Strain",
     "TrainerTeam",
     "Unit",

@@ -101,6 +101,8 @@ class Plan:
     ``breakdown`` maps each named objective term to its *unweighted* value, e.g.
     ``{"delegate_travel": 1234567, "trainer_travel": 2345}``.
     ``unplaced`` lists the units a plan of what fits leaves out (always empty by default).
+    ``proven_by`` says, for an ``OPTIMAL`` plan, which solver or argument proved it and up to
+    what tolerance.
     """
 
     status: PlanStatus
@@ -112,6 +114,7 @@ class Plan:
     loads: tuple[ClusterLoad, ...] = ()
     notes: tuple[str, ...] = ()
     unplaced: tuple[Unplaced, ...] = ()
+    proven_by: str | None = None
 
     @property
     def gap(self) -> float | None:
@@ -172,6 +175,7 @@ class Plan:
             ],
             "notes": list(self.notes),
             "unplaced": [u.to_json() for u in self.unplaced],
+            "proven_by": self.proven_by,
         }
         if problem is not None:
             document["problem"] = problem_to_json(problem)

@@ -147,10 +147,11 @@ def prove_allocation(problem: Problem, *, time_limit: float) -> Allocation:
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Allocation(None, None, None, False, False, seconds)
     host_of = {i: j for (i, j), v in planning.assign.items() if solver.boolean_value(v)}
-    cost = round(solver.objective_value)
-    proven = status == cp_model.OPTIMAL
-    bound = cost if proven else round(solver.best_objective_bound)
-    return Allocation(host_of, cost, bound, proven, False, seconds)
+    cost = sum(view.weights.delegate_travel * view.delegate_cost(i, j) for i, j in host_of.items())
+    bound = min(cost, round(solver.best_objective_bound))
+    proven = status == cp_model.OPTIMAL and bound >= cost
+    proven_by = "CP-SAT (exact integer arithmetic)" if proven else None
+    return Allocation(host_of, cost, bound, proven, False, seconds, proven_by)
 
 
 def _has_plan(result: object) -> bool:

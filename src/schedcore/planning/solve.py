@@ -1,32 +1,48 @@
 """``solve(problem) -> Plan``: a pure function from a planning problem to a plan.
 
-Nothing is read or written here; the caller decides what to do with the plan.  The solve runs
-CP-SAT on the model of :mod:`schedcore.planning.model` after a safe reduction
-(:mod:`schedcore.planning.reduce`); ``OPTIMAL`` is claimed only when CP-SAT proved the whole
-model optimal, and the reduction only drops (unit, host) pairs that no better plan can use.
+Nothing is read or written here; the caller decides what to do with the plan.  Small problems
+are proven exactly (:mod:`schedcore.planning.portfolio`, then CP-SAT on the model of
+:mod:`schedcore.planning.model` after a safe reduction, :mod:`schedcore.planning.reduce`).
+Larger ones are searched first (:mod:`schedcore.planning.large`) with an honest lower bound
+(:mod:`schedcore.planning.bounds`); a proof is then attempted on the pairs the bound cannot
+exclude when the problem is of middling size.
+
+``OPTIMAL`` is claimed only when a solver proved the whole problem optimal *and* the plan's
+objective, recomputed in integers from its clusters, is at most the proven bound (an integer);
+``Plan.proven_by`` names the solver and its tolerance.  Otherwise the plan is ``FEASIBLE`` with
+its gap; a stage that runs out of time is ``UNKNOWN``, never "infeasible".
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import attrs
+import numpy as np
 from ortools.sat.python import cp_model
+from ortools.util.python.solve_interrupter import SolveInterrupter
 
+from schedcore.errors import SchedcoreError
+from schedcore.planning import bounds, large
 from schedcore.planning.costs import allocation_is_objective, breakdown, objective_of
+from schedcore.planning.mip import Allocation, solve_allocation
 from schedcore.planning.model import PlanningModel, build_model, hint_from
 from schedcore.planning.objective import terms, weighted_sum
 from schedcore.planning.plan import Plan, PlannedCluster, PlanStatus, cluster_loads
-from schedcore.planning.portfolio import prove_allocation
+from schedcore.planning.portfolio import allocation_view, prove_allocation
 from schedcore.planning.problem import Problem
 from schedcore.planning.reduce import relax_allocation, surviving_pairs
+from schedcore.planning.validate import validate
 
 __all__ = [
-    "Progress",
+    "EXACT_PAIRS",
+    "PROOF_PAIRS",
     "ProgressCallback",
     "ProgressReporter",
+    "SolveProgress",
     "add_plan_hint",
     "clusters_from",
     "extract_plan",
@@ -36,7 +52,7 @@ __all__ = [
 
 
 @attrs.frozen
-class Progress:
+class SolveProgress:
     """One improving solution: its objective, the proven bound, seconds since the start."""
 
     solutions: int
@@ -46,10 +62,20 @@ class Progress:
 
 
 #: What ``solve(problem, progress=...)`` calls with each improving solution.
-ProgressCallback = Callable[[Progress], None]
+ProgressCallback = Callable[[SolveProgress], None]
 
 #: Time allowed to schedule the optimal allocation (a small model: hosts are fixed).
 SCHEDULE_SECONDS = 10.0
+#: Up to this many (unit, host) pairs the allocation is proven outright (the exact race);
+#: beyond, it is searched first (:mod:`schedcore.planning.large`).
+EXACT_PAIRS = 40_000
+#: A searched allocation is then proven on the pairs its bound keeps, when they are at most
+#: this many (more would be the whole problem again).
+PROOF_PAIRS = 60_000
+#: Building the proof's MIP takes about this long per thousand pairs: no proof without the time.
+BUILD_SECONDS_PER_THOUSAND_PAIRS = 0.05
+#: With less time than this per thousand pairs, even a small allocation is searched first.
+SECONDS_PER_THOUSAND_PAIRS = 1.0
 
 _STATUS: dict[Any, PlanStatus] = {
     cp_model.OPTIMAL: PlanStatus.OPTIMAL,
@@ -72,7 +98,7 @@ class ProgressReporter(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         self._count += 1
         self._progress(
-            Progress(
+            SolveProgress(
                 solutions=self._count,
                 objective=round(self.objective_value),
                 bound=round(self.best_objective_bound),
@@ -102,15 +128,22 @@ def solve(
 ) -> Plan:
     """Plan ``problem``: the best plan found, its status, bound and per-term breakdown.
 
-    Allocation-only problems are proven by the MIP of ``schedcore.planning.mip``.  With
-    dates, three stages (``docs/concepts/planning-model.md`` explains why each is exact): the
-    optimal allocation A* (a lower bound of the joint cost); the best schedule of that
-    allocation (an incumbent: when trainer travel is not in the objective, it is already the
-    joint optimum); then the joint CP-SAT model, reduced to the unit-host pairs that a better
-    plan could still use, with ``delegate travel >= A*`` and the incumbent as a hint.
-    ``hint`` (a previous plan of the same units) replaces the first two stages' incumbent.
-    ``progress`` is called for each improving solution of the CP-SAT stages (the MIP reports
-    once, when it finishes).
+    Small allocations are proven by the race of :mod:`schedcore.planning.portfolio`; larger
+    ones (more than :data:`EXACT_PAIRS` unit-host pairs, or a time limit too short for them)
+    are searched by :mod:`schedcore.planning.large`, bounded from below by
+    :mod:`schedcore.planning.bounds`, and, up to :data:`PROOF_PAIRS` pairs, proven by HiGHS on
+    the pairs the bound keeps.  With dates, three stages (``docs/concepts/planning-model.md``
+    explains why each is exact): the allocation A* (a lower bound of the joint cost when
+    proven); the best schedule of that allocation (an incumbent: when trainer travel is not in
+    the objective, it is already the joint optimum); then, for small problems, the joint CP-SAT
+    model, reduced to the unit-host pairs that a better plan could still use, with
+    ``delegate travel >= A*`` and the incumbent as a hint.  ``hint`` (a previous plan of the
+    same units) is validated and re-costed under ``problem`` before it is used, and ignored if
+    it breaks a rule.  ``progress`` is called for each improving solution.
+
+    Anytime: the time limit is kept, and an interrupt (``KeyboardInterrupt``) during the search
+    returns the best plan found so far.  Every returned plan with clusters has been re-checked
+    by :func:`~schedcore.planning.validate.validate`.
     """
     started = time.perf_counter()
     if problem.place_what_fits:
@@ -118,22 +151,208 @@ def solve(
 
         return solve_what_fits(problem, progress=progress)
     if not problem.has_dates and allocation_is_objective(problem):
-        return _solve_allocation_only(problem, started, progress)
-    return _solve_joint(problem, started, progress, hint)
+        plan = _solve_allocation_only(problem, started, progress)
+    else:
+        plan = _solve_joint(problem, started, progress, hint)
+    return _certified(problem, plan, started)
+
+
+def _pairs(problem: Problem) -> int:
+    return problem.size * len(problem.hosts())
+
+
+def searched(problem: Problem) -> bool:
+    """Whether ``solve`` searches the allocation first (by size and time limit)."""
+    pairs = _pairs(problem)
+    short = problem.time_limit < SECONDS_PER_THOUSAND_PAIRS * pairs / 1000
+    return pairs > EXACT_PAIRS or (short and pairs > 2_500)
+
+
+def _allocate(
+    problem: Problem, started: float, time_limit: float, progress: ProgressCallback | None
+) -> tuple[Allocation, list[str]]:
+    """The allocation stage: the exact race for small problems, else search, bound, proof."""
+    if not searched(problem):
+        return prove_allocation(problem, time_limit=time_limit), []
+    return _search_allocation(problem, started, started + time_limit, progress)
+
+
+def _search_allocation(
+    problem: Problem, started: float, deadline: float, progress: ProgressCallback | None
+) -> tuple[Allocation, list[str]]:
+    view = allocation_view(problem)
+    notes: list[str] = []
+    pairs = _pairs(problem)
+    prove = pairs <= 4 * PROOF_PAIRS  # the bound may keep few enough
+    budget = deadline - time.perf_counter()
+    bound_seconds = min(30.0, max(0.5, 0.1 * budget))
+    search_until = time.perf_counter() + (0.4 if prove else 0.85) * budget
+    count = [0]
+
+    def improved(cost: int, _: float) -> None:
+        if progress is not None:
+            count[0] += 1
+            progress(SolveProgress(count[0], cost, 0, time.perf_counter() - started))
+
+    found = large.search(view, deadline=search_until, improved=improved)
+    notes.append(
+        f"searched: {found.neighbourhoods} exact neighbourhoods, {found.improvements} improving "
+        f"({found.candidates} candidate hosts per unit)"
+    )
+    if found.interrupted:
+        notes.append("interrupted: the best plan found so far")
+    if found.host_of is None or found.cost is None:
+        notes.append("no allocation found in the time (not a proof that none exists)")
+        return Allocation(None, None, None, False, False, found.seconds), notes
+    start = np.asarray(
+        [
+            view.weights.delegate_travel * view.delegate_cost(i, found.host_of[i])
+            for i in range(view.size)
+        ],
+        dtype=np.float64,
+    )
+    try:
+        lagrange = bounds.lagrangian_bound(
+            view, upper_bound=found.cost, start=start, seconds=bound_seconds
+        )
+    except KeyboardInterrupt:
+        notes.append("interrupted: the best plan found so far, without a bound")
+        return Allocation(found.host_of, found.cost, None, False, False, found.seconds), notes
+    best = Allocation(found.host_of, found.cost, min(lagrange.bound, found.cost), False, False, 0.0)
+    notes.append(f"Lagrangian lower bound {lagrange.bound} ({lagrange.iterations} iterations)")
+    if lagrange.bound >= found.cost:
+        proof = "the Lagrangian lower bound (integer, rounded down) reaches the objective"
+        return attrs.evolve(best, proven=True, proven_by=proof), notes
+    remaining = deadline - time.perf_counter()
+    if found.interrupted:
+        return best, notes
+    if not prove:
+        return _search_on(view, best, deadline, improved, notes), notes
+    keep = lagrange.surviving_pairs(view, found.cost) | set(found.host_of.items())
+    notes.append(f"Lagrangian reduced costs kept {len(keep)} of {pairs} unit-host pairs")
+    if len(keep) > PROOF_PAIRS or remaining < BUILD_SECONDS_PER_THOUSAND_PAIRS * len(keep) / 1000:
+        notes.append("no proof attempted: too many pairs left for the time")
+        return _search_on(view, best, deadline, improved, notes), notes
+    exact, interrupted = _interruptible_mip(view, keep, remaining)
+    if interrupted:
+        notes.append("interrupted: the best plan found so far")
+    if exact is None or exact.cost is None:
+        return best, notes
+    if exact.cost < found.cost:
+        best = attrs.evolve(best, host_of=exact.host_of, cost=exact.cost)
+    if exact.proven:
+        # Every plan cheaper than the incumbent uses surviving pairs only, so the reduced MIP's
+        # optimum (the incumbent's pairs are in it) is the whole problem's.
+        proof = f"{exact.proven_by} on the pairs Lagrangian reduced costs keep"
+        return attrs.evolve(best, bound=best.cost, proven=True, proven_by=proof), notes
+    if exact.bound is not None and best.cost is not None:
+        best = attrs.evolve(best, bound=max(best.bound or 0, min(exact.bound, best.cost)))
+    return best, notes
+
+
+def _search_on(
+    view: Problem,
+    best: Allocation,
+    deadline: float,
+    improved: Callable[[int, float], None],
+    notes: list[str],
+) -> Allocation:
+    """No proof to attempt: the rest of the time goes to the search, from the best plan."""
+    if best.host_of is None or best.cost is None or deadline - time.perf_counter() < 0.5:
+        return best
+    more = large.search(view, deadline=deadline, improved=improved, start=best.host_of)
+    notes.append(f"searched on: {more.neighbourhoods} more neighbourhoods")
+    if more.interrupted:
+        notes.append("interrupted: the best plan found so far")
+    if more.host_of is None or more.cost is None or more.cost >= best.cost:
+        return best
+    bound = None if best.bound is None else min(best.bound, more.cost)
+    return attrs.evolve(best, host_of=more.host_of, cost=more.cost, bound=bound)
+
+
+def _interruptible_mip(
+    view: Problem, pairs: set[tuple[int, int]], time_limit: float
+) -> tuple[Allocation | None, bool]:
+    """HiGHS in a thread, so that an interrupt stops it and keeps what the search found."""
+    interrupter = SolveInterrupter()
+    result: list[Allocation] = []
+
+    def run() -> None:
+        result.append(
+            solve_allocation(
+                view,
+                time_limit=time_limit,
+                pairs=pairs,
+                interrupter=interrupter,
+                # HiGHS's thread pool is set once per process: always one thread here
+                # (the exact race runs HiGHS with more threads in a child process)
+                threads=1,
+            )
+        )
+
+    worker = threading.Thread(target=run, name="highs-proof", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        interrupter.interrupt()
+        worker.join()
+        return (result[0] if result else None), True
+    return (result[0] if result else None), False
+
+
+def _certified(problem: Problem, plan: Plan, started: float) -> Plan:
+    """Re-check the plan: every rule, and in integers its objective against its bound."""
+    if not plan.has_solution:
+        return plan
+    issues = validate(problem, plan)
+    if issues:  # a modelling error: never hand out a plan that breaks a rule
+        return Plan(
+            status=PlanStatus.UNKNOWN,
+            wall_seconds=time.perf_counter() - started,
+            notes=(*plan.notes, f"plan rejected by the validator: {issues[0].description}"),
+        )
+    terms_of_plan = breakdown(problem, plan)
+    objective = objective_of(problem, terms_of_plan)
+    notes = list(plan.notes)
+    status = plan.status
+    if plan.objective != objective:
+        notes.append(
+            f"objective re-computed in integers: {objective} (solver said {plan.objective})"
+        )
+    bound = plan.bound if plan.bound is None else min(plan.bound, objective)
+    if status is PlanStatus.OPTIMAL and (plan.bound is None or plan.bound < objective):
+        status = PlanStatus.FEASIBLE
+        notes.append("not claimed optimal: the proven bound is below the integer objective")
+    return attrs.evolve(
+        plan,
+        status=status,
+        objective=objective,
+        bound=bound,
+        breakdown={**plan.breakdown, **terms_of_plan},
+        proven_by=plan.proven_by if status is PlanStatus.OPTIMAL else None,
+        notes=tuple(notes),
+    )
 
 
 def _solve_allocation_only(
     problem: Problem, started: float, progress: ProgressCallback | None
 ) -> Plan:
-    allocation = prove_allocation(problem, time_limit=problem.time_limit)
+    allocation, notes = _allocate(problem, started, problem.time_limit, progress)
     wall = time.perf_counter() - started
     if allocation.infeasible:
-        return Plan(status=PlanStatus.INFEASIBLE, wall_seconds=wall)
+        return Plan(status=PlanStatus.INFEASIBLE, wall_seconds=wall, notes=tuple(notes))
     if allocation.host_of is None or allocation.cost is None:
-        return Plan(status=PlanStatus.UNKNOWN, bound=allocation.bound, wall_seconds=wall)
+        return Plan(
+            status=PlanStatus.UNKNOWN, bound=allocation.bound, wall_seconds=wall, notes=tuple(notes)
+        )
     clusters = clusters_from(problem, allocation.host_of)
     if progress is not None:
-        progress(Progress(1, allocation.cost, allocation.bound or allocation.cost, wall))
+        bound = allocation.bound if allocation.bound is not None else 0
+        progress(SolveProgress(1, allocation.cost, bound, wall))
+    if allocation.proven:
+        notes.append(f"allocation proven by {allocation.proven_by}")
     return Plan(
         status=PlanStatus.OPTIMAL if allocation.proven else PlanStatus.FEASIBLE,
         clusters=clusters,
@@ -142,9 +361,31 @@ def _solve_allocation_only(
         wall_seconds=wall,
         breakdown=breakdown(problem, Plan(status=PlanStatus.FEASIBLE, clusters=clusters)),
         loads=cluster_loads(problem, clusters),
-        notes=("allocation proven by the MIP (HiGHS via OR-Tools MathOpt)",)
-        if allocation.proven
-        else (),
+        notes=tuple(notes),
+        proven_by=allocation.proven_by if allocation.proven else None,
+    )
+
+
+def _usable_hint(problem: Problem, hint: Plan | None, notes: list[str]) -> Plan | None:
+    """The hint re-checked and re-costed under ``problem`` (its stored figures are not trusted)."""
+    if hint is None or not hint.has_solution:
+        return None
+    try:
+        broken = bool(validate(problem, hint))
+    except (KeyError, ValueError, SchedcoreError):
+        broken = True
+    if broken:
+        notes.append("the hint breaks a rule of this problem: ignored")
+        return None
+    terms_of_hint = breakdown(problem, hint)
+    return attrs.evolve(
+        hint,
+        status=PlanStatus.FEASIBLE,
+        objective=objective_of(problem, terms_of_hint),
+        bound=None,
+        breakdown=terms_of_hint,
+        loads=cluster_loads(problem, hint.clusters),
+        proven_by=None,
     )
 
 
@@ -153,7 +394,8 @@ def _solve_joint(
 ) -> Plan:
     deadline = started + problem.time_limit
     notes: list[str] = []
-    allocation = prove_allocation(problem, time_limit=0.5 * problem.time_limit)
+    allocation, stage_notes = _allocate(problem, started, 0.5 * problem.time_limit, progress)
+    notes += stage_notes
     if allocation.infeasible:
         notes.append("the allocation alone (halls, sizes, host pins) is infeasible")
         return Plan(
@@ -162,15 +404,22 @@ def _solve_joint(
             notes=tuple(notes),
         )
     lower_bound = allocation.bound
-    incumbent = hint if hint is not None and hint.has_solution else None
+    incumbent = _usable_hint(problem, hint, notes)
+    large_problem = searched(problem)
     if incumbent is None and allocation.host_of is not None:
         fixed = {(i, j) for i, j in allocation.host_of.items()}
         scheduled = _run(
             problem,
             pairs=fixed,
-            routes=True,
+            routes=not large_problem,  # shorter routes are a nicety a large model cannot afford
             started=started,
-            time_limit=max(0.1, min(SCHEDULE_SECONDS, deadline - time.perf_counter())),
+            time_limit=max(
+                0.1,
+                min(
+                    SCHEDULE_SECONDS if not large_problem else problem.time_limit,
+                    deadline - time.perf_counter(),
+                ),
+            ),
             progress=progress,
         )
         if scheduled.has_solution:
@@ -185,9 +434,27 @@ def _solve_joint(
                     bound=scheduled.objective,
                     wall_seconds=time.perf_counter() - started,
                     notes=tuple(notes),
+                    proven_by=f"{allocation.proven_by}, for the allocation; its schedule "
+                    "keeps every rule at no extra cost",
                 )
+        elif scheduled.status is PlanStatus.INFEASIBLE:
+            notes.append("the allocation found has no feasible schedule")
         else:
-            notes.append("the optimal allocation has no feasible schedule")
+            notes.append("scheduling the allocation found ran out of time (UNKNOWN)")
+    if large_problem:
+        # the joint model over every host is what does not scale: keep the scheduled plan
+        wall = time.perf_counter() - started
+        if incumbent is None:
+            return Plan(
+                status=PlanStatus.UNKNOWN, bound=lower_bound, wall_seconds=wall, notes=tuple(notes)
+            )
+        return attrs.evolve(
+            incumbent,
+            status=PlanStatus.FEASIBLE,
+            bound=lower_bound,
+            wall_seconds=wall,
+            notes=tuple(notes),
+        )
     pairs = None
     if incumbent is not None and incumbent.objective is not None:
         relaxation = relax_allocation(problem)
@@ -207,14 +474,18 @@ def _solve_joint(
         progress=progress,
         notes=tuple(notes),
     )
-    if final.status is PlanStatus.OPTIMAL or incumbent is None:
-        return final
+    if final.status is PlanStatus.OPTIMAL:
+        return attrs.evolve(final, proven_by="CP-SAT on the joint model (exact integer arithmetic)")
+    if incumbent is None:
+        if final.status is PlanStatus.INFEASIBLE and pairs is None:
+            return final
+        return final if final.has_solution else attrs.evolve(final, status=PlanStatus.UNKNOWN)
     best = final if final.has_solution and _better(final, incumbent) else incumbent
-    bounds = [b for b in (final.bound, lower_bound) if b is not None]
+    bounds_known = [b for b in (final.bound, lower_bound) if b is not None]
     return attrs.evolve(
         best,
         status=PlanStatus.FEASIBLE,
-        bound=max(bounds) if bounds else None,
+        bound=max(bounds_known) if bounds_known else None,
         wall_seconds=time.perf_counter() - started,
         notes=tuple(notes),
     )

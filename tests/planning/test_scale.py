@@ -1,0 +1,219 @@
+"""The planner at scale: searched plans validate, bounds are lower bounds, proofs are honest."""
+
+from __future__ import annotations
+
+import _thread
+import math
+import random
+import threading
+from datetime import date, timedelta
+
+import attrs
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schedcore.planning import (
+    Pin,
+    Plan,
+    PlanStatus,
+    Problem,
+    TrainerTeam,
+    Unit,
+    Weights,
+    bounds,
+    large,
+    scenario_2022,
+    solve,
+    validate,
+)
+from schedcore.planning.mip import solve_allocation
+from schedcore.planning.plan import PlannedCluster
+from schedcore.planning.solve import _certified, clusters_from, searched
+from schedcore.planning.validate import delegate_travel
+from tests.planning.brute_force import cost, every_plan
+from tests.strategies import tiny_planning_problems
+
+
+def random_problem(
+    n: int, seed: int, *, time_limit: float = 10.0, unequal: bool = False, pins: bool = False
+) -> Problem:
+    """Points in a 200 x 200 square, p = n / 8, halls 1.3 x the average load (or 0.7-2x)."""
+    rng = random.Random(seed)
+    p = max(2, n // 8)
+    points = [(rng.randint(0, 200), rng.randint(0, 200), rng.randint(1, 9)) for _ in range(n)]
+    average = 1.3 * sum(d for _, _, d in points) / p
+    units = [
+        Unit(
+            code=f"u{k}",
+            name=f"point {k}",
+            demand=d,
+            capacity=math.ceil(average * (rng.uniform(0.7, 2.0) if unequal else 1.0)),
+            x=x,
+            y=y,
+        )
+        for k, (x, y, d) in enumerate(points)
+    ]
+    pinned = [Pin(unit="u1", host="u0"), Pin(unit="u0", host="u0")] if pins else []
+    return Problem(
+        units=units, clusters=p, pins=pinned, time_limit=time_limit, workers=1, seed=seed
+    )
+
+
+def plan_of(problem: Problem, host_of: dict[int, int]) -> Plan:
+    return Plan(status=PlanStatus.FEASIBLE, clusters=clusters_from(problem, host_of))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(12, 40),
+    seed=st.integers(0, 10_000),
+    unequal=st.booleans(),
+    pins=st.booleans(),
+    max_size=st.sampled_from([None, 9, 12]),
+)
+def test_searched_allocations_keep_every_rule_and_cost_what_they_say(
+    n: int, seed: int, unequal: bool, pins: bool, max_size: int | None
+) -> None:
+    problem = random_problem(n, seed, unequal=unequal, pins=pins).with_changes(max_size=max_size)
+    found = large.search(problem, deadline=_now() + 1.0)
+    exact = solve_allocation(problem, time_limit=20)
+    if exact.infeasible:
+        return
+    assert found.host_of is not None and found.cost is not None
+    plan = plan_of(problem, found.host_of)
+    assert validate(problem, plan) == ()
+    assert found.cost == delegate_travel(problem, plan)
+    assert exact.cost is not None and found.cost >= exact.cost
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(8, 30), seed=st.integers(0, 10_000), unequal=st.booleans())
+def test_the_lagrangian_bound_never_exceeds_the_optimum_and_fixing_keeps_an_optimum(
+    n: int, seed: int, unequal: bool
+) -> None:
+    problem = random_problem(n, seed, unequal=unequal)
+    exact = solve_allocation(problem, time_limit=30)
+    if exact.infeasible or not exact.proven:
+        return
+    assert exact.cost is not None and exact.host_of is not None
+    bound = bounds.lagrangian_bound(problem, upper_bound=exact.cost, seconds=2)
+    assert bound.bound <= exact.cost
+    # every pair of an optimal plan survives fixing at the optimum's cost
+    kept = bound.surviving_pairs(problem, exact.cost)
+    assert set(exact.host_of.items()) <= kept
+
+
+def test_a_thousand_units_under_a_short_limit_get_a_valid_plan() -> None:
+    problem = random_problem(1000, 7, time_limit=6.0, unequal=True).with_changes(workers=2)
+    assert searched(problem)
+    plan = solve(problem)
+    assert plan.status is PlanStatus.FEASIBLE
+    assert validate(problem, plan) == ()
+    assert plan.bound is not None and plan.objective is not None
+    assert 0 < plan.bound <= plan.objective
+
+
+def test_an_interrupt_returns_the_best_plan_so_far_validated() -> None:
+    problem = random_problem(800, 11, time_limit=60.0).with_changes(workers=2)
+    timer = threading.Timer(4.0, _thread.interrupt_main)
+    timer.start()
+    try:
+        plan = solve(problem)
+    finally:
+        timer.cancel()
+    assert plan.has_solution
+    assert any("interrupted" in note for note in plan.notes), plan.notes
+    assert validate(problem, plan) == ()
+    assert plan.wall_seconds < 30
+
+
+def test_a_large_programme_with_dates_is_scheduled_over_the_chosen_clusters() -> None:
+    problem = random_problem(400, 3, time_limit=30.0).with_changes(
+        days=[date(2022, 9, 12) + timedelta(days=k) for k in range(20)],
+        trainer_teams=[TrainerTeam("A"), TrainerTeam("B"), TrainerTeam("C")],
+        travel_day_km=None,
+        workers=2,
+    )
+    assert searched(problem)
+    plan = solve(problem)
+    assert plan.has_solution, plan.notes
+    assert validate(problem, plan) == ()
+    assert all(c.date is not None and c.trainer_team is not None for c in plan.clusters)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_planning_problems(max_units=4), st.data())
+def test_a_stale_hint_never_yields_a_wrong_optimal(problem: Problem, data: st.DataObject) -> None:
+    # a "hint" from another version of the problem: any clusters over the same units, whose
+    # stored objective, bound and status claim a perfect plan
+    codes = list(problem.codes)
+    hosts = data.draw(st.lists(st.sampled_from(codes), min_size=1, max_size=2, unique=True))
+    days = problem.days or (None,)
+    clusters = []
+    for k, host in enumerate(hosts, start=1):
+        members = [host] + [c for c in codes if c not in hosts and hash(c) % len(hosts) == k - 1]
+        clusters.append(
+            PlannedCluster(
+                id=k,
+                host=host,
+                members=tuple(members),
+                date=data.draw(st.sampled_from(days)),
+                trainer_team=problem.trainer_teams[0].name if problem.trainer_teams else None,
+            )
+        )
+    stale = Plan(status=PlanStatus.OPTIMAL, clusters=tuple(clusters), objective=0, bound=0)
+    plan = solve(problem.with_changes(time_limit=10.0), hint=stale)
+    valid = every_plan(problem)
+    if plan.status is PlanStatus.OPTIMAL:
+        assert valid
+        assert plan.objective == min(cost(problem, p) for p in valid)
+    if plan.has_solution:
+        assert validate(problem, plan) == ()
+        assert plan.objective == cost(problem, plan)
+
+
+def test_an_optimal_claim_whose_bound_falls_short_in_integers_is_only_feasible() -> None:
+    problem = random_problem(12, 1)
+    host_of = {i: i % 2 for i in range(12)}
+    problem = problem.with_changes(clusters=2, pins=())
+    plan = plan_of(problem, host_of)
+    true = delegate_travel(problem, plan)
+    claimed = attrs.evolve(
+        plan, status=PlanStatus.OPTIMAL, objective=true, bound=true - 1, proven_by="x"
+    )
+    checked = _certified(problem, claimed, _now())
+    assert checked.status is PlanStatus.FEASIBLE
+    assert checked.proven_by is None
+    wrong_objective = attrs.evolve(claimed, objective=true - 5, bound=true - 5)
+    checked = _certified(problem, wrong_objective, _now())
+    assert checked.objective == true
+    assert checked.status is PlanStatus.FEASIBLE
+
+
+def test_the_2022_scenario_is_still_proven_optimal_and_says_by_what(
+    plan_2022: tuple[Problem, Plan],
+) -> None:
+    problem, plan = plan_2022
+    assert not searched(problem)
+    assert plan.status is PlanStatus.OPTIMAL
+    assert plan.proven_by
+    assert validate(problem, plan) == ()
+
+
+def test_allocation_proofs_name_their_solver() -> None:
+    problem = scenario_2022(with_dates=False, time_limit=60)
+    plan = solve(problem)
+    assert plan.status is PlanStatus.OPTIMAL
+    assert plan.proven_by is not None
+    assert "HiGHS" in plan.proven_by or "CP-SAT" in plan.proven_by
+
+
+def test_weights_default_as_documented() -> None:
+    assert Weights().trainer_travel == 0
+    assert "defaults to 0" in (Weights.__doc__ or "")
+
+
+def _now() -> float:
+    import time
+
+    return time.perf_counter()
