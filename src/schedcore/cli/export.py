@@ -1,11 +1,13 @@
-"""``schedcore export``: write a plan as JSON, CSV, iCalendar (.ics) or pictures (PNG).
+"""``schedcore export``: write a plan as JSON, CSV, iCalendar (.ics), pictures (PNG) or a page.
 
 The plan is read from ``--plan PLAN.json`` (what ``schedcore plan --json`` writes) or, without
 ``--plan``, from the event store (``--store`` or ``$SCHEDCORE_STORE``): the plan in force.  With
 ``--format png``, ``--out`` is a directory that receives ``cluster_map.png`` and, when the
 sessions have dates, ``session_calendar.png``.  ``--out -`` writes JSON, CSV or iCalendar to
-standard output.  ``--json PATH`` (or ``-``) describes what was written: the format, the
-files, the number of clusters and of dated sessions.
+standard output.  ``--format html`` writes one self-contained page that opens offline: map,
+calendar, rosters and, from a store, coverage against every target.  ``--json PATH`` (or
+``-``) describes what was written: the format, the files, the number of clusters and of dated
+sessions.
 """
 
 from __future__ import annotations
@@ -33,13 +35,13 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS", "register"]
 
-FORMATS = ("json", "csv", "ics", "png")
+FORMATS = ("json", "csv", "ics", "png", "html")
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "export",
-        help="write a plan as JSON, CSV, iCalendar or pictures",
+        help="write a plan as JSON, CSV, iCalendar, pictures or an HTML page",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -104,8 +106,16 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError("--out - and --json - both want standard output: choose one")
     check_writable("--out", args.out, directory=args.format == "png")
     check_writable("--json", args.json)
-    clusters = read_plan_json(args.plan) if args.plan else plan_in_store(args.store, args.programme)
-    table = load_province_table(args.units) if args.units else None
+    if args.format == "html":
+        from schedcore.cli._export_html import html_page
+
+        table = load_province_table(args.units) if args.units else None
+        clusters, page = html_page(args, table)
+    else:
+        clusters = (
+            read_plan_json(args.plan) if args.plan else plan_in_store(args.store, args.programme)
+        )
+        table = load_province_table(args.units) if args.units else None
     units = unit_directory(table)
     programme = args.programme or programme_2022().name
 
@@ -121,7 +131,10 @@ def run(args: argparse.Namespace) -> int:
         write_json(args.json, _described(args, clusters, [str(p) for p in pictures]))
         return 0
 
-    if args.format == "ics":
+    if args.format == "html":
+        data = page
+        summary = f"{len(clusters)} clusters"
+    elif args.format == "ics":
         data = plan_to_ics(clusters, programme=programme, units=units, sequence=args.sequence)
         summary = f"{sum(1 for c in clusters if c.date is not None)} sessions"
     elif args.format == "csv":

@@ -197,8 +197,14 @@ def build_report(
     targets: Sequence[Target] = (),
     facts: ReportFacts | None = None,
     spellings: Mapping[str, Sequence[str]] | None = None,
+    statuses: Mapping[str, Mapping[Measure, str]] | None = None,
 ) -> ReportModel:
-    """The report's content; refuses what :func:`check_clusters` refuses."""
+    """The report's content; refuses what :func:`check_clusters` refuses.
+
+    A unit's status against a target is judged here (by
+    :func:`schedcore.projections.coverage.progress`, the rule ``schedcore report`` uses) unless
+    ``statuses`` gives it (the read models know which sessions are cancelled).
+    """
     facts = facts or ReportFacts()
     ordered = check_clusters(clusters, units)
     made_at = facts.made_at or now()
@@ -231,7 +237,7 @@ def build_report(
     lines = None
     totals: tuple[tuple[str, int, int, float], ...] = ()
     if coverage is not None:
-        lines = _coverage(coverage, entries, units, targets, calendar, start, today)
+        lines = _coverage(coverage, entries, units, targets, calendar, start, today, statuses or {})
         totals = _totals(coverage)
     return ReportModel(
         facts=facts,
@@ -333,6 +339,7 @@ def _coverage(
     calendar: WorkingCalendar | None,
     start: dt.date | None,
     today: dt.date,
+    statuses: Mapping[str, Mapping[Measure, str]],
 ) -> tuple[CoverageLine, ...]:
     from schedcore.projections.coverage import progress
 
@@ -365,7 +372,8 @@ def _coverage(
                 days_left = _working_days_left(today, target.deadline, calendar)
                 missing = max(math.ceil(target.share * population - 1e-9) - value, 0)
                 pace = missing / days_left if missing and days_left else None
-            symbol, text, rank = STATUS_LABELS[str(standing.status)]
+            status = statuses.get(code, {}).get(measure, str(standing.status))
+            symbol, text, rank = STATUS_LABELS[status]
             lines.append(
                 CoverageLine(
                     code=code,
@@ -378,7 +386,7 @@ def _coverage(
                     target=target,
                     days_left=days_left,
                     pace=pace,
-                    status=str(standing.status),
+                    status=status,
                     symbol=symbol,
                     status_text=text,
                     rank=rank,

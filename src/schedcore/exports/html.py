@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from schedcore.calendar import WorkingCalendar
-from schedcore.domain.programme_spec import Target
+from schedcore.domain.programme_spec import Measure, Target
 from schedcore.errors import MissingDependencyError
 from schedcore.exports._cluster_map import cluster_map
 from schedcore.exports._files import write_bytes_atomically
+from schedcore.exports._html_views import plan_of_views, views_report_html
 from schedcore.exports._report_model import ReportFacts, build_report, spellings_of
 from schedcore.exports._session_calendar import session_calendar
 from schedcore.exports._types import ClusterLike, CoverageRow, UnitSource
@@ -40,8 +41,10 @@ if TYPE_CHECKING:
 __all__ = [
     "ReportFacts",
     "ReportPictures",
+    "plan_of_views",
     "plan_report_html",
     "report_pictures",
+    "views_report_html",
     "write_plan_report",
 ]
 
@@ -126,6 +129,7 @@ def plan_report_html(
     facts: ReportFacts | None = None,
     spellings: Mapping[str, Sequence[str]] | None = None,
     pictures: ReportPictures | None = None,
+    statuses: Mapping[str, Mapping[Measure, str]] | None = None,
 ) -> str:
     """The whole page as text.
 
@@ -133,7 +137,8 @@ def plan_report_html(
     built-in 2022 table).  ``coverage`` maps unit codes to their counts; with ``targets`` each
     unit is judged against each target on ``facts.today`` (missed and behind-target units
     first).  ``spellings`` maps unit codes to other names the search should find (default: a
-    province table's English names and aliases).  ``pictures`` reuses pictures drawn before.
+    province table's English names and aliases).  ``pictures`` reuses pictures drawn before;
+    ``statuses`` overrides a unit's judged status per measure (the read models' own).
     Raises :class:`~schedcore.errors.InvalidInputError` for a plan the exports refuse.
     """
     plan = list(clusters)
@@ -146,6 +151,7 @@ def plan_report_html(
         targets=targets,
         facts=facts,
         spellings=_spellings(units, spellings),
+        statuses=statuses,
     )
     drawn = pictures or report_pictures(plan, units=directory, calendar=calendar)
     template = _environment().get_template("report.html.j2")
