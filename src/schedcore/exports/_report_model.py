@@ -42,12 +42,12 @@ __all__ = [
 MEASURES: Mapping[Measure, tuple[str, str, str]] = {
     Measure.TEAMS_TRAINED_IN_PERSON: ("teams trained in person", "teams_trained", "teams_total"),
     Measure.MEMBERS_FOLLOWING_CHANNEL: (
-        "members following the channel",
+        "members on the channel",
         "members_channel",
         "members_total",
     ),
     Measure.MEMBERS_ONLINE_COURSE: (
-        "members through the online course",
+        "members through the course",
         "members_course",
         "members_total",
     ),
@@ -145,6 +145,8 @@ class CoverageLine:
     code: str
     name: str
     cluster: int | None
+    #: The measure's name (:class:`Measure`) and its words.
+    measure_key: str
     measure: str
     value: int
     population: int
@@ -379,6 +381,7 @@ def _coverage(
                     code=code,
                     name=units.name(code),
                     cluster=cluster.id if cluster else None,
+                    measure_key=str(measure),
                     measure=label,
                     value=value,
                     population=population,

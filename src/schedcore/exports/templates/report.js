@@ -107,7 +107,10 @@
     });
   });
 
-  // A reload (the live dashboard refreshes itself) keeps what the reader was looking at.
+  // The live dashboard reloads itself; the address keeps what the reader was looking at
+  // (without a script, a meta refresh reloads it plainly).
+  var every = parseInt(document.body.dataset.refresh || "0", 10);
+  if (every > 0) setTimeout(function () { location.reload(); }, every * 1000);
   var state = new URLSearchParams(location.hash.slice(1));
   if (state.get("q")) { search.value = state.get("q"); find(search.value); }
   else if (state.get("cluster")) { select.value = state.get("cluster"); pick(select.value); }
