@@ -30,7 +30,12 @@ from schedcore.exports._files import write_bytes_atomically
 from schedcore.exports._html_views import plan_of_views, views_report_html
 from schedcore.exports._report_model import ReportFacts, build_report, spellings_of
 from schedcore.exports._session_calendar import session_calendar
-from schedcore.exports._types import ClusterLike, CoverageRow, UnitSource
+from schedcore.exports._types import (
+    ClusterLike,
+    CoverageRow,
+    UnitInfo,  # noqa: F401  (UnitSource's forward reference)
+    UnitSource,
+)
 from schedcore.exports._units import UnitDirectory, unit_directory
 from schedcore.reference.provinces import ProvinceTable, vietnam_2022
 
