@@ -109,6 +109,12 @@ def test_the_2022_page_from_a_store_searches_filters_and_sorts(
         page.select_option("#cluster-filter", "")
         check_sorting(page)
         assert watched.console_errors() == []
+        # Printed: the controls are left out, the content stays.
+        assert page.locator("nav.controls").is_visible()
+        page.emulate_media(media="print")
+        assert not page.locator("nav.controls").is_visible()
+        assert page.locator("#coverage-table").is_visible()
+        watched.screenshot("report_2022_print")
     with watched_page(browser, PHONE) as watched:
         watched.page.goto(url)
         check_loaded(watched, url, clusters=10, units=63)
@@ -193,3 +199,7 @@ def test_the_german_example_page(browser: Any, german_page: Path) -> None:
         check_loaded(watched, url, clusters=4, units=16)
         watched.screenshot("report_de_phone", full_page=False)
         assert watched.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        # On a phone the coverage rows are cards and the headings a row of sort buttons.
+        watched.page.locator("#coverage-table tbody tr").first.scroll_into_view_if_needed()
+        watched.screenshot("report_de_phone_coverage", full_page=False)
+        check_sorting(watched.page)
