@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,16 @@ def test_the_2022_page_from_a_plan_file_has_no_coverage(
             watched.page.locator(f"tr.unit[data-code='{hue.code}']").get_attribute("data-cluster")
         )
         check_search(watched.page, "hue", hue.name, cluster)
+        # The page's script folds as the Python side does: every province, typed decomposed
+        # (NFD) and in capitals, or by its English name, finds that province.
+        for province in vietnam_2022():
+            for query in (unicodedata.normalize("NFD", province.name).upper(), province.name_en):
+                watched.page.fill("#search", query)
+                found = watched.page.locator("tr.unit.match").evaluate_all(
+                    "rows => rows.map(row => row.dataset.code)"
+                )
+                assert province.code in found, query
+        assert watched.console_errors() == []
 
 
 @pytest.fixture(scope="module")
