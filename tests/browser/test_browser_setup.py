@@ -10,9 +10,9 @@ from tests.browser import browser
 def test_a_missing_browser_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(browser, "chromium_path", lambda: None)
     monkeypatch.setenv("CI", "true")
-    with pytest.raises(pytest.fail.Exception, match="CI=true: browser tests must run"):
-        with browser.launched():
-            pass
+    failed = pytest.raises(pytest.fail.Exception, match="CI=true: browser tests must run")
+    with failed, browser.launched():
+        pass
 
 
 def test_a_missing_browser_skips_with_its_reason_outside_ci(
@@ -20,9 +20,9 @@ def test_a_missing_browser_skips_with_its_reason_outside_ci(
 ) -> None:
     monkeypatch.setattr(browser, "chromium_path", lambda: None)
     monkeypatch.delenv("CI", raising=False)
-    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
-        with browser.launched():
-            pass
+    skipped = pytest.raises(pytest.skip.Exception, match="apt-get install chromium")
+    with skipped, browser.launched():
+        pass
 
 
 def test_the_browser_is_debians_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
