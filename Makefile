@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 CODE := $(wildcard src tests examples benchmarks docs/conf.py docs/_ext)
 STORE ?= sqlite:///schedcore.sqlite
 
-.PHONY: plan test lint typecheck unit docs bench stress clean
+.PHONY: plan test lint typecheck unit docs bench stress clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,20 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-unit: $(VENV)/.installed-dev
+# The page tests (tests/browser) drive Debian's Chromium through Playwright (the dev extra);
+# no browser is ever downloaded.  As root with apt, a missing chromium is installed here;
+# elsewhere the tests say why they skip, and fail under CI=true.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else \
+		echo "no chromium and no root apt-get: the browser tests skip (and fail under CI=true);" \
+			"install Debian's chromium to run them"; \
+	fi
+
+unit: $(VENV)/.installed-dev browser
 	$(BIN)/pytest
 
 # The documentation site (docs/, Sphinx + MyST) into build/docs, API and CLI references

@@ -28,9 +28,9 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
 import attrs
-from fastapi import Depends, FastAPI, Header, Request, Response
+from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -223,6 +223,7 @@ def create_app(store: str | None = None, secret: str | None = None) -> FastAPI:
         app.state.scheduler = Scheduler.open(url)
         app.state.projections = None
         app.state.projections_lock = threading.Lock()
+        app.state.pictures = None
         try:
             yield
         finally:
@@ -430,22 +431,56 @@ def create_app(store: str | None = None, secret: str | None = None) -> FastAPI:
             )
         return entries
 
-    @app.get("/coverage")
-    def coverage(request: Request, app_: App, actor: Caller) -> dict[str, Any]:
-        """Coverage against the targets, from the projections (caught up first).  One
-        projection runner per worker process; runners of several workers share the views."""
+    def caught_up(request: Request, app_: Scheduler) -> Any:
+        """This worker's projection runner, caught up (call it holding the projections lock).
+        One runner per worker process; runners of several workers share the views."""
         from schedcore.projections import ProjectionRunner
 
         state = request.app.state
-        with state.projections_lock:
-            if state.projections is None:
-                state.projections = ProjectionRunner(app_)
-            runner = state.projections
-            runner.catch_up()
-            report = runner.views().report()
+        if state.projections is None:
+            state.projections = ProjectionRunner(app_)
+        state.projections.catch_up()
+        return state.projections
+
+    @app.get("/coverage")
+    def coverage(request: Request, app_: App, actor: Caller) -> dict[str, Any]:
+        """Coverage against the targets, from the projections (caught up first)."""
+        with request.app.state.projections_lock:
+            report = caught_up(request, app_).views().report()
         return {
             key: report[key] for key in ("programme", "position", "targets", "totals", "provinces")
         }
+
+    @app.get("/dashboard", response_class=HTMLResponse)
+    def dashboard(
+        request: Request,
+        app_: App,
+        actor: Caller,
+        refresh: Annotated[int, Query(ge=2, le=3600)] = 10,
+    ) -> HTMLResponse:
+        """The report page (``schedcore export --format html``) from the current views: the
+        plan in force, coverage against every target, the log position.  It reloads itself
+        every ``refresh`` seconds, so it shows attendance as it is recorded.  The pictures are
+        drawn once per plan."""
+        from schedcore.exports.html import plan_of_views, report_pictures, views_report_html
+
+        state = request.app.state
+        calendar = programme_2022().calendar
+        with state.projections_lock:
+            views = caught_up(request, app_).views()
+            clusters = plan_of_views(views)
+            if not clusters:
+                raise NotFoundError("no plan has been applied yet: POST /plan/apply first")
+            if state.pictures is None or state.pictures[0] != clusters:
+                state.pictures = (clusters, report_pictures(clusters, calendar=calendar))
+            page = views_report_html(
+                views,
+                calendar=calendar,
+                source="the service's store",
+                refresh_seconds=refresh,
+                pictures=state.pictures[1],
+            )
+        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

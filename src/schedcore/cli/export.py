@@ -1,11 +1,13 @@
-"""``schedcore export``: write a plan as JSON, CSV, iCalendar (.ics) or pictures (PNG).
+"""``schedcore export``: write a plan as JSON, CSV, iCalendar (.ics), pictures (PNG) or a page.
 
 The plan is read from ``--plan PLAN.json`` (what ``schedcore plan --json`` writes) or, without
 ``--plan``, from the event store (``--store`` or ``$SCHEDCORE_STORE``): the plan in force.  With
 ``--format png``, ``--out`` is a directory that receives ``cluster_map.png`` and, when the
 sessions have dates, ``session_calendar.png``.  ``--out -`` writes JSON, CSV or iCalendar to
-standard output.  ``--json PATH`` (or ``-``) describes what was written: the format, the
-files, the number of clusters and of dated sessions.
+standard output.  ``--format html`` writes one self-contained page that opens offline: map,
+calendar, rosters and, from a store, coverage against every target.  ``--json PATH`` (or
+``-``) describes what was written: the format, the files, the number of clusters and of dated
+sessions.
 """
 
 from __future__ import annotations
@@ -40,13 +42,13 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS", "register"]
 
-FORMATS = ("json", "csv", "ics", "png")
+FORMATS = ("json", "csv", "ics", "png", "html")
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "export",
-        help="write a plan as JSON, CSV, iCalendar or pictures",
+        help="write a plan as JSON, CSV, iCalendar, pictures or an HTML page",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -201,13 +203,18 @@ def run(args: argparse.Namespace) -> int:
     clusters = source.clusters
     units = unit_directory(source.units)
     programme = args.programme or source.name
+    page = b""
+    if args.format == "html":
+        from schedcore.cli._export_html import html_page
+
+        page = html_page(args, source)
 
     if args.format == "png":
         pictures = write_plan_pictures(
             clusters,
             args.out,
             units=units,
-            calendar=_calendar_for(clusters, source.calendar),
+            calendar=calendar_for(clusters, source.calendar),
             country=source.country,
         )
         out = human_output(args)
@@ -218,7 +225,10 @@ def run(args: argparse.Namespace) -> int:
         write_json(args.json, _described(args, clusters, [str(p) for p in pictures]))
         return 0
 
-    if args.format == "ics":
+    if args.format == "html":
+        data = page
+        summary = f"{len(clusters)} clusters"
+    elif args.format == "ics":
         data = plan_to_ics(
             clusters,
             programme=programme,
@@ -264,7 +274,7 @@ def _described(
     }
 
 
-def _calendar_for(
+def calendar_for(
     clusters: Sequence[ClusterRecord], calendar: WorkingCalendar | None
 ) -> WorkingCalendar | None:
     """The programme's calendar when every session falls in its window; else days from the
