@@ -86,5 +86,7 @@ def test_recommend_lists_options_against_a_plan_file(
     assert 1 <= len(found["options"]) <= 2
     for option in found["options"]:
         assert option["objective"] == found["current_objective"] + option["delta"]
-    assert main([*argv[:-2], "--unit", "b"]) == 2
-    assert "unknown unit 'b': known are A, B, C, D" in capsys.readouterr().err
+    assert main([*argv[:-2], "--unit", "b"]) == 2  # codes are exact; names are any spelling
+    assert "unknown unit 'b': the programme's units table has A Alpha, B Beta" in (
+        capsys.readouterr().err
+    )

@@ -210,7 +210,7 @@ def test_allocation_proofs_name_their_solver() -> None:
 
 def test_weights_default_as_documented() -> None:
     assert Weights().trainer_travel == 0
-    assert "defaults to 0" in (Weights.__doc__ or "")
+    assert "``trainer_travel`` (default 0)" in (Weights.__doc__ or "")
 
 
 def _now() -> float:

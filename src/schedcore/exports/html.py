@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "CoverageCounts",
     "ReportFacts",
     "ReportPictures",
     "plan_of_views",
