@@ -105,6 +105,20 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def postgres_store_url(postgres: PostgresTarget) -> Iterator[str]:
+    """A scratch PostgreSQL schema (for what only PostgreSQL has, e.g. notifications)."""
+    with postgres_schema(postgres) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_app(postgres_store_url: str) -> Iterator[Scheduler]:
+    scheduler = open_small(postgres_store_url)
+    yield scheduler
+    scheduler.close()
+
+
+@pytest.fixture
 def app(store_url: str) -> Iterator[Scheduler]:
     scheduler = open_small(store_url)
     yield scheduler

@@ -334,10 +334,9 @@ def test_the_views_of_an_earlier_release_keep_their_parked_events(app: Scheduler
 
 
 def test_a_postgres_daemon_wakes_on_the_notification_of_a_write(
-    app: Scheduler, store_url: str
+    postgres_app: Scheduler,
 ) -> None:
-    if not store_url.startswith("postgresql"):
-        pytest.skip("notifications are PostgreSQL's")
+    app = postgres_app  # notifications are PostgreSQL's: no SQLite variant
     # polling would take a minute: only the notification can wake it in time
     runner = ProjectionRunner(app, poll_interval=60, fallback_interval=60)
     runner.catch_up()
@@ -443,10 +442,9 @@ def test_a_model_added_and_one_changed_at_any_point_end_exactly_as_a_plain_fold(
 
 
 def test_a_daemon_whose_notification_connection_is_lost_goes_on_polling(
-    app: Scheduler, store_url: str
+    postgres_app: Scheduler,
 ) -> None:
-    if not store_url.startswith("postgresql"):
-        pytest.skip("notifications are PostgreSQL's")
+    app = postgres_app  # notifications are PostgreSQL's: no SQLite variant
     from schedcore.projections._wakeup import wakeup_for
 
     wakeup = wakeup_for(app)

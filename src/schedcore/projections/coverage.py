@@ -673,13 +673,14 @@ def bridge_attendance(database: Reader, programme: int) -> dict[tuple[int, str, 
             if province in one:
                 found[(one[province], province, commune)] = int(members)
     for province in sorted(p for p, clusters in sessions.items() if len(clusters) > 1):
-        rows = database.query(
-            "SELECT n.names, s.flags, s.clusters FROM view_member_names n "
-            "JOIN view_member_state s ON s.programme = n.programme AND s.province = n.province "
-            "WHERE n.programme = ? AND n.province = ?",
-            (programme, province),
+        state = _load(
+            database,
+            {"member_names": "view_member_names", "member_state": "view_member_state"},
+            programme,
+            province,
         )
-        state = ProvinceMembers.decode(*rows[0])
+        if state is None:
+            continue
         for outcome, cluster, commune in zip(
             state.in_person, state.cluster, state.communes, strict=True
         ):
