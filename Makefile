@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-CODE := $(wildcard src tests examples benchmarks docs/conf.py docs/_ext)
+CODE := $(wildcard src tests examples benchmarks tools docs/conf.py docs/_ext)
 STORE ?= sqlite:///schedcore.sqlite
 
 .PHONY: plan test lint typecheck unit docs bench stress clean browser

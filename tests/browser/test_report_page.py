@@ -215,3 +215,47 @@ def test_the_german_example_page(browser: Any, german_page: Path) -> None:
         watched.page.locator("#coverage-table tbody tr").first.scroll_into_view_if_needed()
         watched.screenshot("report_de_phone_coverage", full_page=False)
         check_sorting(watched.page)
+
+
+@pytest.fixture(scope="module")
+def mexico_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """A programme of another country through the command only: planned from its programme
+    file into a store, attendance recorded by names, the page exported from the store (no
+    programme option after ``plan --apply``)."""
+    root = tmp_path_factory.mktemp("report_mx")
+    store = f"sqlite:///{root / 'mx.sqlite'}"
+    programme = ROOT / "examples" / "mexico_2025" / "programme.toml"
+    plan = ["plan", "--programme-file", str(programme), "--time-limit", "10", "--quiet"]
+    assert main([*plan, "--apply", "--store", store, "--json", str(root / "plan.json")]) == 0
+    document = json.loads((root / "plan.json").read_text(encoding="utf-8"))
+    cluster_of = {code: c["id"] for c in document["clusters"] for code in c["members"]}
+    date_of = {code: c["date"] for c in document["clusters"] for code in c["members"]}
+    rows = ["member,team,province,commune,activity,date"]
+    rows.append(f"a,t1,Nuevo Leon,Monterrey,hall,{date_of['NLE']}")
+    rows.append(f"b,t2,CDMX,Coyoacán,hall,{date_of['CMX']}")
+    (root / "rows.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["record", str(root / "rows.csv"), "--store", store, "--quiet"]) == 0
+    page = root / "mx.html"
+    assert main(["export", "--format", "html", "--store", store, "--out", str(page)]) == 0
+    return page, cluster_of
+
+
+def test_a_programme_of_another_country_page(
+    browser: Any, mexico_page: tuple[Path, dict[str, int]]
+) -> None:
+    page_path, cluster_of = mexico_page
+    url = page_path.as_uri()
+    with watched_page(browser, DESKTOP) as watched:
+        page = watched.page
+        page.goto(url)
+        check_loaded(watched, url, clusters=6, units=32)
+        watched.screenshot("report_mx_desktop")
+        check_search(page, "nuevo leon", "Nuevo León", cluster_of["NLE"])
+        check_search(page, "Mexico City", "Ciudad de México", cluster_of["CMX"])
+        assert "Municipal digital skills, Mexico, November 2025" in page.inner_text("h1")
+        check_sorting(page)
+    with watched_page(browser, PHONE) as watched:
+        watched.page.goto(url)
+        check_loaded(watched, url, clusters=6, units=32)
+        watched.screenshot("report_mx_phone", full_page=False)
+        assert watched.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
