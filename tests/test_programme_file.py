@@ -6,6 +6,7 @@ wrong name, a built-in figure drifting from the reference data, a store's progra
 
 from __future__ import annotations
 
+import json
 from datetime import date, time
 from pathlib import Path
 
@@ -309,3 +310,55 @@ def test_a_plan_of_ones_own_units_exports_with_their_names_and_no_other_option(
     assert "created programme 'states_example'" in capsys.readouterr().out
     assert main(["report", "--store", store]) == 0
     assert "Baden-Württemberg" in capsys.readouterr().out
+
+
+def test_a_store_keeps_its_programme_and_says_what_an_edited_file_changes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Review findings: an edited programme file is refused by plan --apply (before solving,
+    nothing written); re-planning commands ask for the programme file before reading units;
+    an abbreviated option is not taken for another; history speaks the programme's time."""
+    programme = write_template(tmp_path / "p")[0]
+    store = f"sqlite:///{tmp_path / 's.sqlite'}"
+    apply = ["--apply", "--store", store, "--quiet", "--workers", "1"]
+    assert main(["plan", "--programme-file", str(programme), *apply]) == 0
+    edit(programme, 'time_zone = "UTC"', 'time_zone = "Pacific/Kiritimati"')
+    before = (tmp_path / "s.sqlite").read_bytes()
+    capsys.readouterr()
+    assert main(["plan", "--programme-file", str(programme), *apply]) == 2
+    error = capsys.readouterr().err
+    assert "with another time_zone than" in error and len(error.strip().splitlines()) == 1
+    assert (tmp_path / "s.sqlite").read_bytes() == before
+    assert main(["recommend", "--unit", "lakeside", "--store", store]) == 2
+    assert "give the programme file it was planned from" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:
+        main(["replan", "--programme", "Example programme", "--store", store])
+    assert stopped.value.code == 2
+    assert "unrecognized arguments: --programme" in capsys.readouterr().err
+    edit(programme, 'time_zone = "Pacific/Kiritimati"', 'time_zone = "UTC"')
+    assert main(["history", "--store", store, "--limit", "1", "--json", "-"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert entry["recorded_at"].endswith("+00:00")  # the programme's zone: UTC
+
+
+def test_a_plan_file_carries_the_programmes_time_and_its_calendar_export_keeps_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    programme = write_template(tmp_path / "p")[0]
+    edit(programme, 'time_zone = "UTC"', 'time_zone = "Pacific/Kiritimati"')
+    edit(programme, "weekdays = [", 'session_hours = ["09:00", "15:00"]\nweekdays = [')
+    plan = tmp_path / "plan.json"
+    assert main(["plan", "--programme-file", str(programme), "--json", str(plan), "--quiet"]) == 0
+    said = json.loads(plan.read_text(encoding="utf-8"))["programme"]
+    assert said == {
+        "name": "Example programme",
+        "time_zone": "Pacific/Kiritimati",
+        "country": None,
+        "session_hours": ["09:00", "15:00"],
+    }
+    capsys.readouterr()
+    assert main(["export", "--plan", str(plan), "--format", "ics", "--out", "-"]) == 0
+    text = capsys.readouterr().out
+    assert "X-WR-TIMEZONE:Pacific/Kiritimati" in text
+    assert text.count("DTSTART;TZID=Pacific/Kiritimati:") == 3
+    assert "GEO:" not in text  # the template's units lie on a plane: no latitude to give

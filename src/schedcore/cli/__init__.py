@@ -57,7 +57,15 @@ COMMANDS = (
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are one line, like every other error."""
+    """An argument parser whose usage errors are one line, like every other error.
+
+    Options are taken only as spelt in full: with abbreviations, ``--programme NAME`` on a
+    command that has only ``--programme-file`` would quietly be read as a file name.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         # "argument --trainer-teams: must be at least 1, not 0" -> "--trainer-teams must ..."

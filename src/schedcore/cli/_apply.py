@@ -13,11 +13,18 @@ from schedcore.cli._plan_in_store import plan_in_store
 from schedcore.errors import InvalidInputError, NotFoundError
 
 if TYPE_CHECKING:
+    from schedcore.domain.programme_spec import ProgrammeSpec
     from schedcore.planning.plan import Plan
     from schedcore.planning.problem import Problem
     from schedcore.programmes.file import ProgrammeFile
 
-__all__ = ["add_apply_options", "apply_to_store", "plan_in_force", "stored_plan"]
+__all__ = [
+    "add_apply_options",
+    "apply_to_store",
+    "check_recorded_programme",
+    "plan_in_force",
+    "stored_plan",
+]
 
 
 def add_apply_options(parser: argparse.ArgumentParser, *, fresh: bool = True) -> None:
@@ -41,6 +48,55 @@ def add_apply_options(parser: argparse.ArgumentParser, *, fresh: bool = True) ->
     group.add_argument(
         "--idempotency-key", metavar="KEY", help="apply at most once for this key (safe retries)"
     )
+
+
+def check_recorded_programme(args: argparse.Namespace, programme: ProgrammeFile) -> None:
+    """Before solving for ``--apply``: a store that already holds a programme of this name must
+    hold this very programme (its time zone, calendar, units, counts and targets); a programme
+    file edited since it was recorded is refused, naming what differs, rather than ignored."""
+    if not getattr(args, "apply", False):
+        return
+    from schedcore.application import Scheduler
+    from schedcore.stores import parse_store_url, resolve_store_url, store_holds_events
+
+    if not store_holds_events(parse_store_url(resolve_store_url(args.store)).url)[0]:
+        return
+    app = Scheduler.open(args.store, programme=programme.name)
+    try:
+        try:
+            recorded = app.programme().spec()
+        except NotFoundError:
+            return
+    finally:
+        app.close()
+    wanted = programme.spec()
+    differ = [
+        what
+        for what, mine, theirs in (
+            ("time_zone", wanted.time_zone, recorded.time_zone),
+            ("country", wanted.country, recorded.country),
+            ("session_hours", wanted.session_hours, recorded.session_hours),
+            ("calendar", wanted.calendar, recorded.calendar),
+            ("units", _records(wanted), _records(recorded)),
+            ("teams", dict(wanted.teams), dict(recorded.teams)),
+            ("members", dict(wanted.members), dict(recorded.members)),
+            ("delegates", dict(wanted.delegates), dict(recorded.delegates)),
+            ("bridge_points", dict(wanted.bridge_points), dict(recorded.bridge_points)),
+            ("targets", tuple(wanted.targets), tuple(recorded.targets)),
+        )
+        if mine != theirs
+    ]
+    if differ:
+        raise InvalidInputError(
+            f"the store {args.store} holds programme {programme.name!r} with another "
+            f"{', '.join(differ)} than {programme.path or 'this programme'}: a recorded "
+            "programme is not changed by applying a plan; give the edited programme another "
+            "name, or use another store"
+        )
+
+
+def _records(spec: ProgrammeSpec) -> list[dict[str, object]] | None:
+    return spec.units.to_records() if spec.units is not None else None
 
 
 def plan_in_force(

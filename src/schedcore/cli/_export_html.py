@@ -31,8 +31,13 @@ def html_page(args: argparse.Namespace, source: Any) -> bytes:
         source.clusters, units=source.units, calendar=calendar, country=source.country
     )
     if args.plan:
+        from schedcore.calendar import now
+
         facts = ReportFacts(
-            programme=args.programme or source.name, source=f"plan file {args.plan}"
+            programme=args.programme or source.name,
+            source=f"plan file {args.plan}",
+            # statuses are judged on the programme's day, not the machine's
+            today=now(source.time_zone).date() if source.time_zone else None,
         )
         page = plan_report_html(
             source.clusters, units=source.units, calendar=calendar, facts=facts, pictures=pictures

@@ -64,12 +64,13 @@ def run(args: argparse.Namespace) -> int:
     from schedcore.planning.replan import replan
 
     programme, problem = build(args)
+    if args.current is None and args.store is not None:
+        check_store_programme(args, programme)  # before any unit is looked up in it
     problem = apply_changes(problem, args)
     current: Plan | None = None
     if args.current is not None:
         current = read_plan(args.current)
     elif args.store is not None:
-        check_store_programme(args, programme)
         current = stored_plan(args.store, programme.name, problem)
     out = human_output(args)
     error: InfeasiblePlanError | None = None

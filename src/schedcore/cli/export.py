@@ -118,8 +118,52 @@ def _source(args: argparse.Namespace) -> _Source:
         return _from_spec(builtin_programme().spec(), clusters, None)
     table = override or planned
     assert table is not None
-    name = args.programme or _plan_file_name(args.plan) or Path(args.plan).stem
-    return _Source(clusters=clusters, name=name, units=table)
+    said = _plan_file_programme(args.plan)
+    name = args.programme or said.get("name") or _plan_file_name(args.plan)
+    return _Source(
+        clusters=clusters,
+        name=name or Path(args.plan).stem,
+        units=table,
+        time_zone=said.get("time_zone"),
+        hours=_hours(said.get("session_hours")),
+        country=said.get("country"),
+    )
+
+
+def _plan_file_programme(path: str) -> dict[str, Any]:
+    """What a ``plan --json`` file says of its programme (name, time zone, country, session
+    hours), as far as it is well formed; nothing for older files."""
+    import json
+
+    from schedcore.calendar import check_time_zone
+    from schedcore.errors import SchedcoreError
+
+    try:
+        said = json.loads(Path(path).read_text(encoding="utf-8-sig")).get("programme")
+    except (ValueError, OSError, AttributeError):
+        return {}
+    if not isinstance(said, dict):
+        return {}
+    found = {k: v for k, v in said.items() if isinstance(v, str | list)}
+    zone = found.get("time_zone")
+    try:
+        if zone is not None:
+            check_time_zone(str(zone))
+    except SchedcoreError:
+        found.pop("time_zone")
+    return found
+
+
+def _hours(value: object) -> tuple[time, time] | None:
+    from datetime import time as clock
+
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    try:
+        first, last = (clock.fromisoformat(str(v)) for v in value)
+    except ValueError:
+        return None
+    return (first, last) if first < last else None
 
 
 def _from_spec(

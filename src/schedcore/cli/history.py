@@ -35,6 +35,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from schedcore.calendar import time_zone
+
     with open_runner(args) as (app, runner):
         province = None
         if args.province is not None:
@@ -45,13 +47,15 @@ def run(args: argparse.Namespace) -> int:
             except UnknownProvinceError as exc:
                 raise UnknownProvinceError(f"--province: {exc}") from None
         runner.catch_up()
-        entries = runner.views().history(
+        views = runner.views()
+        zone = time_zone(views.time_zone)  # moments shown in the programme's time
+        entries = views.history(
             province=province, cluster=args.cluster, actor=args.actor, limit=args.limit
         )
     data = [
         {
             "position": e.position,
-            "recorded_at": e.recorded_at.isoformat(),
+            "recorded_at": e.recorded_at.astimezone(zone).isoformat(),
             "actor": e.actor,
             "event": e.event,
             "province": e.province,
@@ -66,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     for e in entries:
         print(
-            f"{e.position:>8}  {e.recorded_at.isoformat(timespec='seconds')}  {e.actor:<20} "
+            f"{e.position:>8}  {e.recorded_at.astimezone(zone).isoformat(timespec='seconds')}  "
+            f"{e.actor:<20} "
             f"{e.event:<32} {e.summary}",
             file=out,
         )

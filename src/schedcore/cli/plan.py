@@ -11,7 +11,12 @@ import argparse
 from datetime import date
 from typing import TYPE_CHECKING, Any, TextIO
 
-from schedcore.cli._apply import add_apply_options, apply_to_store, plan_in_force
+from schedcore.cli._apply import (
+    add_apply_options,
+    apply_to_store,
+    check_recorded_programme,
+    plan_in_force,
+)
 from schedcore.cli._common import (
     add_json_option,
     add_store_option,
@@ -343,6 +348,7 @@ def run(args: argparse.Namespace) -> int:
 
     programme, problem = build(args)
     out = human_output(args)
+    check_recorded_programme(args, programme)
     current = plan_in_force(args, programme, problem)
     with solve_progress(args, "planning") as progress:
         if current is None:
@@ -353,15 +359,19 @@ def run(args: argparse.Namespace) -> int:
                 file=out,
             )
             plan = replan(problem, current, progress=progress)
-    code = conclude(args, problem, plan)
+    code = conclude(args, problem, plan, programme)
     if code == 0 and args.apply:
         apply_to_store(args, programme, problem, plan, out)
     return code
 
 
-def conclude(args: argparse.Namespace, problem: Problem, plan: Plan) -> int:
+def conclude(
+    args: argparse.Namespace, problem: Problem, plan: Plan, programme: ProgrammeFile | None = None
+) -> int:
     """What ``plan`` and ``replan`` do with a solved plan: explain it when infeasible, say so
-    when the time ran out (exit 1), re-check every hard rule, print it, write ``--json``."""
+    when the time ran out (exit 1), re-check every hard rule, print it, write ``--json``
+    (with the ``programme``'s name, time zone, country and session hours, so that an export
+    of the file speaks the programme's time)."""
     from schedcore.planning.explain import explain
     from schedcore.planning.plan import PlanStatus
     from schedcore.planning.validate import validate
@@ -371,7 +381,7 @@ def conclude(args: argparse.Namespace, problem: Problem, plan: Plan) -> int:
         raise explain(problem, time_limit=max(10.0, args.time_limit))
     if not plan.has_solution:
         print(f"no plan found within {args.time_limit:g} s ({plan.status.value})", file=out)
-        write_json(args.json, plan.to_json(problem))
+        write_json(args.json, plan_document(problem, plan, programme))
         return 1
     violations = validate(problem, plan)
     if violations:
@@ -380,8 +390,22 @@ def conclude(args: argparse.Namespace, problem: Problem, plan: Plan) -> int:
             f"internal error: the plan breaks {first.description}", rule=first.name
         )
     print_plan(problem, plan, out)
-    write_json(args.json, plan.to_json(problem))
+    write_json(args.json, plan_document(problem, plan, programme))
     return 0
+
+
+def plan_document(problem: Problem, plan: Plan, programme: ProgrammeFile | None) -> dict[str, Any]:
+    """The ``--json`` document: the plan, its problem and what the programme says of time."""
+    document = plan.to_json(problem)
+    if programme is not None:
+        hours = programme.session_hours
+        document["programme"] = {
+            "name": programme.name,
+            "time_zone": programme.time_zone,
+            "country": programme.country,
+            "session_hours": [t.isoformat("minutes") for t in hours] if hours else None,
+        }
+    return document
 
 
 def print_plan(problem: Problem, plan: Plan, out: TextIO) -> None:

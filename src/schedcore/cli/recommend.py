@@ -23,7 +23,12 @@ from schedcore.cli._common import (
     write_json,
 )
 from schedcore.cli.plan import add_fit_option, add_problem_options, build
-from schedcore.cli.replan import add_change_options, apply_changes, current_plan
+from schedcore.cli.replan import (
+    add_change_options,
+    apply_changes,
+    check_store_programme,
+    current_plan,
+)
 
 if TYPE_CHECKING:
     from schedcore.planning.plan import Plan
@@ -70,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
     from schedcore.planning.recommend import recommend
 
     programme, problem = build(args)
+    if args.current is None:
+        check_store_programme(args, programme)  # before any unit is looked up in it
     problem = apply_changes(problem, args)
     try:
         unit = UnitTable(problem.units, source="the programme's units table").code_of(args.unit)

@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
 
-from schedcore.cli._apply import add_apply_options, apply_to_store, stored_plan
+from schedcore.cli._apply import (
+    add_apply_options,
+    apply_to_store,
+    check_recorded_programme,
+    stored_plan,
+)
 from schedcore.cli._common import add_json_option, add_store_option, human_output
 from schedcore.cli._progress import solve_progress
 from schedcore.cli.plan import add_fit_option, add_problem_options, build, conclude
@@ -173,7 +178,6 @@ def current_plan(args: argparse.Namespace, programme: ProgrammeFile, problem: Pr
     """The plan to change: ``--current``, else the plan in force in ``--store``."""
     if args.current is not None:
         return read_plan(args.current)
-    check_store_programme(args, programme)
     return stored_plan(args.store, programme.name, problem)
 
 
@@ -207,11 +211,14 @@ def run(args: argparse.Namespace) -> int:
     from schedcore.planning.replan import replan
 
     programme, problem = build(args)
+    if args.current is None:
+        check_store_programme(args, programme)  # before any unit is looked up in it
+    check_recorded_programme(args, programme)
     problem = apply_changes(problem, args)
     current = current_plan(args, programme, problem)
     with solve_progress(args, "re-planning") as progress:
         plan = replan(problem, current, progress=progress)
-    code = conclude(args, problem, plan)
+    code = conclude(args, problem, plan, programme)
     if code == 0:
         print_changes(current, plan, human_output(args), problem)
         if args.apply:

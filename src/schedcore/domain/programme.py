@@ -198,7 +198,12 @@ class Programme(Aggregate):
         return next((t for t in self.targets if t.measure is measure), None)
 
     def spec(self) -> ProgrammeSpec:
-        """The programme as a plain value (as the planner takes it)."""
+        """The programme as a plain value.
+
+        Its units table is what ``Programme.Created`` records of each unit: code, names,
+        place, region, venue and other columns; the counts are the spec's own maps.  Halls,
+        blackout dates and the planning choices stay in the programme file: re-plan from it.
+        """
         return ProgrammeSpec(
             name=self.name,
             calendar=self.calendar,

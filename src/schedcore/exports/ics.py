@@ -110,7 +110,8 @@ def plan_to_calendar(
             event.add("dtend", day + dt.timedelta(days=1))
         event.add("summary", f"Cluster {cluster.id} training, hosted by {host.name}")
         event.add("location", directory.venue(cluster.host))
-        event.add("geo", (host.lat, host.lon))
+        if host.located and not host.planar:  # GEO is latitude and longitude, nothing else
+            event.add("geo", (host.lat, host.lon))
         event.add("description", _description(cluster, directory, programme))
         calendar.add_component(event)
     if hours is not None:

@@ -149,7 +149,7 @@ def solve(
     if problem.place_what_fits:
         from schedcore.planning.fit import solve_what_fits
 
-        return solve_what_fits(problem, progress=progress)
+        return _certified(problem, solve_what_fits(problem, progress=progress), started)
     if not problem.has_dates and allocation_is_objective(problem):
         plan = _solve_allocation_only(problem, started, progress)
     else:
