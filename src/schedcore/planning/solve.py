@@ -127,10 +127,10 @@ def solve(
 ) -> Plan:
     """Plan ``problem``: the best plan found, its status, bound and per-term breakdown.
 
-    Small allocations are proven by the race of :mod:`schedcore.planning.portfolio`; larger
-    ones (more than :data:`EXACT_PAIRS` unit-host pairs, or a time limit too short for them)
-    are searched by :mod:`schedcore.planning.large`, bounded from below by
-    :mod:`schedcore.planning.bounds`, and, up to :data:`PROOF_PAIRS` pairs, proven by HiGHS on
+    Small allocations are proven by the race of ``schedcore.planning.portfolio``; larger
+    ones (more than ``EXACT_PAIRS`` unit-host pairs, or a time limit too short for them)
+    are searched by ``schedcore.planning.large``, bounded from below by
+    ``schedcore.planning.bounds``, and, up to ``PROOF_PAIRS`` pairs, proven by HiGHS on
     the pairs the bound keeps.  With dates, three stages (``docs/concepts/planning-model.md``
     explains why each is exact): the allocation A* (a lower bound of the joint cost when
     proven); the best schedule of that allocation (an incumbent: when trainer travel is not in
