@@ -45,6 +45,7 @@ __all__ = [
     "add_plan_hint",
     "clusters_from",
     "extract_plan",
+    "searched",
     "solve",
     "solver_for",
 ]
