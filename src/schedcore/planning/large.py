@@ -476,6 +476,7 @@ def _lns(
     improved: Improved | None,
     started: float,
     stop: threading.Event,
+    until: Callable[[], bool] | None = None,
 ) -> tuple[int, int]:
     """Exact neighbourhoods in rotation; the neighbourhoods grow after a pass finds nothing."""
     problem = state.problem
@@ -516,6 +517,8 @@ def _lns(
             )
             if stop.is_set():
                 raise KeyboardInterrupt
+            if until is not None and until():
+                return rounds, improvements
             if not proven and time.perf_counter() - began >= 0.9 * SUB_SECONDS:
                 limit = max(2 * len(units) // 3, 8)
             elif proven:
@@ -550,15 +553,17 @@ def search(
     improved: Improved | None = None,
     start_k: int = 8,
     start: dict[int, int] | None = None,
+    until: Callable[[], bool] | None = None,
 ) -> SearchResult:
     """The best allocation of ``problem`` (its allocation rules only) found before ``deadline``.
 
     ``start``: an allocation (unit -> host positions) keeping every allocation rule, to improve
-    instead of constructing one.  An interrupt (Ctrl-C, ``KeyboardInterrupt``) ends the search
-    with the best allocation so far.
+    instead of constructing one.  ``until``: checked after every neighbourhood, ends the search
+    early when true.  An interrupt (Ctrl-C, ``KeyboardInterrupt``) ends the search with the
+    best allocation so far.
     """
     with interrupts_noted() as stop:
-        return _search(problem, deadline, improved, start_k, stop, start)
+        return _search(problem, deadline, improved, start_k, stop, start, until)
 
 
 def _search(
@@ -568,6 +573,7 @@ def _search(
     start_k: int,
     stop: threading.Event,
     start: dict[int, int] | None,
+    until: Callable[[], bool] | None = None,
 ) -> SearchResult:
     started = time.perf_counter()
     rng = random.Random(problem.seed)
@@ -614,7 +620,7 @@ def _search(
                 improved(state.cost * weight, time.perf_counter() - started)
         if stop.is_set():
             raise KeyboardInterrupt
-        neighbourhoods, improvements = _lns(state, deadline, rng, improved, started, stop)
+        neighbourhoods, improvements = _lns(state, deadline, rng, improved, started, stop, until)
     except KeyboardInterrupt:
         interrupted = True
     seconds = time.perf_counter() - started

@@ -46,6 +46,7 @@ __all__ = [
     "add_plan_hint",
     "clusters_from",
     "extract_plan",
+    "searched",
     "solve",
     "solver_for",
 ]
@@ -128,10 +129,10 @@ def solve(
 ) -> Plan:
     """Plan ``problem``: the best plan found, its status, bound and per-term breakdown.
 
-    Small allocations are proven by the race of :mod:`schedcore.planning.portfolio`; larger
-    ones (more than :data:`EXACT_PAIRS` unit-host pairs, or a time limit too short for them)
-    are searched by :mod:`schedcore.planning.large`, bounded from below by
-    :mod:`schedcore.planning.bounds`, and, up to :data:`PROOF_PAIRS` pairs, proven by HiGHS on
+    Small allocations are proven by the race of ``schedcore.planning.portfolio``; larger
+    ones (more than ``EXACT_PAIRS`` unit-host pairs, or a time limit too short for them)
+    are searched by ``schedcore.planning.large``, bounded from below by
+    ``schedcore.planning.bounds``, and, up to ``PROOF_PAIRS`` pairs, proven by HiGHS on
     the pairs the bound keeps.  With dates, three stages (``docs/concepts/planning-model.md``
     explains why each is exact): the allocation A* (a lower bound of the joint cost when
     proven); the best schedule of that allocation (an incumbent: when trainer travel is not in
@@ -233,12 +234,10 @@ def _search_allocation(
     if len(keep) > PROOF_PAIRS or remaining < BUILD_SECONDS_PER_THOUSAND_PAIRS * len(keep) / 1000:
         notes.append("no proof attempted: too many pairs left for the time")
         return _search_on(view, best, deadline, improved, notes), notes
-    exact, interrupted = _interruptible_mip(view, keep, remaining)
-    if interrupted:
-        notes.append("interrupted: the best plan found so far")
+    exact, best = _prove_while_searching(view, keep, best, deadline, improved, notes)
     if exact is None or exact.cost is None:
         return best, notes
-    if exact.cost < found.cost:
+    if best.cost is None or exact.cost < best.cost:
         best = attrs.evolve(best, host_of=exact.host_of, cost=exact.cost)
     if exact.proven:
         # Every plan cheaper than the incumbent uses surviving pairs only, so the reduced MIP's
@@ -270,10 +269,20 @@ def _search_on(
     return attrs.evolve(best, host_of=more.host_of, cost=more.cost, bound=bound)
 
 
-def _interruptible_mip(
-    view: Problem, pairs: set[tuple[int, int]], time_limit: float
-) -> tuple[Allocation | None, bool]:
-    """HiGHS in a thread, so that an interrupt stops it and keeps what the search found."""
+def _prove_while_searching(
+    view: Problem,
+    pairs: set[tuple[int, int]],
+    best: Allocation,
+    deadline: float,
+    improved: Callable[[int, float], None],
+    notes: list[str],
+) -> tuple[Allocation | None, Allocation]:
+    """HiGHS proves on ``pairs`` in a thread while, with two workers, the search goes on here.
+
+    The first to finish its time, or HiGHS's proof, ends both; an interrupt stops HiGHS and
+    keeps the best plan found.  Returns HiGHS's result (``None`` if it has none) and the
+    search's best allocation.
+    """
     interrupter = SolveInterrupter()
     result: list[Allocation] = []
 
@@ -281,7 +290,7 @@ def _interruptible_mip(
         result.append(
             solve_allocation(
                 view,
-                time_limit=time_limit,
+                time_limit=max(0.1, deadline - time.perf_counter()),
                 pairs=pairs,
                 interrupter=interrupter,
                 # HiGHS's thread pool is set once per process: always one thread here
@@ -292,14 +301,32 @@ def _interruptible_mip(
 
     worker = threading.Thread(target=run, name="highs-proof", daemon=True)
     worker.start()
+    interrupted = False
     try:
+        if view.workers >= 2 and best.host_of is not None and best.cost is not None:
+            more = large.search(
+                view,
+                deadline=deadline,
+                improved=improved,
+                start=best.host_of,
+                until=lambda: not worker.is_alive(),
+            )
+            notes.append(f"searched on beside the proof: {more.neighbourhoods} neighbourhoods")
+            interrupted = more.interrupted
+            if more.host_of is not None and more.cost is not None and more.cost < best.cost:
+                bound = None if best.bound is None else min(best.bound, more.cost)
+                best = attrs.evolve(best, host_of=more.host_of, cost=more.cost, bound=bound)
+        if interrupted:
+            interrupter.interrupt()
         while worker.is_alive():
             worker.join(0.1)
     except KeyboardInterrupt:
+        interrupted = True
         interrupter.interrupt()
         worker.join()
-        return (result[0] if result else None), True
-    return (result[0] if result else None), False
+    if interrupted:
+        notes.append("interrupted: the best plan found so far")
+    return (result[0] if result else None), best
 
 
 def _certified(problem: Problem, plan: Plan, started: float) -> Plan:
