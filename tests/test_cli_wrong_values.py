@@ -396,8 +396,9 @@ def check_no_table_is_created(
 # -- and through a real process --------------------------------------------------------------
 
 PROCESS_CASES = [
-    (["replan", "--withdraw", "99"], "--withdraw: unknown unit '99'"),
-    (["explain", "--hall", "99=100"], "--hall: unknown unit '99'"),
+    (["replan", "--withdraw", "99", "--current", "p.json"], "--withdraw: unknown unit '99'"),
+    (["explain", "--hall", "99=100", "--current", "p.json"], "--hall: unknown unit '99'"),
+    (["replan", "--withdraw", "99"], "holds no programme yet"),  # the store is checked first
     (["plan", "--trainer-teams", "0"], "--trainer-teams must be at least 1"),
     (["plan", "--start", "2022-09-31", "--units", "u.csv"], "2022-09-31 is not a date"),
     (["plan", "--time-limit", "0"], "--time-limit must be a positive number of seconds"),
