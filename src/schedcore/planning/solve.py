@@ -74,6 +74,9 @@ EXACT_PAIRS = 40_000
 PROOF_PAIRS = 60_000
 #: Building the proof's MIP takes about this long per thousand pairs: no proof without the time.
 BUILD_SECONDS_PER_THOUSAND_PAIRS = 0.05
+#: A proof still running this long after the time limit is left to finish on its own (a daemon
+#: thread that HiGHS's interrupter stops as soon as it starts solving).
+ABANDON_SECONDS = 0.5
 #: With less time than this per thousand pairs, even a small allocation is searched first.
 SECONDS_PER_THOUSAND_PAIRS = 1.0
 
@@ -314,6 +317,12 @@ def _prove_while_searching(
         if interrupted:
             interrupter.interrupt()
         while worker.is_alive():
+            now = time.perf_counter()
+            if now > deadline:
+                interrupter.interrupt()  # HiGHS stops; building its model does not
+            if now > deadline + ABANDON_SECONDS:
+                notes.append("the proof was still building its model at the time limit: left")
+                break
             worker.join(0.1)
     except KeyboardInterrupt:
         interrupted = True
