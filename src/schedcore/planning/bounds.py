@@ -52,11 +52,9 @@ class LagrangianBound:
         opening = np.maximum(0.0, g - threshold)  # extra cost of opening a host outside S*
         reduced = data.cost - self.multipliers[:, None] + lam[None, :] * data.demand[:, None]
         extra = np.maximum(0.0, reduced)
-        rows = np.arange(problem.size)
         extra[data.host_row, np.arange(len(data.hosts))] = 0.0  # a host serves itself anyway
         limit = upper_bound - self.value + _margin(upper_bound)
         keep = (extra + opening[None, :]) <= limit
-        del rows
         units, columns = np.nonzero(keep)
         hosts = np.asarray(data.hosts)
         pairs = {(int(i), int(hosts[c])) for i, c in zip(units, columns, strict=True)}

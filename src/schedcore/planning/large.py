@@ -390,7 +390,6 @@ def _local_search(
 
 
 def _sub_problem(problem: Problem, units: list[int], clusters: int) -> Problem:
-    inside = set(units)
     codes = {problem.units[i].code for i in units}
     pins = [
         pin
@@ -401,7 +400,6 @@ def _sub_problem(problem: Problem, units: list[int], clusters: int) -> Problem:
         and (pin.host is not None or pin.with_unit is not None)
     ]
     km = problem.km
-    del inside
     return Problem(
         units=[problem.units[i] for i in units],
         clusters=clusters,

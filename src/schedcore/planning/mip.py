@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import timedelta
 
 import attrs
@@ -50,6 +50,7 @@ def solve_allocation(
     exclude: Collection[dict[int, int]] = (),
     interrupter: SolveInterrupter | None = None,
     threads: int | None = 1,
+    on_built: Callable[[], None] | None = None,
 ) -> Allocation:
     """Minimise weighted delegate travel under the allocation constraints and allocation pins.
 
@@ -57,7 +58,8 @@ def solve_allocation(
     P clusters, hosts in their clusters, hall capacity, cluster size, host and companion pins.
     ``exclude`` lists allocations (unit -> host position) that must not be returned again.
     ``threads`` is HiGHS's thread count (``None``: HiGHS's default); one thread by default, so
-    CP-SAT can race it on the other core (:mod:`schedcore.planning.portfolio`).
+    CP-SAT can race it on the other core (:mod:`schedcore.planning.portfolio`).  ``on_built``
+    is called once the model is built, before HiGHS starts.
     """
     started = time.perf_counter()
     n = problem.size
@@ -119,6 +121,8 @@ def solve_allocation(
             int_options={} if threads is None else {"threads": threads}
         ),
     )
+    if on_built is not None:
+        on_built()
     result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params, interrupter=interrupter)
     seconds = time.perf_counter() - started
     reason = result.termination.reason

@@ -72,7 +72,7 @@ SCHEDULE_SECONDS = 10.0
 EXACT_PAIRS = 40_000
 #: A searched allocation is then proven on the pairs its bound keeps, when they are at most
 #: this many (more would be the whole problem again).
-PROOF_PAIRS = 60_000
+PROOF_PAIRS = 100_000
 #: Building the proof's MIP takes about this long per thousand pairs: no proof without the time.
 BUILD_SECONDS_PER_THOUSAND_PAIRS = 0.05
 #: With less time than this per thousand pairs, even a small allocation is searched first.
@@ -187,7 +187,7 @@ def _search_allocation(
     prove = pairs <= 4 * PROOF_PAIRS  # the bound may keep few enough
     budget = deadline - time.perf_counter()
     bound_seconds = min(30.0, max(0.5, 0.1 * budget))
-    search_until = time.perf_counter() + (0.4 if prove else 0.85) * budget
+    search_until = time.perf_counter() + (0.3 if prove else 0.85) * budget
     count = [0]
 
     def improved(cost: int, _: float) -> None:
@@ -285,14 +285,17 @@ def _prove_while_searching(
     """
     interrupter = SolveInterrupter()
     result: list[Allocation] = []
+    built = threading.Event()
 
     def run() -> None:
         result.append(
             solve_allocation(
                 view,
-                time_limit=max(0.1, deadline - time.perf_counter()),
+                # HiGHS overran its limit by 1-2 s under load (measured): a margin
+                time_limit=max(0.1, deadline - time.perf_counter() - 1.0),
                 pairs=pairs,
                 interrupter=interrupter,
+                on_built=built.set,
                 # HiGHS's thread pool is set once per process: always one thread here
                 # (the exact race runs HiGHS with more threads in a child process)
                 threads=1,
@@ -303,6 +306,9 @@ def _prove_while_searching(
     worker.start()
     interrupted = False
     try:
+        # the model is built first: building is Python, which a search beside it would slow
+        while worker.is_alive() and not built.wait(0.1) and time.perf_counter() < deadline:
+            pass
         if view.workers >= 2 and best.host_of is not None and best.cost is not None:
             more = large.search(
                 view,
@@ -318,7 +324,7 @@ def _prove_while_searching(
                 best = attrs.evolve(best, host_of=more.host_of, cost=more.cost, bound=bound)
         if interrupted:
             interrupter.interrupt()
-        while worker.is_alive():
+        while worker.is_alive():  # HiGHS keeps its own time limit (the deadline)
             worker.join(0.1)
     except KeyboardInterrupt:
         interrupted = True
