@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from eventsourcing import utils
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
@@ -98,16 +99,19 @@ def test_a_log_written_before_the_domain_moved_reads_back_once_its_topics_are_al
     with pytest.raises(UnknownEventError, match="old_home"):
         moved.programme()
 
-    register_stable_topics(
-        {
-            topic.replace("schedcore.domain.", OLD_HOME, 1): cls
-            for topic, cls in STABLE_AGGREGATE_TOPICS.items()
-        }
-    )
-    created = moved.mapper.to_domain_event(first)
-    assert isinstance(created, Programme.Created) and created.name == name
-    assert moved.programme().name == name
-    # The projection runner's topic filter takes in the aliases registered before it starts.
-    assert f"{OLD_HOME}programme:Programme.Created" in topics_of({Programme.Created})
-    assert _report(moved) == expected
-    moved.close()
+    old_home = {
+        topic.replace("schedcore.domain.", OLD_HOME, 1): cls
+        for topic, cls in STABLE_AGGREGATE_TOPICS.items()
+    }
+    register_stable_topics(old_home)
+    try:
+        created = moved.mapper.to_domain_event(first)
+        assert isinstance(created, Programme.Created) and created.name == name
+        assert moved.programme().name == name
+        # The projection runner's topic filter takes in the aliases registered before it starts.
+        assert f"{OLD_HOME}programme:Programme.Created" in topics_of({Programme.Created})
+        assert _report(moved) == expected
+    finally:
+        moved.close()
+        for topic in stable_topics(old_home, {}):  # leave the process's registry as it was
+            utils._topic_cache.pop(topic, None)
