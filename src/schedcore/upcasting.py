@@ -6,7 +6,8 @@ Stored events live for ever, so the shape of every event class is a contract:
   ``upcast_vN_vN+1(state)`` static method that gives old events the value the field had in
   effect then.  ``eventsourcing`` calls the upcasters in turn when it reads an old event, so
   the domain only ever sees current events.
-* An event class is never renamed or removed: its topic is in every stored copy.
+* An event class is never removed, and keeps its topic when it moves or is renamed: its topic
+  is in every stored copy (see :mod:`schedcore.domain.topics`).
 * An event this version cannot read, a type a newer schedcore added or a ``class_version``
   above the one known here, is refused with :class:`~schedcore.errors.UnknownEventError`
   naming the event, instead of a traceback or, worse, a new field silently ignored.

@@ -14,6 +14,7 @@ from schedcore.domain.receipt import AppliedPlan, Receipt, Recorded, RecordedAtt
 from schedcore.domain.reservations import BridgeDay, TrainerTeamDiary
 from schedcore.domain.rule_names import RULES, Rule, RuleKind
 from schedcore.domain.session import Session, SessionFacts
+from schedcore.domain.topics import register_stable_topics
 from schedcore.domain.values import (
     Activity,
     AttendanceRow,
@@ -23,6 +24,8 @@ from schedcore.domain.values import (
     SessionStatus,
     Venue,
 )
+
+register_stable_topics()  # before any store or projection runner reads a topic
 
 __all__ = [
     "RULES",
