@@ -188,3 +188,19 @@ def test_a_label_with_no_room_is_reported_blocked() -> None:
     label = Label(10, 10, 3, 80, 10)
     placed = place_labels([label], frame=Box(0, 0, 20, 20))
     assert placed[0].blocked
+
+
+def test_units_on_a_plane_are_drawn_on_equal_axes_in_km_without_an_outline() -> None:
+    """x/y are kilometres, not degrees: no cos(latitude) squeeze, no country outline, km axes
+    (the template of ``schedcore init`` is such a programme)."""
+    units = {
+        "A": Unit("A", "Alpha", x=0, y=0),
+        "B": Unit("B", "Beta", x=10, y=180),
+        "C": Unit("C", "Gamma", x=190, y=20),
+    }
+    plan = [FakeCluster(1, "A", ("A", "C")), FakeCluster(2, "B", ("B",))]
+    figure = cluster_map(plan, units=units, country="VNM")
+    main = figure.axes[0]
+    assert main.get_aspect() == 1.0
+    assert (main.get_xlabel(), main.get_ylabel()) == ("x (km)", "y (km)")
+    assert not [a for a in main.get_children() if a.get_gid() == OUTLINE_GID]

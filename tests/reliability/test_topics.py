@@ -17,6 +17,7 @@ from eventsourcing import utils
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
+from schedcore._topics import topics_of
 from schedcore.application import Scheduler
 from schedcore.domain import Programme
 from schedcore.domain.topics import (
@@ -27,7 +28,6 @@ from schedcore.domain.topics import (
 )
 from schedcore.errors import UnknownEventError
 from schedcore.projections import ProjectionRunner
-from schedcore.projections._topics import topics_of
 from schedcore.transcodings import TRANSCODINGS
 from tests.core.conftest import planned_programme
 
@@ -108,6 +108,8 @@ def test_a_log_written_before_the_domain_moved_reads_back_once_its_topics_are_al
         created = moved.mapper.to_domain_event(first)
         assert isinstance(created, Programme.Created) and created.name == name
         assert moved.programme().name == name
+        # the store's only programme is found under its old topic too (no --programme needed)
+        assert moved.programme_names() == [name]
         # The projection runner's topic filter takes in the aliases registered before it starts.
         assert f"{OLD_HOME}programme:Programme.Created" in topics_of({Programme.Created})
         assert _report(moved) == expected

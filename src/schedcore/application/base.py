@@ -230,17 +230,16 @@ class EventStoreApplication(Application[UUID]):
 
     def programme_names(self) -> list[str]:
         """The names of the programmes this store holds, in the order they were created."""
-        from eventsourcing.utils import get_topic
-
+        from schedcore._topics import topics_of
         from schedcore.domain.programme import Programme
 
-        topic = get_topic(Programme.Created)
+        topics = list(topics_of([Programme.Created]))  # with the stable aliases: moved code
         names: list[str] = []
         start: int | None = None
         with self._translated():
             while True:
                 found = self.recorder.select_notifications(
-                    start=start, limit=500, topics=[topic], inclusive_of_start=start is None
+                    start=start, limit=500, topics=topics, inclusive_of_start=start is None
                 )
                 for notification in found:
                     names.append(self.mapper.to_domain_event(notification).name)  # type: ignore[attr-defined]

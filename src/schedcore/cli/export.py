@@ -113,16 +113,19 @@ def _source(args: argparse.Namespace) -> _Source:
     if args.programme_file is not None:
         programme = load_programme_file(args.programme_file)
         return _from_spec(programme.spec(), clusters, override)
-    planned = _plan_file_units(args.plan)
+    document = _plan_document(args.plan)
+    planned = _plan_file_units(document, args.plan)
     if override is None and planned is None:
         return _from_spec(builtin_programme().spec(), clusters, None)
     table = override or planned
     assert table is not None
-    said = _plan_file_programme(args.plan)
-    name = args.programme or said.get("name") or _plan_file_name(args.plan)
+    said = _plan_file_programme(document)
+    problem = document.get("problem")
+    stated = problem.get("name") if isinstance(problem, dict) else None
+    name = args.programme or said.get("name") or stated
     return _Source(
         clusters=clusters,
-        name=name or Path(args.plan).stem,
+        name=name if isinstance(name, str) and name.strip() else Path(args.plan).stem,
         units=table,
         time_zone=said.get("time_zone"),
         hours=_hours(said.get("session_hours")),
@@ -130,18 +133,21 @@ def _source(args: argparse.Namespace) -> _Source:
     )
 
 
-def _plan_file_programme(path: str) -> dict[str, Any]:
-    """What a ``plan --json`` file says of its programme (name, time zone, country, session
-    hours), as far as it is well formed; nothing for older files."""
+def _plan_document(path: str) -> dict[str, Any]:
+    """The plan file as JSON (read after ``read_plan_json`` has checked it)."""
     import json
 
+    document = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    return document if isinstance(document, dict) else {}
+
+
+def _plan_file_programme(document: dict[str, Any]) -> dict[str, Any]:
+    """What a ``plan --json`` file says of its programme (name, time zone, country, session
+    hours), as far as it is well formed; nothing for older files."""
     from schedcore.calendar import check_time_zone
     from schedcore.errors import SchedcoreError
 
-    try:
-        said = json.loads(Path(path).read_text(encoding="utf-8-sig")).get("programme")
-    except (ValueError, OSError, AttributeError):
-        return {}
+    said = document.get("programme")
     if not isinstance(said, dict):
         return {}
     found = {k: v for k, v in said.items() if isinstance(v, str | list)}
@@ -152,6 +158,20 @@ def _plan_file_programme(path: str) -> dict[str, Any]:
     except SchedcoreError:
         found.pop("time_zone")
     return found
+
+
+def _plan_file_units(document: dict[str, Any], path: str) -> UnitTable | None:
+    """The units a ``plan --json`` file carries in its problem (names, places), if any."""
+    from schedcore.domain.units import Unit, UnitTable
+    from schedcore.errors import SchedcoreError
+
+    try:
+        units = document["problem"]["units"]
+        return UnitTable(
+            tuple(Unit.from_record(unit) for unit in units), source=f"the units of {path}"
+        )
+    except (KeyError, TypeError, AttributeError, SchedcoreError):
+        return None  # a plan without its problem (e.g. an export's JSON): names come elsewhere
 
 
 def _hours(value: object) -> tuple[time, time] | None:
@@ -178,44 +198,6 @@ def _from_spec(
         calendar=spec.calendar,
         country=spec.country,
     )
-
-
-def _plan_file_units(path: str) -> UnitTable | None:
-    """The units a ``plan --json`` file carries in its problem (names, places), if any."""
-    import json
-
-    from schedcore.domain.units import Unit, UnitTable
-
-    try:
-        units = json.loads(Path(path).read_text(encoding="utf-8-sig"))["problem"]["units"]
-        return UnitTable(
-            tuple(
-                Unit(
-                    code=str(u["code"]),
-                    name=str(u["name"]),
-                    lat=u.get("lat"),
-                    lon=u.get("lon"),
-                    x=u.get("x"),
-                    y=u.get("y"),
-                    region=str(u.get("region") or ""),
-                    aliases=u.get("aliases", ()),
-                )
-                for u in units
-            ),
-            source=f"the units of {path}",
-        )
-    except (KeyError, TypeError, ValueError, OSError, AttributeError):
-        return None  # a plan without its problem (e.g. an export's JSON): names come elsewhere
-
-
-def _plan_file_name(path: str) -> str | None:
-    import json
-
-    try:
-        name = json.loads(Path(path).read_text(encoding="utf-8-sig"))["problem"]["name"]
-    except (KeyError, TypeError, ValueError, OSError):
-        return None
-    return name if isinstance(name, str) and name.strip() else None
 
 
 def run(args: argparse.Namespace) -> int:

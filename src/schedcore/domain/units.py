@@ -126,10 +126,10 @@ class Unit:
             lon=record.get("lon"),
             x=record.get("x"),
             y=record.get("y"),
-            region=str(record.get("region", "")),
-            aliases=record.get("aliases", ()),
+            region=str(record.get("region") or ""),
+            aliases=record.get("aliases") or (),
             venue=record.get("venue"),
-            extra=record.get("extra", {}),
+            extra=record.get("extra") or {},
         )
 
 

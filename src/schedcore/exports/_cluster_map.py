@@ -73,7 +73,8 @@ def cluster_map(
     ``"VNM"``) draws that country's outline under the clusters, from the small Natural Earth
     copy schedcore ships (``schedcore.reference.outlines.country_outline``); without it,
     or for a code that copy does not know, no outline is drawn.  Nothing is downloaded.
-    Longitude is scaled by cos(latitude) so that distances look right.
+    Longitude is scaled by cos(latitude) so that distances look right; units given on a plane
+    (x/y in km) are drawn on equal axes in km.
     """
     if country is not None and not isinstance(country, str):
         raise InvalidInputError(f"country must be an ISO 3166-1 alpha-3 code, got {country!r}")
@@ -95,7 +96,8 @@ def cluster_map(
     }
     lons = [lon for lon, _ in places.values()]
     lats = [lat for _, lat in places.values()]
-    x_scale = max(math.cos(math.radians((min(lats) + max(lats)) / 2)), 0.2)
+    # Degrees of longitude shrink with cos(latitude); kilometres on a plane do not.
+    x_scale = 1.0 if planar else max(math.cos(math.radians((min(lats) + max(lats)) / 2)), 0.2)
     span_x = max((max(lons) - min(lons)) * x_scale, 0.5)
     span_y = max(max(lats) - min(lats), 0.5)
     # Labels sit right of their marker: leave more room on the east.
@@ -128,8 +130,8 @@ def cluster_map(
     _draw_outline(main, rings)
     _draw(main, ordered, colours, directory)
     _frame(main, whole, x_scale)
-    main.set_xlabel("longitude (°E)")
-    main.set_ylabel("latitude (°N)")
+    main.set_xlabel("x (km)" if planar else "longitude (°E)")
+    main.set_ylabel("y (km)" if planar else "latitude (°N)")
     main.set_title(
         title or f"{len(places)} units in {len(ordered)} clusters", fontsize=13, loc="left"
     )

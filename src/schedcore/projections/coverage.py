@@ -624,11 +624,15 @@ class MemberRecord:
     channel: bool
 
 
+#: The live tables of members' state (a rebuild writes shadow tables of its own).
+_LIVE_MEMBER_TABLES = {"member_names": "view_member_names", "member_state": "view_member_state"}
+
+
 def members_of(database: Reader, programme: int, province: str) -> list[MemberRecord]:
     """Every member of a province, in order of first appearance in the log."""
     state = _load(
         database,
-        {"member_names": "view_member_names", "member_state": "view_member_state"},
+        _LIVE_MEMBER_TABLES,
         programme,
         province,
     )
@@ -675,7 +679,7 @@ def bridge_attendance(database: Reader, programme: int) -> dict[tuple[int, str, 
     for province in sorted(p for p, clusters in sessions.items() if len(clusters) > 1):
         state = _load(
             database,
-            {"member_names": "view_member_names", "member_state": "view_member_state"},
+            _LIVE_MEMBER_TABLES,
             programme,
             province,
         )

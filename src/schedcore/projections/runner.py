@@ -48,12 +48,12 @@ from uuid import UUID
 
 import attrs
 
+from schedcore._topics import topics_of
 from schedcore.calendar import ensure_aware
 from schedcore.domain.units import UnitTable
 from schedcore.errors import InvalidInputError, ProjectionError, StoreError
 from schedcore.projections import _events as domain_events
 from schedcore.projections._database import ViewDatabase, connect_views, views_for_app
-from schedcore.projections._topics import topics_of
 from schedcore.projections._wakeup import Wakeup, wakeup_for
 from schedcore.projections.audit import AuditModel
 from schedcore.projections.bridge import BridgeModel
