@@ -370,3 +370,80 @@ def _events(store: str) -> int:
         return app.max_notification_id()
     finally:
         app.close()
+
+
+# -- planning settings in the file -----------------------------------------------------------
+
+_SETTINGS = """# max_travel_km = 150                # no unit travels farther to its host (a hard rule)"""
+
+
+def _with_plan_settings(template: Path, lines: str) -> Path:
+    return edit(template, _SETTINGS, lines)
+
+
+def test_weights_cap_and_place_what_fits_are_read_into_the_problem(template: Path) -> None:
+    _with_plan_settings(
+        template,
+        "max_travel_km = 150\nplace_what_fits = true\n\n"
+        "[plan.weights]\nlongest_travel = 40\ntrainer_travel = 3",
+    )
+    programme = load_programme_file(template)
+    assert programme.weights == {"longest_travel": 40, "trainer_travel": 3}
+    assert programme.max_travel_km == 150
+    assert programme.place_what_fits is True
+    problem = problem_for(programme)
+    assert (problem.weights.longest_travel, problem.weights.trainer_travel) == (40, 3)
+    assert problem.weights.delegate_travel == 1  # a weight the file does not set keeps its default
+    assert problem.max_travel_km == 150 and problem.place_what_fits
+    # an option overrides one weight and keeps the file's others; the cap likewise
+    overridden = problem_for(programme, weights={"trainer_travel": 9}, max_travel_km=500)
+    assert (overridden.weights.longest_travel, overridden.weights.trainer_travel) == (40, 9)
+    assert overridden.max_travel_km == 500
+
+
+def test_a_file_without_settings_plans_strictly_with_the_default_weights(template: Path) -> None:
+    problem = problem_for(load_programme_file(template))
+    assert problem.max_travel_km is None and not problem.place_what_fits
+    assert problem.weights.longest_travel == 0 and problem.weights.delegate_travel == 1
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ("[plan.weights]\nlongest_travl = 4", "'plan.weights.longest_travl': unknown key (did you"),
+        ("[plan.weights]\nlongest_travel = -1", "'plan.weights.longest_travel': must be from 0"),
+        ("[plan.weights]\nlongest_travel = 1.5", "'plan.weights.longest_travel': 1.5 is not a whole"),
+        ('[plan.weights]\ndelegate_travel = "x"', "'plan.weights.delegate_travel': 'x' is not"),
+        ("weights = 3", "'plan.weights': must be a table"),
+        ("max_travel_km = -5", "'plan.max_travel_km': must be from 0"),
+        ('place_what_fits = "yes"', "'plan.place_what_fits': must be true or false, not 'yes'"),
+    ],
+)
+def test_a_wrong_planning_setting_names_the_key(template: Path, lines: str, expected: str) -> None:
+    _with_plan_settings(template, lines)
+    with pytest.raises(ReferenceDataError) as caught:
+        load_programme_file(template)
+    assert expected in str(caught.value), str(caught.value)
+
+
+def test_the_plan_command_uses_the_files_weights_and_cap_and_prints_them(
+    template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _with_plan_settings(template, "max_travel_km = 120\n\n[plan.weights]\nlongest_travel = 7")
+    arguments = ["plan", "--programme-file", str(template), "--no-dates", "--time-limit", "20"]
+    assert main([*arguments, "--json", "-"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    programme = load_programme_file(template)
+    units = {unit.code: unit for unit in programme.units}
+    problem = problem_for(programme)
+    for cluster in document["clusters"]:
+        for member in cluster["members"]:
+            assert problem.distance(member, cluster["host"]) <= 120
+    assert "longest_travel" in document["breakdown"]
+    # the objective is the breakdown weighted by the file's weights (delegate travel x 1)
+    breakdown = document["breakdown"]
+    assert document["objective"] == breakdown["delegate_travel"] + 7 * breakdown["longest_travel"]
+    assert units  # the file's units were planned
+    assert main(arguments) == 0
+    printed = capsys.readouterr().out
+    assert "longest_travel" in printed and "x 7" in printed  # the weight is shown beside its term

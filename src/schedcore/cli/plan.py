@@ -277,11 +277,10 @@ def build_problem(args: argparse.Namespace) -> Problem:
 def build(args: argparse.Namespace) -> tuple[ProgrammeFile, Problem]:
     """The programme (``--programme-file``, ``--units`` or the built-in 2022 one) and the
     problem it describes with the options' overrides."""
-    from schedcore.planning.problem import Weights
     from schedcore.programmes.problem import problem_for
 
     check_options(args)
-    weights = Weights(**_weights(args))
+    weights = _weights(args)
     programme = planned_programme(args)
     problem = problem_for(
         programme,
@@ -293,16 +292,15 @@ def build(args: argparse.Namespace) -> tuple[ProgrammeFile, Problem]:
         max_size=args.max_size,
         objective=args.objective,
         weights=weights,
+        max_travel_km=args.max_travel_km,
+        place_what_fits=True if getattr(args, "place_what_fits", False) else None,
         capacity=args.capacity,
         pins=[resolve_pin(parse_pin(spec), programme.units) for spec in args.pin],
         time_limit=args.time_limit,
         workers=args.workers,
         seed=args.seed,
     )
-    return programme, problem.with_changes(
-        max_travel_km=args.max_travel_km,
-        place_what_fits=bool(getattr(args, "place_what_fits", False)),
-    )
+    return programme, problem
 
 
 def planned_programme(args: argparse.Namespace) -> ProgrammeFile:

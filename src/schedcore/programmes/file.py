@@ -11,7 +11,8 @@ commented template.  The format, section by section (``docs/reference/programme-
 ``[units]`` ``table`` (the units CSV, relative to this file) and optional ``distances``.
 ``[plan]`` ``clusters``, optional ``trainer_teams``, ``hall_seats`` or ``hall_margin``,
 ``daily_bridge_capacity`` or ``bridge_margin``, ``travel_day_km``, ``min_size``, ``max_size``,
-``objective``.
+``objective``, ``max_travel_km``, ``place_what_fits``.
+``[plan.weights]`` the objective's weights by term name (``delegate_travel = 1``, ...).
 ``[[targets]]`` ``measure``, ``share``, ``deadline``.
 
 Every mistake is a :class:`~schedcore.errors.ReferenceDataError` naming the file and the key; a
@@ -55,6 +56,9 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
         "min_size",
         "max_size",
         "objective",
+        "max_travel_km",
+        "place_what_fits",
+        "weights",
     ),
     "targets": ("measure", "share", "deadline"),
 }
@@ -86,6 +90,12 @@ class ProgrammeFile:
     min_size: int = 1
     max_size: int | None = None
     objective: str = "person-km"
+    #: The objective's weights the file sets, by term name (the others keep their defaults).
+    weights: Mapping[str, int] = attrs.field(factory=dict)
+    #: The farthest a unit may travel to its host, in the distances' unit (``None``: no cap).
+    max_travel_km: int | None = None
+    #: Plan what fits and list what does not, instead of refusing an over-full programme.
+    place_what_fits: bool = False
     distances: tuple[tuple[int, ...], ...] | None = None
     #: Local start and end of every session (``None``: sessions are whole days).
     session_hours: tuple[time, time] | None = None
@@ -209,6 +219,9 @@ class _Reader:
                 min_size=min_size,
                 max_size=max_size,
                 objective=objective,
+                weights=self._weights(plan),
+                max_travel_km=self._whole(plan, "plan.max_travel_km", minimum=0),
+                place_what_fits=self._flag(plan, "plan.place_what_fits"),
                 distances=distances,
                 open_halls=open_halls,
                 session_hours=self._hours(calendar_section),
@@ -339,6 +352,30 @@ class _Reader:
         if not hours[0] < hours[1]:
             raise self.error(key, f"the sessions end ({hours[1]}) before they start ({hours[0]})")
         return hours[0], hours[1]
+
+    def _weights(self, plan: Mapping[str, Any]) -> dict[str, int]:
+        """``[plan.weights]``: whole numbers by term name, checked as the planner checks them."""
+        from schedcore.planning.problem import Weights
+
+        table = plan.get("weights", {})
+        if not isinstance(table, Mapping):
+            raise self.error("plan.weights", "must be a table of term = weight")
+        self._check_keys(table, "plan.weights.", tuple(attrs.fields_dict(Weights)))
+        weights = {
+            name: self._whole(table, f"plan.weights.{name}", minimum=0) for name in table
+        }
+        chosen = {name: value for name, value in weights.items() if value is not None}
+        try:
+            Weights(**chosen)
+        except SchedcoreError as exc:
+            raise self.error("plan.weights", str(exc)) from None
+        return chosen
+
+    def _flag(self, table: Mapping[str, Any], key: str) -> bool:
+        value = table.get(key.rpartition(".")[2], False)
+        if not isinstance(value, bool):
+            raise self.error(key, f"must be true or false, not {value!r}")
+        return value
 
     def _text(self, table: Mapping[str, Any], key: str) -> str:
         value = table.get(key.split(".")[-1])

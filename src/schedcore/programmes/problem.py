@@ -9,7 +9,7 @@ file's calendar.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 import attrs
@@ -45,13 +45,19 @@ def problem_for(
     min_size: int | None = None,
     max_size: int | None = None,
     objective: ObjectiveKind | str | None = None,
-    weights: Weights | None = None,
+    weights: Weights | Mapping[str, int] | None = None,
+    max_travel_km: int | None = None,
+    place_what_fits: bool | None = None,
     pins: Iterable[Pin] = (),
     time_limit: float = 60.0,
     workers: int = 2,
     seed: int = 0,
 ) -> Problem:
-    """The planning problem ``programme`` describes; every keyword overrides the file."""
+    """The planning problem ``programme`` describes; every keyword overrides the file.
+
+    ``weights`` as a mapping overrides the file's ``[plan.weights]`` term by term (what
+    ``--weight NAME=W`` does); a :class:`Weights` replaces them all.
+    """
     units = programme.units
     p = programme.clusters if clusters is None else clusters
     if not 1 <= p <= len(units):
@@ -109,7 +115,11 @@ def problem_for(
         bridge_capacity=bridge,
         travel_day_km=programme.travel_day_km if travel_day_km is None else travel_day_km,
         pins=pins,
-        weights=weights or Weights(),
+        weights=weights
+        if isinstance(weights, Weights)
+        else Weights(**{**programme.weights, **(weights or {})}),
+        max_travel_km=programme.max_travel_km if max_travel_km is None else max_travel_km,
+        place_what_fits=programme.place_what_fits if place_what_fits is None else place_what_fits,
         objective=ObjectiveKind(objective or programme.objective),
         distances=programme.distances,
         time_limit=time_limit,

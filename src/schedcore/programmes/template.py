@@ -47,6 +47,13 @@ travel_day_km = 300                  # a trainer team rests a day before a longe
 # min_size = 1                       # units per cluster
 # max_size = 5
 # objective = "person-km"            # or "distance"
+# max_travel_km = 150                # no unit travels farther to its host (a hard rule)
+# place_what_fits = true             # over-full? plan what fits and list what does not
+
+# [plan.weights]                     # the objective's terms, whole numbers (docs: programme-file)
+# delegate_travel = 1                # person-km (or km) from each unit to its host
+# longest_travel = 100               # the farthest one unit travels: fairer to the farthest
+# team_load_spread = 0               # busiest minus least busy trainer team
 
 [[targets]]
 measure = "teams_trained_in_person"  # or members_following_channel, members_online_course
