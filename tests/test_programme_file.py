@@ -374,7 +374,9 @@ def _events(store: str) -> int:
 
 # -- planning settings in the file -----------------------------------------------------------
 
-_SETTINGS = """# max_travel_km = 150                # no unit travels farther to its host (a hard rule)"""
+_SETTINGS = (
+    "# max_travel_km = 150                # no unit travels farther to its host (a hard rule)"
+)
 
 
 def _with_plan_settings(template: Path, lines: str) -> Path:
@@ -412,7 +414,7 @@ def test_a_file_without_settings_plans_strictly_with_the_default_weights(templat
     [
         ("[plan.weights]\nlongest_travl = 4", "'plan.weights.longest_travl': unknown key (did you"),
         ("[plan.weights]\nlongest_travel = -1", "'plan.weights.longest_travel': must be from 0"),
-        ("[plan.weights]\nlongest_travel = 1.5", "'plan.weights.longest_travel': 1.5 is not a whole"),
+        ("[plan.weights]\nlongest_travel = 1.5", "'plan.weights.longest_travel': 1.5 is not"),
         ('[plan.weights]\ndelegate_travel = "x"', "'plan.weights.delegate_travel': 'x' is not"),
         ("weights = 3", "'plan.weights': must be a table"),
         ("max_travel_km = -5", "'plan.max_travel_km': must be from 0"),

@@ -115,3 +115,27 @@ def test_re_planning_a_plan_of_what_fits_keeps_it_valid_and_places_as_many() -> 
     assert validate(changed, new) == ()
     assert new.breakdown["unplaced_delegates"] == 3  # still only one unit left out
     assert new.breakdown["units_moved"] == 0  # re-dating the session is enough
+
+
+def test_a_re_plan_of_what_fits_reports_its_cost_under_the_weights_it_prints() -> None:
+    # while solving, the automatic left-out weights are raised above every disruption; the
+    # objective the re-plan reports must still be its cost under the problem's own weights
+    from schedcore.planning.costs import effective_weights
+
+    units = line_units([0, 1, 2, 10, 11], demand=3, capacity=7)
+    p = problem(units, 2, place_what_fits=True, days=days(2), trainer_teams=teams(2))
+    plan = solve(p)
+    first = plan.clusters[0]
+    changed = p.with_changes(
+        units=[
+            attrs.evolve(u, blackout={first.date}) if u.code == first.members[0] else u
+            for u in units
+        ]
+    )
+    new = replan(changed, plan)
+    printed = effective_weights(changed)
+    assert new.objective == sum(printed.get(k, 0) * v for k, v in new.breakdown.items())
+    assert new.objective == objective_of(changed, breakdown(changed, new))
+    assert "delegates left out, units left out, disruption, cost" in " ".join(new.notes)
+    # the same problem solved afresh compares: a re-plan never beats the optimum's cost
+    assert solve(changed).objective <= new.objective

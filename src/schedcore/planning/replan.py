@@ -4,9 +4,14 @@ Give the *changed* problem (a blackout added, a host withdrawn, a pin, a hall cu
 plan in force.  Disruption counts the units that change host, plus the sessions that keep their
 host but change date, plus those that change trainer team.  It is minimised first and cost
 second, in one weighted objective (``disruption x M + cost`` with ``M`` above any cost
-difference, so the order is exact).  When the problem places what fits, left-out units come
-before disruption (a unit left out also counts as moved).  The current plan warm-starts the
-search.  ``OPTIMAL`` means: no plan disrupts less, and among the least disruptive plans none
+difference, so the order is exact).  When the problem places what fits with the automatic
+weights, left-out delegates come before disruption (their weight is raised above every
+disruption while solving); with weights given for them, a unit the current plan placed and the
+new one leaves out counts as moved, and the given weights trade left-out delegates against
+travel within the cost.  Either way the plan's ``objective`` is its cost under the problem's own
+weights (:func:`~schedcore.planning.costs.effective_weights`, what ``schedcore`` prints beside
+each term), so a re-plan and a plan of the same problem compare.  The current plan warm-starts
+the search.  ``OPTIMAL`` means: no plan disrupts less, and among the least disruptive plans none
 costs less.
 """
 
@@ -139,11 +144,21 @@ def replan(problem: Problem, current: Plan, *, progress: ProgressCallback | None
         unplaced=tuple(why_left_out(problem, plan, code) for code in unplaced_codes(problem, plan)),
         notes=(
             *plan.notes,
+            _order(problem),
             f"{units_moved} unit(s) moved, {sessions_redated} session(s) re-dated, "
             f"{sessions_reteamed} given another team, "
             f"delegate travel {delegate:,}",
         ),
     )
+
+
+def _order(problem: Problem) -> str:
+    """What the re-plan minimised, in order, as a note for the planner."""
+    weights = problem.weights
+    automatic = weights.unplaced_delegate is None and weights.unplaced_unit is None
+    if problem.place_what_fits and automatic:
+        return "minimised in order: delegates left out, units left out, disruption, cost"
+    return "minimised in order: disruption (a unit left out counts as moved), cost"
 
 
 def kept_numbers(current: Plan, plan: Plan) -> dict[int, int]:

@@ -361,9 +361,7 @@ class _Reader:
         if not isinstance(table, Mapping):
             raise self.error("plan.weights", "must be a table of term = weight")
         self._check_keys(table, "plan.weights.", tuple(attrs.fields_dict(Weights)))
-        weights = {
-            name: self._whole(table, f"plan.weights.{name}", minimum=0) for name in table
-        }
+        weights = {name: self._whole(table, f"plan.weights.{name}", minimum=0) for name in table}
         chosen = {name: value for name, value in weights.items() if value is not None}
         try:
             Weights(**chosen)
