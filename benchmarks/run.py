@@ -78,6 +78,8 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         "service": {"clients": 32, "requests": 100, "repeat": 3},
         "daemon": {"writes": 200, "repeat": 3},
         "scale": {"quick": False},
+        "recommend": {"units": 5, "repeat": 3, "time_limit": 60.0},
+        "cli_cpmp": {"instances": list(range(1, 20)), "time_limit": 300.0},
     },
     "quick": {
         "store_append": {"rows": 20_000, "batch_size": 1000, "repeat": 3},
@@ -97,6 +99,8 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         "service": {"clients": 32, "requests": 8, "repeat": 1},
         "daemon": {"writes": 30, "repeat": 1},
         "scale": {"quick": True},
+        "recommend": {"units": 1, "repeat": 1, "time_limit": 20.0},
+        "cli_cpmp": {"instances": [1], "time_limit": 10.0},
     },
     "tiny": {
         "store_append": {"rows": 2_000, "batch_size": 500, "repeat": 2},
@@ -113,6 +117,8 @@ SUITES = (
     "service",
     "daemon",
     "scale",
+    "recommend",
+    "cli_cpmp",
 )
 
 
@@ -574,6 +580,23 @@ def scale(*, quick: bool, **_: Any) -> Suite:
     return suite
 
 
+# -- recommendations and the planner through its command ---------------------------------------
+
+
+def recommend(**settings: Any) -> Suite:
+    """``recommend`` for every 2022 province, and a few against ``replan`` of the same change."""
+    import bench_recommend
+
+    return bench_recommend.suite(**settings)
+
+
+def cli_cpmp(**settings: Any) -> Suite:
+    """OR-Library instances through ``schedcore plan`` vs HiGHS in a process of its own."""
+    import bench_cli_cpmp
+
+    return bench_cli_cpmp.suite(**settings)
+
+
 # -- the HTTP service --------------------------------------------------------------------------
 
 
@@ -624,6 +647,8 @@ RUNNERS: dict[str, Callable[..., Suite | list[Suite]]] = {
     "service": service,
     "daemon": daemon,
     "scale": scale,
+    "recommend": recommend,
+    "cli_cpmp": cli_cpmp,
 }
 
 
