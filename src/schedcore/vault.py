@@ -249,9 +249,10 @@ class SqliteVault:
             busy = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             if busy is not None and busy[0]:
                 raise StoreError(
-                    f"the member's identity is deleted from {self._path}, but another "
-                    "connection kept the write-ahead log from being truncated; run erase "
-                    "again when no other process uses the store"
+                    f"the member's identity is erased from {self._path}, but another "
+                    "connection kept its write-ahead log from being truncated, and the log may "
+                    "still hold a copy of it: the log is deleted when the last process using "
+                    "the store closes it"
                 )
             return found
 
