@@ -35,7 +35,14 @@ if TYPE_CHECKING:
     from schedcore.application.base import ProgrammeRef
     from schedcore.application.scheduler import Scheduler
 
-__all__ = ["ERASED", "MemberErasure", "Pseudonyms", "erase_member", "identities_of"]
+__all__ = [
+    "ERASED",
+    "MemberErasure",
+    "Pseudonyms",
+    "erase_member",
+    "identities_of",
+    "name_members",
+]
 
 #: How a member whose identity was erased is shown.
 ERASED = "(erased)"
@@ -129,6 +136,24 @@ def identities_of(app: Scheduler, programme_id: UUID, members: Iterable[str]) ->
     with app._translated():
         found = app.vault.identities(programme_id, pseudonyms)
     return {m: found.get(m, ERASED) if m in pseudonyms else m for m in wanted}
+
+
+def name_members(app: Scheduler, programme_id: UUID, book: Attendance) -> None:
+    """Rename, in ``book`` (a private copy, never saved), each member by its identifier; an
+    erased member keeps its pseudonym."""
+    pseudonyms = [m for m in book.members if PSEUDONYM.fullmatch(m)]
+    if not pseudonyms:
+        return
+    with app._translated():
+        found = app.vault.identities(programme_id, pseudonyms)
+    if not found:
+        return
+    get = found.get
+    book.members = {get(m, m): home for m, home in book.members.items()}
+    book.in_person = {get(m, m): outcome for m, outcome in book.in_person.items()}
+    book.course = {get(m, m) for m in book.course}
+    book.channel = {get(m, m) for m in book.channel}
+    book.erased = {get(m, m) for m in book.erased}
 
 
 def erase_member(
