@@ -22,12 +22,12 @@ import re
 import secrets
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Protocol
 from uuid import UUID
 
-from schedcore.errors import StoreError
+from schedcore.errors import StoreBusyError, StoreError
 
 __all__ = [
     "PSEUDONYM",
@@ -64,8 +64,18 @@ class _Sealer:
         self._key = key
 
     def digest(self, programme: UUID, member: str) -> bytes:
-        text = f"{programme.hex}\x00{member}".encode()
-        return hmac.new(self._key, text, hashlib.sha256).digest()
+        return self.digester(programme)(member)
+
+    def digester(self, programme: UUID) -> Callable[[str], bytes]:
+        """The digest of members of one programme (the keyed prefix is hashed once)."""
+        start = hmac.new(self._key, f"{programme.hex}\x00".encode(), hashlib.sha256)
+
+        def digest(member: str) -> bytes:
+            found = start.copy()
+            found.update(member.encode())
+            return found.digest()
+
+        return digest
 
     def seal(self, member: str) -> bytes:
         raw = member.encode()
@@ -95,6 +105,11 @@ class IdentityVault(Protocol):
     def forget(self, programme: UUID, member: str) -> str | None:
         """Delete the member's row and scrub it from the store; returns its pseudonym, or
         ``None`` when the vault held no such member."""
+        ...
+
+    def everyone(self, programme: UUID) -> dict[str, str]:
+        """Every member the vault holds for the programme, with its pseudonym (to copy the
+        vault into another store, e.g. when the cipher key is rotated)."""
         ...
 
 
@@ -132,6 +147,11 @@ class MemoryVault:
                     found[pseudonym] = self._sealer.open(self._rows[(programme, digest)][1])
         return found
 
+    def everyone(self, programme: UUID) -> dict[str, str]:
+        with self._lock:
+            rows = [row for (pid, _), row in self._rows.items() if pid == programme]
+        return {self._sealer.open(sealed): pseudonym for pseudonym, sealed in rows}
+
     def forget(self, programme: UUID, member: str) -> str | None:
         with self._lock:
             row = self._rows.pop((programme, self._sealer.digest(programme, member)), None)
@@ -167,6 +187,13 @@ class SqliteVault:
                 )
             yield connection
         except sqlite3.Error as exc:
+            from schedcore.stores import is_lock_wait
+
+            if is_lock_wait(exc):
+                raise StoreBusyError(
+                    f"identity vault in {self._path}: another writer kept the store locked for "
+                    f"longer than its lock timeout ({exc}); nothing was recorded, retry later"
+                ) from None
             raise StoreError(f"identity vault in {self._path}: {exc}") from None
         finally:
             connection.close()
@@ -189,8 +216,18 @@ class SqliteVault:
     def _select(
         self, connection: sqlite3.Connection, programme: UUID, members: Collection[str]
     ) -> dict[str, str]:
-        by_digest = {self._sealer.digest(programme, m): m for m in members}
+        digest = self._sealer.digester(programme)
+        by_digest = {digest(m): m for m in members}
         found: dict[str, str] = {}
+        if len(by_digest) > _SCAN:
+            # many members (a bulk import): one pass over the programme's rows
+            for key, pseudonym in connection.execute(
+                f"SELECT digest, pseudonym FROM {TABLE} WHERE programme = ?", (programme.hex,)
+            ):
+                member = by_digest.get(bytes(key))
+                if member is not None:
+                    found[member] = pseudonym
+            return found
         digests = list(by_digest)
         for start in range(0, len(digests), 500):
             part = digests[start : start + 500]
@@ -206,14 +243,26 @@ class SqliteVault:
     def add(self, programme: UUID, pseudonyms: Mapping[str, str]) -> dict[str, str]:
         if not pseudonyms:
             return {}
-        seal, digest = self._sealer.seal, self._sealer.digest
+        seal, digest = self._sealer.seal, self._sealer.digester(programme)
+        key = programme.hex
         with self._connection(write=True) as connection, connection:
-            connection.executemany(
+            added = connection.executemany(
                 f"INSERT OR IGNORE INTO {TABLE} (programme, digest, pseudonym, identity) "
                 "VALUES (?, ?, ?, ?)",
-                [(programme.hex, digest(programme, m), p, seal(m)) for m, p in pseudonyms.items()],
-            )
+                [(key, digest(m), p, seal(m)) for m, p in pseudonyms.items()],
+            ).rowcount
+            if added == len(pseudonyms):
+                return dict(pseudonyms)  # every one ours: no other writer was first
             return self._select(connection, programme, list(pseudonyms))
+
+    def everyone(self, programme: UUID) -> dict[str, str]:
+        with self._connection(write=False) as connection:
+            if not self._exists(connection):
+                return {}
+            rows = connection.execute(
+                f"SELECT pseudonym, identity FROM {TABLE} WHERE programme = ?", (programme.hex,)
+            ).fetchall()
+        return {self._sealer.open(sealed): pseudonym for pseudonym, sealed in rows}
 
     def identities(self, programme: UUID, pseudonyms: Collection[str]) -> dict[str, str]:
         if not pseudonyms:
@@ -273,15 +322,21 @@ class PostgresVault:
         from schedcore.stores import _postgres_connection
 
         with _postgres_connection(self._settings, self._display) as connection:
-            if write:
-                connection.execute(
-                    sql.SQL(
-                        "CREATE TABLE IF NOT EXISTS {}.{} ("
-                        " programme TEXT NOT NULL, digest BYTEA NOT NULL,"
-                        " pseudonym TEXT NOT NULL, identity BYTEA NOT NULL,"
-                        " PRIMARY KEY (programme, digest), UNIQUE (programme, pseudonym))"
-                    ).format(sql.Identifier(self._schema), sql.Identifier(TABLE))
-                )
+            if write and not self._exists(connection):
+                # Processes creating it at once would race in the catalogue: one at a time.
+                with connection.transaction():
+                    connection.execute(
+                        "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                        (f"schedcore-vault:{self._schema}",),
+                    )
+                    connection.execute(
+                        sql.SQL(
+                            "CREATE TABLE IF NOT EXISTS {}.{} ("
+                            " programme TEXT NOT NULL, digest BYTEA NOT NULL,"
+                            " pseudonym TEXT NOT NULL, identity BYTEA NOT NULL,"
+                            " PRIMARY KEY (programme, digest), UNIQUE (programme, pseudonym))"
+                        ).format(sql.Identifier(self._schema), sql.Identifier(TABLE))
+                    )
             yield connection
 
     def _table(self) -> Any:
@@ -298,7 +353,8 @@ class PostgresVault:
     def _select(self, connection: Any, programme: UUID, members: Collection[str]) -> dict[str, str]:
         from psycopg import sql
 
-        by_digest = {self._sealer.digest(programme, m): m for m in members}
+        digest = self._sealer.digester(programme)
+        by_digest = {digest(m): m for m in members}
         rows = connection.execute(
             sql.SQL(
                 "SELECT digest, pseudonym FROM {} WHERE programme = %s AND digest = ANY(%s)"
@@ -320,20 +376,39 @@ class PostgresVault:
 
         if not pseudonyms:
             return {}
-        seal, digest = self._sealer.seal, self._sealer.digest
+        seal, digest = self._sealer.seal, self._sealer.digester(programme)
+        members = list(pseudonyms)
         with self._connection(write=True) as connection:
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    sql.SQL(
-                        "INSERT INTO {} (programme, digest, pseudonym, identity) "
-                        "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING"
-                    ).format(self._table()),
-                    [
-                        (programme.hex, digest(programme, m), p, seal(m))
-                        for m, p in pseudonyms.items()
-                    ],
-                )
-            return self._select(connection, programme, list(pseudonyms))
+            added = connection.execute(
+                sql.SQL(
+                    "INSERT INTO {} (programme, digest, pseudonym, identity) "
+                    "SELECT %s, d, p, i FROM unnest(%s::bytea[], %s::text[], %s::bytea[]) "
+                    "AS n(d, p, i) ON CONFLICT DO NOTHING"
+                ).format(self._table()),
+                (
+                    programme.hex,
+                    [digest(m) for m in members],
+                    [pseudonyms[m] for m in members],
+                    [seal(m) for m in members],
+                ),
+            ).rowcount
+            if added == len(members):
+                return dict(pseudonyms)  # every one ours: no other writer was first
+            return self._select(connection, programme, members)
+
+    def everyone(self, programme: UUID) -> dict[str, str]:
+        from psycopg import sql
+
+        with self._connection(write=False) as connection:
+            if not self._exists(connection):
+                return {}
+            rows = connection.execute(
+                sql.SQL("SELECT pseudonym, identity FROM {} WHERE programme = %s").format(
+                    self._table()
+                ),
+                (programme.hex,),
+            ).fetchall()
+        return {self._sealer.open(sealed): pseudonym for pseudonym, sealed in rows}
 
     def identities(self, programme: UUID, pseudonyms: Collection[str]) -> dict[str, str]:
         from psycopg import sql
@@ -369,6 +444,10 @@ class PostgresVault:
             # rewritten: rewrite it (and its indexes) now.
             connection.execute(sql.SQL("VACUUM (FULL) {}").format(self._table()))
             return found
+
+
+#: Above this many members, a lookup reads the programme's rows once rather than by digest.
+_SCAN = 5000
 
 
 def _sealer_for(env: Mapping[str, str]) -> _Sealer:
