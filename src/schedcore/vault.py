@@ -17,7 +17,6 @@ PostgreSQL rewrites the table (``VACUUM FULL``), so no dead copy of the row stay
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import secrets
 import sqlite3
@@ -38,6 +37,7 @@ __all__ = [
     "SqliteVault",
     "is_pseudonym",
     "new_pseudonym",
+    "new_pseudonyms",
     "vault_for_app",
 ]
 
@@ -50,6 +50,12 @@ PSEUDONYM = re.compile(r"m~[0-9a-f]{24}")
 def new_pseudonym() -> str:
     """A fresh random pseudonym; it says nothing about the member it stands for."""
     return "m~" + secrets.token_hex(12)
+
+
+def new_pseudonyms(count: int) -> list[str]:
+    """``count`` fresh random pseudonyms (one read of the system's random source)."""
+    raw = secrets.token_bytes(12 * count).hex()
+    return ["m~" + raw[i : i + 24] for i in range(0, 24 * count, 24)]
 
 
 def is_pseudonym(text: str) -> bool:
@@ -67,13 +73,12 @@ class _Sealer:
         return self.digester(programme)(member)
 
     def digester(self, programme: UUID) -> Callable[[str], bytes]:
-        """The digest of members of one programme (the keyed prefix is hashed once)."""
-        start = hmac.new(self._key, f"{programme.hex}\x00".encode(), hashlib.sha256)
+        """The digest of members of one programme: BLAKE2b keyed with the vault's key, over
+        the programme's id and the identifier (one C call a member)."""
+        prefix, key, blake2b = programme.bytes, self._key, hashlib.blake2b
 
         def digest(member: str) -> bytes:
-            found = start.copy()
-            found.update(member.encode())
-            return found.digest()
+            return blake2b(prefix + member.encode(), key=key, digest_size=32).digest()
 
         return digest
 
@@ -179,11 +184,11 @@ class SqliteVault:
             # Freed pages of the vault are overwritten with zeros, not left to be read.
             connection.execute("PRAGMA secure_delete=ON")
             if write:
+                # The digest covers the programme, and pseudonyms are random: each is a key.
                 connection.execute(
                     f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-                    " programme TEXT NOT NULL, digest BLOB NOT NULL, pseudonym TEXT NOT NULL,"
-                    " identity BLOB NOT NULL, PRIMARY KEY (programme, digest),"
-                    " UNIQUE (programme, pseudonym))"
+                    " digest BLOB NOT NULL PRIMARY KEY, programme TEXT NOT NULL,"
+                    " pseudonym TEXT NOT NULL UNIQUE, identity BLOB NOT NULL) WITHOUT ROWID"
                 )
             yield connection
         except sqlite3.Error as exc:
@@ -332,9 +337,8 @@ class PostgresVault:
                     connection.execute(
                         sql.SQL(
                             "CREATE TABLE IF NOT EXISTS {}.{} ("
-                            " programme TEXT NOT NULL, digest BYTEA NOT NULL,"
-                            " pseudonym TEXT NOT NULL, identity BYTEA NOT NULL,"
-                            " PRIMARY KEY (programme, digest), UNIQUE (programme, pseudonym))"
+                            " digest BYTEA NOT NULL PRIMARY KEY, programme TEXT NOT NULL,"
+                            " pseudonym TEXT NOT NULL UNIQUE, identity BYTEA NOT NULL)"
                         ).format(sql.Identifier(self._schema), sql.Identifier(TABLE))
                     )
             yield connection

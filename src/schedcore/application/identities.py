@@ -29,7 +29,7 @@ from schedcore.domain.ids import attendance_id
 from schedcore.domain.values import AttendanceRow
 from schedcore.errors import ErasureRefusedError, InvalidInputError, NotFoundError, SchedcoreError
 from schedcore.security import ActorLike
-from schedcore.vault import PSEUDONYM, new_pseudonym
+from schedcore.vault import PSEUDONYM, new_pseudonyms
 
 if TYPE_CHECKING:
     from schedcore.application.base import ProgrammeRef
@@ -69,7 +69,8 @@ class Pseudonyms:
         with app._translated():
             self.known: dict[str, str] = app.vault.pseudonyms(programme_id, wanted)
         #: Made for members the vault does not hold; kept only by :meth:`keep`.
-        self.fresh: dict[str, str] = {m: new_pseudonym() for m in wanted - self.known.keys()}
+        unknown = wanted - self.known.keys()
+        self.fresh: dict[str, str] = dict(zip(unknown, new_pseudonyms(len(unknown)), strict=True))
         self._shown: dict[str, str] | None = None
 
     def of(self, member: str, book: Attendance | None) -> str:
