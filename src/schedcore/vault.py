@@ -34,6 +34,7 @@ __all__ = [
     "IdentityVault",
     "MemoryVault",
     "PostgresVault",
+    "Sealer",
     "SqliteVault",
     "is_pseudonym",
     "new_pseudonym",
@@ -62,7 +63,7 @@ def is_pseudonym(text: str) -> bool:
     return PSEUDONYM.fullmatch(text) is not None
 
 
-class _Sealer:
+class Sealer:
     """Digests and seals identifiers with the store's cipher key, if it has one."""
 
     def __init__(self, cipher: Any, key: bytes) -> None:
@@ -121,7 +122,7 @@ class IdentityVault(Protocol):
 class MemoryVault:
     """The vault of a ``memory://`` store (and of an in-memory SQLite one)."""
 
-    def __init__(self, sealer: _Sealer) -> None:
+    def __init__(self, sealer: Sealer) -> None:
         self._sealer = sealer
         self._lock = threading.Lock()
         self._rows: dict[tuple[UUID, bytes], tuple[str, bytes]] = {}
@@ -169,7 +170,7 @@ class MemoryVault:
 class SqliteVault:
     """The vault in the store's SQLite file, through connections of its own."""
 
-    def __init__(self, path: str, sealer: _Sealer, *, lock_timeout: float = 10.0) -> None:
+    def __init__(self, path: str, sealer: Sealer, *, lock_timeout: float = 10.0) -> None:
         self._path = path
         self._sealer = sealer
         self._timeout = lock_timeout
@@ -314,7 +315,7 @@ class SqliteVault:
 class PostgresVault:
     """The vault in the store's PostgreSQL schema."""
 
-    def __init__(self, settings: Mapping[str, str], display: str, sealer: _Sealer) -> None:
+    def __init__(self, settings: Mapping[str, str], display: str, sealer: Sealer) -> None:
         self._settings = settings
         self._display = display
         self._sealer = sealer
@@ -454,15 +455,15 @@ class PostgresVault:
 _SCAN = 5000
 
 
-def _sealer_for(env: Mapping[str, str]) -> _Sealer:
+def _sealer_for(env: Mapping[str, str]) -> Sealer:
     key = env.get("CIPHER_KEY") or ""
     if not key:
-        return _Sealer(None, b"schedcore identity vault")
+        return Sealer(None, b"schedcore identity vault")
     from eventsourcing.cipher import AESCipher
     from eventsourcing.utils import Environment
 
     cipher = AESCipher(Environment("vault", {"CIPHER_KEY": key}))
-    return _Sealer(cipher, hashlib.sha256(b"schedcore identity vault\x00" + key.encode()).digest())
+    return Sealer(cipher, hashlib.sha256(b"schedcore identity vault\x00" + key.encode()).digest())
 
 
 def vault_for_app(app: Any) -> IdentityVault:

@@ -50,9 +50,9 @@ ERASED = "(erased)"
 
 @attrs.frozen
 class MemberErasure:
-    """What :meth:`Scheduler.erase_member <schedcore.Scheduler.erase_member>` erased: the
-    member's pseudonym (which the log, the views and the counts keep), the provinces whose
-    attendance recorded the erasure, and how many events that took."""
+    """What :meth:`Scheduler.erase_member <schedcore.application.Scheduler.erase_member>`
+    erased: the member's pseudonym (which the log, the views and the counts keep), the
+    provinces whose attendance recorded the erasure, and how many events that took."""
 
     pseudonym: str
     provinces: tuple[str, ...]
