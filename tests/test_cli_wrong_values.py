@@ -119,6 +119,9 @@ def _wrong_text(root: Path) -> dict[str, list[Value]]:
         "--unit": [("99", INVALID), ("", INVALID), ("a", INVALID)],
         "record --actor": [("province_coordinator[]:x", INVALID), ("planner[01]:x", INVALID),
                            ("cluster_coordinator[one]:x", INVALID)],
+        "erase --actor": [("province_coordinator[]:x", INVALID), ("planner[01]:x", INVALID),
+                          ("cluster_coordinator[one]:x", INVALID)],
+        "--member": [("", INVALID), ("   ", INVALID), ("no such member", INVALID)],
         "plan --actor": [("province_coordinator:x", INVALID), ("planner[01]:x", INVALID)],
         "replan --actor": [("province_coordinator:x", INVALID), ("planner[01]:x", INVALID)],
     }  # fmt: skip
@@ -201,6 +204,10 @@ def programme(tmp_path_factory: pytest.TempPathFactory) -> Programme:
     return programme
 
 
+#: A member of the programme's rows (a wrong value of another option must leave it as it is).
+ERASABLE = "m1"
+
+
 def valid_arguments(command: str, programme: Programme) -> list[str]:
     """Arguments with which each command works (its wrong value is then the only fault)."""
     out = str(programme.root / "out" / "plan.csv")
@@ -216,6 +223,7 @@ def valid_arguments(command: str, programme: Programme) -> list[str]:
         "rebuild": programme.in_store(),
         "status": ["--store", programme.store],
         "export": ["--format", "csv", "--out", out, *programme.in_store()],
+        "erase": ["--member", ERASABLE, *programme.in_store()],
     }[command]
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "AmbiguousProgrammeError",
     "ConcurrencyError",
     "Conflict",
+    "ErasureRefusedError",
     "InfeasiblePlanError",
     "InvalidInputError",
     "MissingDependencyError",
@@ -81,6 +82,13 @@ class UnknownProvinceError(InvalidInputError, NotFoundError):
 
 class AmbiguousProgrammeError(InvalidInputError):
     """A store holds several programmes and none was named; the message lists them."""
+
+    exit_code = 2
+
+
+class ErasureRefusedError(InvalidInputError):
+    """A member's identity cannot be erased: events written before erasure support hold the
+    identifier itself, and the log is immutable; nothing was changed."""
 
     exit_code = 2
 

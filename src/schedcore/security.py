@@ -236,6 +236,7 @@ PERMISSIONS: Mapping[str, frozenset[Role]] = {
     "enrol_members": _ATTENDANCE,
     "record_attendance": _ATTENDANCE,
     "void_records": _ATTENDANCE,
+    "erase_member": _PLAN,
 }
 
 

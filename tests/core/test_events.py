@@ -81,6 +81,7 @@ TOPICS = {
         "AttendedInHall",
         "ChannelFollowed",
         "MarkedAbsent",
+        "MemberErased",
         "MembersEnrolled",
         "Opened",
         "OnlineCourseCompleted",

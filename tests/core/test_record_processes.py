@@ -157,8 +157,12 @@ def test_concurrent_record_uploads_all_exit_0_on_their_first_run_and_add_up_to_t
             stored |= {(province, str(a), m) for m, (a, _) in book.in_person.items()}
         assert stored == sent
         log = [event for _, event in events_of(app)]
+        # the events name members by pseudonyms, which the identity vault maps back
+        named = app.member_identities(
+            {m for e in log if type(e).__name__ in ATTENDANCE_EVENTS for m in e.members.members}
+        )
         recorded: Counter[Fact] = Counter(
-            (event.province, str(ATTENDANCE_EVENTS[type(event).__name__]), member)
+            (event.province, str(ATTENDANCE_EVENTS[type(event).__name__]), named[member])
             for event in log
             if type(event).__name__ in ATTENDANCE_EVENTS
             for member in event.members.members

@@ -400,7 +400,7 @@ def _check_facts(fresh: Scheduler, calls: list[Call]) -> None:
 
 def _check_log(fresh: Scheduler, calls: list[Call], start: int) -> None:
     """Each call's events are in the log once; one receipt per key; nothing else."""
-    log = events_of(fresh)
+    log = events_of(fresh, identities=True)
     written = [event for position, event in log if position > start]
     names = Counter(type(e).__qualname__ for e in written)
     assert set(names) <= EXPECTED_EVENTS, f"unexpected events: {set(names) - EXPECTED_EVENTS}"

@@ -11,19 +11,38 @@ from collections import defaultdict
 from typing import Any
 
 from schedcore.application import Scheduler
+from schedcore.domain.values import MemberBatch
 from schedcore.projections import Views
 from schedcore.projections.coverage import members_of
 
 
-def events_of(app: Scheduler, until: int | None = None) -> list[tuple[int, Any]]:
-    """Every (position, event) of the log, decoded with the application's mapper."""
+def events_of(
+    app: Scheduler, until: int | None = None, *, identities: bool = False
+) -> list[tuple[int, Any]]:
+    """Every (position, event) of the log, decoded with the application's mapper.
+
+    ``identities=True``: the members of attendance events named by their identifiers (read
+    from the identity vault) instead of the pseudonyms the events hold."""
     found, position = [], 0
     while True:
         page = app.recorder.select_notifications(position + 1, 100, stop=until)
         if not page:
-            return found
+            break
         found.extend((n.id, app.mapper.to_domain_event(n)) for n in page)
         position = page[-1].id
+    if identities:
+        batches = [
+            e.members for _, e in found if isinstance(getattr(e, "members", None), MemberBatch)
+        ]
+        named = app.member_identities({m for batch in batches for m in batch.members})
+        for _, event in found:
+            batch = getattr(event, "members", None)
+            if isinstance(batch, MemberBatch):
+                renamed = MemberBatch(
+                    [named[m] for m in batch.members], batch.teams, batch.communes
+                )
+                object.__setattr__(event, "members", renamed)
+    return found
 
 
 def _name(event: Any) -> str:

@@ -188,11 +188,15 @@ def _writers_and_runners(url: str, kind: str, sizes: Sizes, tmp_path: Path) -> N
 
     # Every member's fact is recorded exactly once, and every row sent is there.
     seen: Counter[tuple[str, str, str]] = Counter()
+    # the events name members by pseudonyms: the identity vault names them back
+    named = app.member_identities(
+        {m for _, e in log if type(e).__name__ in ATTENDANCE_EVENTS for m in e.members.members}  # type: ignore[attr-defined]
+    )
     for _, event in log:
         activity = ATTENDANCE_EVENTS.get(type(event).__name__)
         if activity is not None:
             for member in event.members.members:  # type: ignore[attr-defined]
-                seen[(event.province, activity, member)] += 1  # type: ignore[attr-defined]
+                seen[(event.province, activity, named[member])] += 1  # type: ignore[attr-defined]
     assert seen and max(seen.values()) == 1
     provinces = _coordinated_provinces(sizes.coordinator_provinces + sizes.cli_imports)
     sent = set()

@@ -125,13 +125,17 @@ def _facts(app: Scheduler, run: int, since: int) -> Counter[tuple[Activity, str]
     """How many times each (activity, member) of import ``run`` is recorded after ``since``."""
     found: Counter[tuple[Activity, str]] = Counter()
     prefix = f"run{run}-"
+    facts = []
     for notification in app.recorder.select_notifications(start=since + 1, limit=10**7):
         event = app.mapper.to_domain_event(notification)
         activity = ATTENDANCE_EVENTS.get(type(event).__name__)
         if activity is not None:
-            for member in event.members.members:  # type: ignore[attr-defined]
-                if member.startswith(prefix):
-                    found[(activity, member)] += 1
+            facts += [(activity, m) for m in event.members.members]  # type: ignore[attr-defined]
+    # the events name members by pseudonyms: the identity vault names them back
+    named = app.member_identities({member for _, member in facts})
+    for activity, member in facts:
+        if named[member].startswith(prefix):
+            found[(activity, named[member])] += 1
     return found
 
 

@@ -99,6 +99,10 @@ def test_rotating_the_key_means_copying_the_log_into_a_new_store(tmp_path: Path)
         events = [old.mapper.to_domain_event(n) for n in page]
         rotated.recorder.insert_events([rotated.mapper.to_stored_event(e) for e in events])
         position = page[-1].id
+    # the identity vault is copied too (its identifiers are sealed with the new key)
+    pid = old.programme_id()
+    assert rotated.attendance("01").in_person != old.attendance("01").in_person
+    rotated.vault.add(pid, old.vault.everyone(pid))
     assert rotated.max_notification_id() == old.max_notification_id()
     assert rotated.attendance("01").in_person == old.attendance("01").in_person
     rotated.close()

@@ -69,6 +69,7 @@ COMMANDS: dict[str, Command] = {
     "void_records": lambda app, a: app.void_records(
         "01", Activity.COURSE, ["An"], reason="duplicate", actor=a
     ),
+    "erase_member": lambda app, a: app.erase_member("An", actor=a),
 }
 
 _SESSION_COMMANDS = {

@@ -35,6 +35,7 @@ from hypothesis.stateful import (
 )
 
 from schedcore.application import Scheduler
+from schedcore.application.identities import name_members
 from schedcore.domain import Attendance, Cluster, Placement, Session
 from schedcore.domain.ids import attendance_id, cluster_id, placement_id, session_id
 from schedcore.domain.programme_spec import ProgrammeSpec
@@ -333,6 +334,8 @@ class SchedulerMachine(RuleBasedStateMachine):
         for unit in SMALL_UNITS:
             book = self._find(Attendance, attendance_id(self.pid, unit))
             facts = self.facts[unit]
+            if book is not None:
+                name_members(self.app, self.pid, book)  # members by identifier, as sent
             if book is None:
                 assert not facts["course"] and not facts["channel"] and not facts["in_person"]
                 continue

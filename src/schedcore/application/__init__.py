@@ -8,6 +8,7 @@
 ``clusters``        what plan, province, host and trainer-team commands decide
 ``sessions``        what session commands decide (schedule, reschedule, cancel, ...)
 ``attendance``      enrolment, bulk recording (and the ``record`` CSV reader), voiding
+``identities``      members under pseudonyms (the identity vault), erasing an identity
 ``queries``         aggregates now or as of a moment
 ``base``            the event store underneath: opening it, thread-safe loads, saves
 ``committed``       the cache of committed aggregates shared by threads

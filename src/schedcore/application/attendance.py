@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from schedcore._csv import read_csv
+from schedcore.application.identities import Pseudonyms, known_members, pseudonymous_refs
 from schedcore.application.pipeline import UnitOfWork, attempts, receipt_of
 from schedcore.domain.attendance import Attendance, BatchOutcome
 from schedcore.domain.cluster import Placement
@@ -44,7 +45,8 @@ from schedcore.errors import (
 )
 
 if TYPE_CHECKING:
-    from schedcore.application.scheduler import ProgrammeRef, Scheduler
+    from schedcore.application.base import ProgrammeRef
+    from schedcore.application.scheduler import Scheduler
 
 __all__ = [
     "CSV_ACTIVITIES",
@@ -188,9 +190,14 @@ def enrol_members(work: UnitOfWork, province: str, refs: Sequence[MemberRef]) ->
     """Enrol members (member, team, commune) of a province; known members are skipped."""
     work.programme.check_unit(province)
     book = work.find_attendance(province)
+    names, named = pseudonymous_refs(work.app, work.programme_id, book, refs)
     if book is None:
         book = work.add(Attendance.open(work.programme_id, province, actor=work.actor))
-    book.enrol(refs, actor=work.actor)
+    with names.revealing():
+        book.enrol(named, actor=work.actor)
+        # The rules passed: keep the new pseudonyms (another writer's, kept first, win).
+        if not names.keep(r.member for r in named):
+            raise ConcurrencyError("another writer named a member of this enrolment first")
     return work.recorded()
 
 
@@ -200,7 +207,9 @@ def void_records(
     book = work.find_attendance(province)
     if book is None:
         raise NotFoundError(f"attendance of province {province} not found")
-    book.void(activity, members, reason=reason, actor=work.actor)
+    names, named = known_members(work.app, work.programme_id, book, members)
+    with names.revealing():
+        book.void(activity, named, reason=reason, actor=work.actor)
     return work.recorded()
 
 
@@ -283,7 +292,57 @@ def record_rows(
         raise InvalidInputError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
     # Only what is fixed when the programme is created (units, calendar) is read from it.
     current = app._programme_of(programme, fresh=False)
-    groups = _by_province(rows, current)
+    checked = _by_province(rows, current)
+    # Members are named by pseudonyms in the events; errors show them as typed.
+    names = Pseudonyms(app, programme_id, map(_MEMBER, rows))
+    with names.revealing():
+        while True:
+            groups = _named(app, programme_id, checked, names)
+            batches = _phase_one(
+                app, programme, programme_id, actor, groups, batch_size, source, preloaded
+            )
+            # Rows all checked: keep the new pseudonyms (another writer may have kept one
+            # for the same member first: then decide again with its).
+            if names.keep(r.member for group in groups.values() for r in group):
+                break
+        return _phase_two(
+            app,
+            programme,
+            programme_id,
+            actor,
+            idempotency_key,
+            source,
+            progress,
+            rows,
+            groups,
+            batches,
+        )
+
+
+def _named(
+    app: Scheduler,
+    programme_id: Any,
+    groups: dict[str, list[AttendanceRow]],
+    names: Pseudonyms,
+) -> dict[str, list[AttendanceRow]]:
+    """Each province's rows with their members named as its attendance names them."""
+    named = {}
+    for province, group in groups.items():
+        book = app._find(Attendance, attendance_id(programme_id, province), copy=False, fresh=False)
+        named[province] = names.rows(group, book)
+    return named
+
+
+def _phase_one(
+    app: Scheduler,
+    programme: ProgrammeRef | None,
+    programme_id: Any,
+    actor: str,
+    groups: dict[str, list[AttendanceRow]],
+    batch_size: int,
+    source: str | None,
+    preloaded: Mapping[Any, Any] | None,
+) -> list[_Batch]:
     # Phase 1: every row checked (and applied in memory) before anything is written; the
     # placements and sessions as cached (their versions are checked by each batch's save),
     # and, should a row be refused on them, again on fresh ones before the refusal stands.
@@ -299,6 +358,21 @@ def record_rows(
         # A cached read had moved on: check every row again on fresh reads before writing
         # anything, so that a row refused on them is refused with nothing written.
         batches = _check(app, programme, programme_id, actor, groups, batch_size, source, False)
+    return batches
+
+
+def _phase_two(
+    app: Scheduler,
+    programme: ProgrammeRef | None,
+    programme_id: Any,
+    actor: str,
+    idempotency_key: str | None,
+    source: str | None,
+    progress: Callable[[int, int], None] | None,
+    rows: list[AttendanceRow],
+    groups: dict[str, list[AttendanceRow]],
+    batches: list[_Batch],
+) -> RecordedAttendance:
     # Phase 2: one transaction per batch, each retried on its own when it loses a race.
     # Uploads running at once each start at another province, so that they do not march
     # through the provinces in step, colliding on every one.

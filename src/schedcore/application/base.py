@@ -65,6 +65,7 @@ from schedcore.stores import (
 )
 from schedcore.transcodings import register_transcodings
 from schedcore.upcasting import CheckedMapper, VersionCheckingTranscoder
+from schedcore.vault import IdentityVault, vault_for_app
 
 __all__ = ["AsOf", "EventStoreApplication", "ProgrammeRef"]
 
@@ -111,6 +112,8 @@ class EventStoreApplication(Application[UUID]):
         self._committed = CommittedAggregates(self, maxsize=self.cache_size)
         self._stripes = tuple(threading.Lock() for _ in range(_STRIPES))
         self._key_stripes = tuple(threading.Lock() for _ in range(_STRIPES))
+        #: Where members' identifiers are kept, outside the log (see :mod:`schedcore.vault`).
+        self.vault: IdentityVault = vault_for_app(self)
 
     @classmethod
     def open(
@@ -152,6 +155,7 @@ class EventStoreApplication(Application[UUID]):
                 ) from None
             raise StoreError(f"cannot open store {location.display}: {exc}") from None
         app.store_display = location.display
+        app.vault = vault_for_app(app)  # its messages name the store
         if location.kind == "postgresql":
             disable_prepared_statements(app)
         app.check_readable()

@@ -70,11 +70,25 @@ class Queries(EventStoreApplication):
         return None if found is None else found.cluster
 
     def attendance(
-        self, province: str, *, programme: ProgrammeRef | None = None, as_of: AsOf | None = None
+        self,
+        province: str,
+        *,
+        programme: ProgrammeRef | None = None,
+        as_of: AsOf | None = None,
+        pseudonyms: bool = False,
     ) -> Attendance:
+        """A province's attendance (a private copy).  Members are named by their identifiers,
+        read from the identity vault; an erased member keeps its pseudonym (nothing names it
+        any more).  ``pseudonyms=True``: every member by its pseudonym, as the events name it.
+        """
         pid = self.programme_id(programme)
         what = f"attendance of province {province}"
-        return self._get(Attendance, attendance_id(pid, province), what, as_of)
+        book = self._get(Attendance, attendance_id(pid, province), what, as_of)
+        if not pseudonyms:
+            from schedcore.application.identities import name_members
+
+            name_members(self, pid, book)  # type: ignore[arg-type]
+        return book
 
     # -- for the command pipeline ----------------------------------------------------------
 

@@ -17,10 +17,11 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from schedcore.application import attendance, sessions
+from schedcore.application import attendance, identities, sessions
 from schedcore.application import clusters as cluster_commands
 from schedcore.application import programme as programmes
 from schedcore.application.base import AsOf, ProgrammeRef
+from schedcore.application.identities import MemberErasure
 from schedcore.application.inputs import bridge_points, member_refs, texts, venue_of
 from schedcore.application.pipeline import Command, authorized, receipt_of, run
 from schedcore.application.queries import Queries
@@ -661,6 +662,38 @@ class Scheduler(Queries):
             members=wanted,
             reason=reason,
         )
+
+    # -- personal data ---------------------------------------------------------------------
+
+    def erase_member(
+        self,
+        member: str,
+        *,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+    ) -> MemberErasure:
+        """Erase a member's identity: its identifier (as recorded) is deleted from the
+        identity vault and scrubbed from the store, so nothing links its pseudonym to the
+        person any more.  Every fact and count about the member stays, under its pseudonym;
+        ``Attendance.MemberErased`` (the pseudonym, the actor) records the erasure in each
+        province the member is in.
+
+        Raises :class:`~schedcore.errors.NotFoundError` when the vault holds no such member
+        (never recorded, or erased already) and
+        :class:`~schedcore.errors.ErasureRefusedError` when events written before erasure
+        support name the member by its identifier; both change nothing.  A national
+        planner's command (or an operator's).  See ``docs/concepts/personal-data.md``.
+        """
+        return identities.erase_member(self, member, actor=actor, programme=programme)
+
+    def member_identities(
+        self, members: Iterable[str], *, programme: ProgrammeRef | None = None
+    ) -> dict[str, str]:
+        """Each member as the views name it (a pseudonym) mapped to its identifier, or to
+        ``"(erased)"`` once erased; identifiers recorded before erasure support map to
+        themselves."""
+        wanted = texts(members, "members")
+        return identities.identities_of(self, self.programme_id(programme), wanted)
 
 
 #: Up to how many provinces an upload's attendance is read with its receipt, in one query.

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from schedcore.cli import (
+    erase,
     explain,
     export,
     history,
@@ -53,6 +54,7 @@ COMMANDS = (
     status,
     history,
     export,
+    erase,
 )
 
 

@@ -35,7 +35,7 @@ __all__ = ["register"]
 DEFAULT_RETRIES = 7
 
 
-def _default_actor() -> str:
+def default_actor() -> str:
     try:
         user = getpass.getuser()
     except (KeyError, OSError):  # pragma: no cover - no user name on this system
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
 
     # The CLI is a local tool (whoever runs it holds the store's credentials), so the actor's
     # text form is taken at its word; a service builds Actor values from its own logins.
-    actor = Actor.parse(args.actor or _default_actor())
+    actor = Actor.parse(args.actor or default_actor())
 
     retry = RetryPolicy(attempts=args.retries + 1)
     require_programme_store(args.store)  # a store with no programme: create no file for it

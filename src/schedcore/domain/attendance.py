@@ -97,6 +97,8 @@ class Attendance(Aggregate):
         self.course: set[str] = set()
         self.channel: set[str] = set()
         self.hall_seats_used: dict[int, int] = {}
+        #: members whose identity was erased (their facts stay, under their pseudonym)
+        self.erased: set[str] = set()
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -357,6 +359,16 @@ class Attendance(Aggregate):
             )
         return len(wanted)
 
+    def erase(self, member: str, *, actor: str) -> bool:
+        """Record that the identity behind ``member`` (a pseudonym) was erased.  Every fact
+        about the member stays as it is; returns whether this records anything (``False``
+        when the member is not one of this province's, or was erased already)."""
+        check_actor(actor)
+        if member not in self.members or member in self.erased:
+            return False
+        self._member_erased(province=self.province, member=member, actor=actor)
+        return True
+
     # -- guards ----------------------------------------------------------------------------
 
     def _check_session(self, row: AttendanceRow, session: SessionFacts | None) -> None:
@@ -424,6 +436,10 @@ class Attendance(Aggregate):
     def _channel_followed(self, province: str, day: date, members: MemberBatch, actor: str) -> None:
         self._enrol(members)
         self.channel.update(members.members)
+
+    @event("MemberErased")
+    def _member_erased(self, province: str, member: str, actor: str) -> None:
+        self.erased.add(member)
 
     @event("RecordsVoided")
     def _records_voided(

@@ -28,6 +28,7 @@ ATTENDANCE_ATTENDED_AT_BRIDGE_POINTS = _event(Attendance, "AttendedAtBridgePoint
 ATTENDANCE_ATTENDED_IN_HALL = _event(Attendance, "AttendedInHall")
 ATTENDANCE_CHANNEL_FOLLOWED = _event(Attendance, "ChannelFollowed")
 ATTENDANCE_MARKED_ABSENT = _event(Attendance, "MarkedAbsent")
+ATTENDANCE_MEMBER_ERASED = _event(Attendance, "MemberErased")
 ATTENDANCE_MEMBERS_ENROLLED = _event(Attendance, "MembersEnrolled")
 ATTENDANCE_ONLINE_COURSE_COMPLETED = _event(Attendance, "OnlineCourseCompleted")
 ATTENDANCE_OPENED = _event(Attendance, "Opened")

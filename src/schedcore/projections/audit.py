@@ -154,6 +154,9 @@ _SUMMARIES: dict[type, Callable[[Any], str]] = {
     domain_events.ATTENDANCE_RECORDS_VOIDED: lambda e: _members(
         e, f"had their {e.activity} record voided"
     ),
+    domain_events.ATTENDANCE_MEMBER_ERASED: lambda e: (
+        f"identity of member {e.member} of {e.province} erased"
+    ),
     domain_events.RECEIPT_ISSUED: lambda e: f"{e.command} done (idempotency key {e.key!r})",
     domain_events.TRAINER_TEAM_DIARY_OPENED: lambda e: (
         f"diary of trainer team {e.trainer_team} opened"
