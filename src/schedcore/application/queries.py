@@ -26,8 +26,9 @@ class Queries(EventStoreApplication):
     ) -> Programme:
         ref = programme if programme is not None else self.default_programme
         what = f"programme {ref!r}" if isinstance(ref, str) else f"programme {ref}"
+        pid = self.programme_id(programme)  # a name given up by a rename: names the new one
         try:
-            return self._get(Programme, self.programme_id(programme), what, as_of)
+            return self._get(Programme, pid, what, as_of)
         except NotFoundError as exc:
             if as_of is not None:
                 raise
@@ -81,9 +82,9 @@ class Queries(EventStoreApplication):
     def _programme_of(self, programme: ProgrammeRef | None, *, fresh: bool = True) -> Programme:
         """The programme as committed, shared and read-only (for commands that only read it:
         copying it costs more than all the rest of a small command).  ``fresh=False`` for
-        what is fixed when the programme is created (its name, units, calendar, delegates,
-        ``roles_required``): any committed version says the same, so no query for newer
-        events."""
+        what is fixed when the programme is created (its units, delegates,
+        ``roles_required``; not its name nor its calendar, which events change): any
+        committed version says the same, so no query for newer events."""
         found = self._find(Programme, self.programme_id(programme), copy=False, fresh=fresh)
         if found is None:
             ref = programme if programme is not None else self.default_programme

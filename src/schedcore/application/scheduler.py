@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from functools import partial
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
@@ -24,7 +24,7 @@ from schedcore.application.base import AsOf, ProgrammeRef
 from schedcore.application.inputs import bridge_points, member_refs, texts, venue_of
 from schedcore.application.pipeline import Command, authorized, receipt_of, run
 from schedcore.application.queries import Queries
-from schedcore.calendar import now
+from schedcore.calendar import Holiday, now
 from schedcore.domain.ids import attendance_id, programme_id, receipt_id
 from schedcore.domain.plan import PlannedClusterLike
 from schedcore.domain.programme_spec import ProgrammeSpec, Target
@@ -77,10 +77,12 @@ class Scheduler(Queries):
         *,
         scope_cluster: int | None = None,
         scope_provinces: Iterable[object] = (),
+        receipts: UUID | None = None,
         **arguments: Any,
     ) -> R:
         """Run ``decide(work, **arguments)`` through the pipeline; the scope arguments are
-        what a coordinator's rights are checked against."""
+        what a coordinator's rights are checked against, ``receipts`` where the idempotency
+        receipt is kept (default: the programme)."""
         return run(
             self,
             Command(
@@ -91,6 +93,7 @@ class Scheduler(Queries):
                 idempotency_key,
                 cluster=scope_cluster,
                 provinces=scope_provinces,
+                receipts=receipts,
             ),
         )
 
@@ -104,10 +107,14 @@ class Scheduler(Queries):
         idempotency_key: str | None = None,
         require_roles: bool = False,
     ) -> UUID:
-        """Record ``Programme.Created``; a programme of the same name must not exist.
+        """Record ``Programme.Created`` under a new random id, and return the id; a programme
+        of the same name must not exist (``programme_unique``, also when two writers race for
+        the name: the name index lets one win).
 
         ``require_roles=True`` records that the programme accepts only actors with a role
         (no operator, no text): every store that holds it enforces that, whoever opens it.
+        The idempotency key is kept under the name: the same key for the same name answers
+        from the first call.
         """
         if not isinstance(require_roles, bool):
             raise InvalidInputError(f"require_roles must be True or False, not {require_roles!r}")
@@ -118,13 +125,153 @@ class Scheduler(Queries):
         self._command(
             "create_programme",
             actor,
-            spec.name,
+            uuid4(),
             idempotency_key,
             programmes.create_programme,
+            receipts=programme_id(spec.name),
             spec=spec,
             require_roles=require_roles,
         )
-        return programme_id(spec.name)
+        return self.programme_id(spec.name)
+
+    def rename_programme(
+        self,
+        name: str,
+        *,
+        reason: str,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Record ``Programme.Renamed``: the programme keeps its id, and is found by ``name``
+        from now on (its old name answers with a :class:`~schedcore.errors.NotFoundError`
+        that names the new one, until another programme takes it).
+
+        Refused (``programme_unique``) when another programme holds ``name``; a blank name or
+        reason is refused too.  Renaming to the name it has records nothing.
+        """
+        ref = programme if programme is not None else self.default_programme
+        result = self._command(
+            "rename_programme",
+            actor,
+            ref,
+            idempotency_key,
+            programmes.rename_programme,
+            new_name=name,
+            reason=reason,
+        )
+        if self._default_programme == ref and isinstance(ref, str):
+            self._default_programme = name  # the store was opened for it: keep following it
+        return result
+
+    # -- calendar --------------------------------------------------------------------------
+
+    def add_holiday(
+        self,
+        day: date,
+        name: str,
+        *,
+        reason: str,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Make ``day`` a holiday named ``name`` (``Programme.HolidayAdded``).
+
+        Refused (``calendar_keeps_sessions``, naming the sessions) while a session in force
+        is on that day: move or cancel it first.  The planner and the sessions' day rules
+        use the calendar as changed.
+        """
+        if not isinstance(day, date):
+            raise InvalidInputError(f"a holiday is on a day, not {day!r}")
+        if not isinstance(name, str):
+            raise InvalidInputError(f"a holiday's name is text, not {name!r}")
+        return self._command(
+            "add_holiday",
+            actor,
+            programme,
+            idempotency_key,
+            programmes.add_holiday,
+            holiday=Holiday(day, name.strip()),
+            reason=reason,
+        )
+
+    def remove_holiday(
+        self,
+        day: date,
+        *,
+        reason: str,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Make ``day`` an ordinary day again (``Programme.HolidayRemoved``); nothing is
+        recorded if it is no holiday."""
+        return self._command(
+            "remove_holiday",
+            actor,
+            programme,
+            idempotency_key,
+            programmes.remove_holiday,
+            day=day,
+            reason=reason,
+        )
+
+    def change_window(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        reason: str,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Extend or shorten the programme's window (``Programme.WindowChanged``); a day not
+        given stays as it is.
+
+        The window stays a range (:class:`~schedcore.errors.InvalidInputError`); refused
+        (``calendar_keeps_sessions``) when a session in force would fall outside it, and
+        (``deadline_after_start``) when a target's deadline would come before its start.
+        """
+        for label, value in (("start", start), ("end", end)):
+            if value is not None and not isinstance(value, date):
+                raise InvalidInputError(f"{label} must be a day, not {value!r}")
+        return self._command(
+            "change_window",
+            actor,
+            programme,
+            idempotency_key,
+            programmes.change_window,
+            start=start,
+            end=end,
+            reason=reason,
+        )
+
+    def change_weekdays(
+        self,
+        weekdays: Iterable[int],
+        *,
+        reason: str,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Make ``weekdays`` (0 = Monday) the working weekdays (``Programme.WeekdaysChanged``).
+
+        Refused (``calendar_keeps_sessions``) while a session in force is on a weekday that
+        would stop being a working day.
+        """
+        days = tuple(weekdays) if not isinstance(weekdays, str | bytes) else weekdays
+        return self._command(
+            "change_weekdays",
+            actor,
+            programme,
+            idempotency_key,
+            programmes.change_weekdays,
+            weekdays=days,
+            reason=reason,
+        )
 
     def change_target(
         self,
