@@ -50,6 +50,7 @@ from schedcore.errors import (
     ConcurrencyError,
     InvalidInputError,
     NotFoundError,
+    ProgrammeRenamedError,
     SchedcoreError,
     StoreBusyError,
     StoreError,
@@ -266,10 +267,7 @@ class EventStoreApplication(Application[UUID]):
         if entry is None:
             return programme_id(ref)
         if entry.programme is None:
-            raise NotFoundError(
-                f"programme {ref!r} was renamed to {entry.renamed_to!r}: name it by its new "
-                "name"
-            )
+            raise ProgrammeRenamedError(ref, entry.renamed_to or "")
         return entry.programme
 
     @contextmanager

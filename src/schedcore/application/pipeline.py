@@ -430,9 +430,7 @@ def _attempt(
         twin = receipt_of(app, scope, key, command.name, actor)
         return result if twin is None else twin
     if key is not None:
-        pending.append(
-            Receipt.issue(scope, key, command=command.name, result=result, actor=actor)
-        )
+        pending.append(Receipt.issue(scope, key, command=command.name, result=result, actor=actor))
     try:
         app._save(*pending, expected_versions=work.expected_versions())
     except ConcurrencyError as exc:

@@ -3,7 +3,7 @@ bridge cap or calendar change."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from uuid import UUID
 
@@ -19,13 +19,10 @@ from schedcore.domain.rule_names import PROGRAMME_UNIQUE
 from schedcore.domain.rules import violation
 
 __all__ = [
-    "add_holiday",
+    "change_calendar",
     "change_daily_bridge_capacity",
     "change_target",
-    "change_weekdays",
-    "change_window",
     "create_programme",
-    "remove_holiday",
     "rename_programme",
 ]
 
@@ -102,35 +99,32 @@ def _session_days(work: UnitOfWork) -> dict[int, date]:
     return {number: found.day for number, found in held.items() if found.day is not None}
 
 
-def add_holiday(work: UnitOfWork, holiday: Holiday, reason: str) -> Recorded:
-    sessions = _session_days(work)
-    programme = work.programme_to_change()
-    programme.add_holiday(holiday, sessions=sessions, reason=reason, actor=work.actor)
-    return work.recorded()
-
-
-def remove_holiday(work: UnitOfWork, day: date, reason: str) -> Recorded:
-    work.programme_to_change().remove_holiday(day, reason=reason, actor=work.actor)
-    return work.recorded()
-
-
-def change_window(
-    work: UnitOfWork, start: date | None, end: date | None, reason: str
+def change_calendar(
+    work: UnitOfWork,
+    remove: Sequence[date],
+    start: date | None,
+    end: date | None,
+    weekdays: Iterable[int] | None,
+    add: Sequence[Holiday],
+    reason: str,
 ) -> Recorded:
+    """Every change asked for, in this order, in one transaction: holidays removed, the window
+    moved, the weekdays changed, holidays added.  Any refused: nothing is recorded."""
     sessions = _session_days(work)
     programme = work.programme_to_change()
-    programme.change_window(
-        start if start is not None else programme.calendar.start,
-        end if end is not None else programme.calendar.end,
-        sessions=sessions,
-        reason=reason,
-        actor=work.actor,
-    )
-    return work.recorded()
-
-
-def change_weekdays(work: UnitOfWork, weekdays: Iterable[int], reason: str) -> Recorded:
-    sessions = _session_days(work)
-    programme = work.programme_to_change()
-    programme.change_weekdays(weekdays, sessions=sessions, reason=reason, actor=work.actor)
+    actor = work.actor
+    for day in remove:
+        programme.remove_holiday(day, reason=reason, actor=actor)
+    if start is not None or end is not None:
+        programme.change_window(
+            start if start is not None else programme.calendar.start,
+            end if end is not None else programme.calendar.end,
+            sessions=sessions,
+            reason=reason,
+            actor=actor,
+        )
+    if weekdays is not None:
+        programme.change_weekdays(weekdays, sessions=sessions, reason=reason, actor=actor)
+    for holiday in add:
+        programme.add_holiday(holiday, sessions=sessions, reason=reason, actor=actor)
     return work.recorded()

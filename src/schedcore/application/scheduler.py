@@ -27,7 +27,7 @@ from schedcore.application.queries import Queries
 from schedcore.calendar import Holiday, now
 from schedcore.domain.ids import attendance_id, programme_id, receipt_id
 from schedcore.domain.plan import PlannedClusterLike
-from schedcore.domain.programme_spec import ProgrammeSpec, Target
+from schedcore.domain.programme_spec import ProgrammeSpec
 from schedcore.domain.receipt import AppliedPlan, Recorded, RecordedAttendance
 from schedcore.domain.values import Activity, AttendanceRow, BridgePoint, MemberRef, Venue
 from schedcore.errors import InvalidInputError
@@ -166,6 +166,62 @@ class Scheduler(Queries):
 
     # -- calendar --------------------------------------------------------------------------
 
+    def change_calendar(
+        self,
+        *,
+        add_holidays: Iterable[Holiday] = (),
+        remove_holidays: Iterable[date] = (),
+        start: date | None = None,
+        end: date | None = None,
+        weekdays: Iterable[int] | None = None,
+        reason: str,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Change the programme's calendar, in one transaction: holidays removed
+        (``HolidayRemoved``), the window moved to ``start``/``end`` (``WindowChanged``; a day
+        not given stays), the working ``weekdays`` (0 = Monday) set (``WeekdaysChanged``),
+        holidays added (``HolidayAdded``).  What is already so records nothing.
+
+        Refused, with nothing recorded: ``calendar_keeps_sessions`` (naming the sessions)
+        when a session in force is on a day the change takes away (a new holiday, a day
+        out of the window, a weekday no longer worked): move or cancel it first;
+        ``deadline_after_start`` when a target's deadline would come before the start;
+        :class:`~schedcore.errors.InvalidInputError` for a window that ends before it starts,
+        no weekday, or a blank reason (``reason_required``).  The planner and the sessions'
+        day rules use the calendar as changed, and :meth:`Programme.spec` returns it.
+        """
+        added = _sequence(add_holidays, "add_holidays")
+        for holiday in added:
+            if not isinstance(holiday, Holiday):
+                raise InvalidInputError(f"a holiday is a Holiday(day, name), not {holiday!r}")
+        removed = _sequence(remove_holidays, "remove_holidays")
+        for day in removed:
+            if not isinstance(day, date):
+                raise InvalidInputError(f"a holiday to remove is a day, not {day!r}")
+        for label, value in (("start", start), ("end", end)):
+            if value is not None and not isinstance(value, date):
+                raise InvalidInputError(f"{label} must be a day, not {value!r}")
+        days = None
+        if weekdays is not None:
+            if isinstance(weekdays, str | bytes):
+                raise InvalidInputError(f"weekdays are numbers 0..6 (0 = Monday), not {weekdays!r}")
+            days = _sequence(weekdays, "weekdays")
+        return self._command(
+            "change_calendar",
+            actor,
+            programme,
+            idempotency_key,
+            programmes.change_calendar,
+            remove=removed,
+            start=start,
+            end=end,
+            weekdays=days,
+            add=added,
+            reason=reason,
+        )
+
     def add_holiday(
         self,
         day: date,
@@ -176,24 +232,15 @@ class Scheduler(Queries):
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
-        """Make ``day`` a holiday named ``name`` (``Programme.HolidayAdded``).
-
-        Refused (``calendar_keeps_sessions``, naming the sessions) while a session in force
-        is on that day: move or cancel it first.  The planner and the sessions' day rules
-        use the calendar as changed.
-        """
-        if not isinstance(day, date):
-            raise InvalidInputError(f"a holiday is on a day, not {day!r}")
-        if not isinstance(name, str):
-            raise InvalidInputError(f"a holiday's name is text, not {name!r}")
-        return self._command(
-            "add_holiday",
-            actor,
-            programme,
-            idempotency_key,
-            programmes.add_holiday,
-            holiday=Holiday(day, name.strip()),
+        """Make ``day`` a holiday named ``name``: :meth:`change_calendar` with one holiday."""
+        if not isinstance(day, date) or not isinstance(name, str):
+            raise InvalidInputError(f"a holiday is a day and a name, not {day!r} and {name!r}")
+        return self.change_calendar(
+            add_holidays=[Holiday(day, name.strip())],
             reason=reason,
+            actor=actor,
+            programme=programme,
+            idempotency_key=idempotency_key,
         )
 
     def remove_holiday(
@@ -205,115 +252,13 @@ class Scheduler(Queries):
         programme: ProgrammeRef | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
-        """Make ``day`` an ordinary day again (``Programme.HolidayRemoved``); nothing is
-        recorded if it is no holiday."""
-        return self._command(
-            "remove_holiday",
-            actor,
-            programme,
-            idempotency_key,
-            programmes.remove_holiday,
-            day=day,
+        """Make ``day`` an ordinary day again: :meth:`change_calendar` with one removal."""
+        return self.change_calendar(
+            remove_holidays=[day],
             reason=reason,
-        )
-
-    def change_window(
-        self,
-        *,
-        start: date | None = None,
-        end: date | None = None,
-        reason: str,
-        actor: ActorLike,
-        programme: ProgrammeRef | None = None,
-        idempotency_key: str | None = None,
-    ) -> Recorded:
-        """Extend or shorten the programme's window (``Programme.WindowChanged``); a day not
-        given stays as it is.
-
-        The window stays a range (:class:`~schedcore.errors.InvalidInputError`); refused
-        (``calendar_keeps_sessions``) when a session in force would fall outside it, and
-        (``deadline_after_start``) when a target's deadline would come before its start.
-        """
-        for label, value in (("start", start), ("end", end)):
-            if value is not None and not isinstance(value, date):
-                raise InvalidInputError(f"{label} must be a day, not {value!r}")
-        return self._command(
-            "change_window",
-            actor,
-            programme,
-            idempotency_key,
-            programmes.change_window,
-            start=start,
-            end=end,
-            reason=reason,
-        )
-
-    def change_weekdays(
-        self,
-        weekdays: Iterable[int],
-        *,
-        reason: str,
-        actor: ActorLike,
-        programme: ProgrammeRef | None = None,
-        idempotency_key: str | None = None,
-    ) -> Recorded:
-        """Make ``weekdays`` (0 = Monday) the working weekdays (``Programme.WeekdaysChanged``).
-
-        Refused (``calendar_keeps_sessions``) while a session in force is on a weekday that
-        would stop being a working day.
-        """
-        days = tuple(weekdays) if not isinstance(weekdays, str | bytes) else weekdays
-        return self._command(
-            "change_weekdays",
-            actor,
-            programme,
-            idempotency_key,
-            programmes.change_weekdays,
-            weekdays=days,
-            reason=reason,
-        )
-
-    def change_target(
-        self,
-        target: Target,
-        *,
-        actor: ActorLike,
-        programme: ProgrammeRef | None = None,
-        idempotency_key: str | None = None,
-    ) -> Recorded:
-        """Record the programme's target for ``target.measure``, replacing the one it had.
-
-        Raises :class:`~schedcore.errors.RuleViolationError` when the programme's rules refuse the
-        target, :class:`~schedcore.errors.PermissionDeniedError` when ``actor`` may not change
-        targets (a planner's command) and :class:`~schedcore.errors.NotFoundError` when the
-        programme does not exist.
-        """
-        return self._command(
-            "change_target",
-            actor,
-            programme,
-            idempotency_key,
-            programmes.change_target,
-            target=target,
-        )
-
-    def change_daily_bridge_capacity(
-        self,
-        capacity: int | None,
-        *,
-        actor: ActorLike,
-        programme: ProgrammeRef | None = None,
-        idempotency_key: str | None = None,
-    ) -> Recorded:
-        """Cap the commune bridge points connected on one day across clusters (``None``: no
-        cap).  Refused (``bridge_capacity``) below what a day already has connected."""
-        return self._command(
-            "change_daily_bridge_capacity",
-            actor,
-            programme,
-            idempotency_key,
-            programmes.change_daily_bridge_capacity,
-            capacity=capacity,
+            actor=actor,
+            programme=programme,
+            idempotency_key=idempotency_key,
         )
 
     # -- clusters --------------------------------------------------------------------------
@@ -812,6 +757,16 @@ class Scheduler(Queries):
 
 #: Up to how many provinces an upload's attendance is read with its receipt, in one query.
 _PREFETCH_PROVINCES = 4
+
+
+def _sequence(values: Any, what: str) -> list[Any]:
+    """``values`` as a list; :class:`InvalidInputError` for something that is not a collection."""
+    if isinstance(values, str | bytes):
+        raise InvalidInputError(f"{what} is a collection, not the text {values!r}")
+    try:
+        return list(values)
+    except TypeError:
+        raise InvalidInputError(f"{what} is a collection, not {values!r}") from None
 
 
 def _listed(values: Iterable[Any]) -> Any:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from schedcore.cli import (
+    calendar,
     explain,
     export,
     history,
@@ -27,6 +28,7 @@ from schedcore.cli import (
     rebuild,
     recommend,
     record,
+    rename,
     replan,
     report,
     status,
@@ -48,6 +50,8 @@ COMMANDS = (
     recommend,
     explain,
     record,
+    rename,
+    calendar,
     report,
     rebuild,
     status,

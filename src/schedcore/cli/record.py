@@ -11,14 +11,13 @@ A progress bar counts the rows written, batch by batch (on a terminal; ``--quiet
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 from typing import Any
 
 from schedcore.cli._common import (
     add_json_option,
     add_store_option,
     check_writable,
+    default_actor,
     human_output,
     require_programme_store,
     whole_number,
@@ -33,14 +32,6 @@ __all__ = ["register"]
 #: ``RetryPolicy().attempts - 1``, spelt out so that ``--help`` does not import the application
 #: (tests/test_fast_start.py checks it).
 DEFAULT_RETRIES = 7
-
-
-def _default_actor() -> str:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # pragma: no cover - no user name on this system
-        user = "unknown"
-    return os.environ.get("SCHEDCORE_ACTOR") or f"cli:{user}"
 
 
 def register(subparsers: Any) -> None:
@@ -95,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
 
     # The CLI is a local tool (whoever runs it holds the store's credentials), so the actor's
     # text form is taken at its word; a service builds Actor values from its own logins.
-    actor = Actor.parse(args.actor or _default_actor())
+    actor = Actor.parse(args.actor or default_actor())
 
     retry = RetryPolicy(attempts=args.retries + 1)
     require_programme_store(args.store)  # a store with no programme: create no file for it

@@ -170,6 +170,8 @@ class Programme(Aggregate):
     ) -> None:
         self.name = name
         self.calendar = calendar
+        #: The calendar ``Created`` recorded, before any calendar event changed it.
+        self.calendar_as_created = calendar
         self.planned_clusters = clusters
         self.units = tuple(units)
         self.teams = dict(teams)
@@ -487,7 +489,15 @@ class Programme(Aggregate):
         self.calendar = attrs.evolve(self.calendar, weekdays=frozenset(weekdays))
 
 
-_WEEKDAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+_WEEKDAY_NAMES = (
+    "Mondays",
+    "Tuesdays",
+    "Wednesdays",
+    "Thursdays",
+    "Fridays",
+    "Saturdays",
+    "Sundays",
+)
 
 
 def _weekdays(weekdays: Iterable[int]) -> frozenset[int]:

@@ -180,9 +180,7 @@ def _aggregate_created(cursor: Cursor, tables: Mapping[str, str], key: int, e: A
 
 
 def _renamed(cursor: Cursor, tables: Mapping[str, str], key: int, e: Any) -> None:
-    cursor.execute(
-        f"UPDATE {tables['programmes']} SET name = ? WHERE programme = ?", (e.name, key)
-    )
+    cursor.execute(f"UPDATE {tables['programmes']} SET name = ? WHERE programme = ?", (e.name, key))
 
 
 def _window_changed(cursor: Cursor, tables: Mapping[str, str], key: int, e: Any) -> None:

@@ -60,7 +60,7 @@ from schedcore.projections.calendar_view import CalendarModel
 from schedcore.projections.catalogue import CREATION_EVENTS, ProgrammeCatalogue
 from schedcore.projections.coverage import CoverageModel
 from schedcore.projections.model import Envelope, ReadModel
-from schedcore.projections.queries import Views, programme_context
+from schedcore.projections.queries import Views, programme_context, stable_ref
 from schedcore.projections.roster import RosterModel
 from schedcore.projections.status import ModelStatus, model_status
 from schedcore.projections.tracking import (
@@ -379,7 +379,7 @@ class ProjectionRunner:
     ) -> Views:
         """Ask the live views about ``programme`` (default: the application's); units are
         named from the programme's own table, days counted in its time zone."""
-        ref = programme if programme is not None else self.app.default_programme
+        ref = stable_ref(self.app, programme)
         units, zone = programme_context(self.app, ref)
         return Views(
             self.database,
