@@ -243,6 +243,26 @@ class Scheduler(Queries):
             idempotency_key=idempotency_key,
         )
 
+    def change_window(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        reason: str,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Extend or shorten the window (a day not given stays): :meth:`change_calendar`."""
+        return self.change_calendar(
+            start=start,
+            end=end,
+            reason=reason,
+            actor=actor,
+            programme=programme,
+            idempotency_key=idempotency_key,
+        )
+
     def remove_holiday(
         self,
         day: date,
