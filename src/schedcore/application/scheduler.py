@@ -164,6 +164,49 @@ class Scheduler(Queries):
             self._default_programme = name  # the store was opened for it: keep following it
         return result
 
+    def change_target(
+        self,
+        target: Target,
+        *,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Record the programme's target for ``target.measure``, replacing the one it had.
+
+        Raises :class:`~schedcore.errors.RuleViolationError` when the programme's rules refuse the
+        target, :class:`~schedcore.errors.PermissionDeniedError` when ``actor`` may not change
+        targets (a planner's command) and :class:`~schedcore.errors.NotFoundError` when the
+        programme does not exist.
+        """
+        return self._command(
+            "change_target",
+            actor,
+            programme,
+            idempotency_key,
+            programmes.change_target,
+            target=target,
+        )
+
+    def change_daily_bridge_capacity(
+        self,
+        capacity: int | None,
+        *,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Cap the commune bridge points connected on one day across clusters (``None``: no
+        cap).  Refused (``bridge_capacity``) below what a day already has connected."""
+        return self._command(
+            "change_daily_bridge_capacity",
+            actor,
+            programme,
+            idempotency_key,
+            programmes.change_daily_bridge_capacity,
+            capacity=capacity,
+        )
+
     # -- calendar --------------------------------------------------------------------------
 
     def change_calendar(
