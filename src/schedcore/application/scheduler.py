@@ -27,7 +27,7 @@ from schedcore.application.queries import Queries
 from schedcore.calendar import Holiday, now
 from schedcore.domain.ids import attendance_id, programme_id, receipt_id
 from schedcore.domain.plan import PlannedClusterLike
-from schedcore.domain.programme_spec import ProgrammeSpec
+from schedcore.domain.programme_spec import ProgrammeSpec, Target
 from schedcore.domain.receipt import AppliedPlan, Recorded, RecordedAttendance
 from schedcore.domain.values import Activity, AttendanceRow, BridgePoint, MemberRef, Venue
 from schedcore.errors import InvalidInputError
