@@ -45,7 +45,11 @@ def options_of(command: str) -> set[str]:
 
 
 #: The fewest arguments each command parses with (the required ones only).
-REQUIRED: dict[str, list[str]] = {"record": ["rows.csv"], "recommend": ["--unit", "01"]}
+REQUIRED: dict[str, list[str]] = {
+    "record": ["rows.csv"],
+    "recommend": ["--unit", "01"],
+    "rename": ["--to", "new name", "--reason", "why"],
+}
 
 
 #: Commands that open no store, and why.
