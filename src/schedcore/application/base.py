@@ -251,19 +251,23 @@ class EventStoreApplication(Application[UUID]):
                     return list(names.values())
                 start = found[-1].id
 
-    def programme_id(self, programme: ProgrammeRef | None = None) -> UUID:
+    def programme_id(self, programme: ProgrammeRef | None = None, *, fresh: bool = True) -> UUID:
         """The id of a programme given by id or by its name now.
 
         A name is looked up in the name index; a name the index does not hold is a programme
         created before the index existed, whose id derives from its name.  A name given up by
-        a rename is a :class:`NotFoundError` that names the new one.
+        a rename is a :class:`NotFoundError` that names the new one.  ``fresh=False``: the
+        index entry as cached, without asking the store for newer events (for readers that
+        take any committed version of the programme anyway).
         """
         ref = programme if programme is not None else self.default_programme
         if isinstance(ref, UUID):
             return ref
         from schedcore.domain.programme_name import ProgrammeName
 
-        entry = self._load(ProgrammeName, programme_name_id(ref), "programme name", private=False)
+        entry = self._load(
+            ProgrammeName, programme_name_id(ref), "programme name", private=False, fresh=fresh
+        )
         if entry is None:
             return programme_id(ref)
         if entry.programme is None:

@@ -186,7 +186,7 @@ class UnitOfWork:
     def programme(self) -> Programme:
         """The programme as committed (shared: read it, do not change it)."""
         if self._programme is None:
-            self._programme = self.app._programme_of(self.programme_ref)
+            self._programme = self.app._programme_of(self.programme_ref, pid=self.programme_id)
             self._shared.append(self._programme)
             # Decisions taken on it (a cap, a calendar) must not outlive a change to it.
             self._read.setdefault(self.programme_id, self._programme.version)
@@ -196,7 +196,7 @@ class UnitOfWork:
 
         found = self.find(Programme, self.programme_id)
         if found is None:
-            self.app._programme_of(self.programme_ref)  # raises: not in this store
+            self.app._programme_of(self.programme_ref, pid=self.programme_id)  # raises
             raise NotFoundError(f"programme {self.programme_id} not found")  # pragma: no cover
         return found
 
