@@ -150,3 +150,25 @@ def test_plan_apply_with_the_old_name_of_a_renamed_programme_is_refused(
         assert app.programme_names() == ["renamed"]  # no second programme under the old name
     finally:
         app.close()
+
+
+def test_history_says_what_a_rename_and_a_calendar_change_did(
+    programme: Programme, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rename", *programme.in_store(), "--to", "new", "--reason", "the title"]) == 0
+    store = ["--store", programme.store, "--programme", "new"]
+    argv = ["calendar", *store, "--end", "2025-03-14", "--weekdays", "mon-sat", "--reason", "more"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main(["history", *store, "--json", "-"]) == 0
+    summaries = {e["event"]: e["summary"] for e in json.loads(capsys.readouterr().out)}
+    assert (
+        summaries["Programme.Renamed"]
+        == f"programme {programme.name!r} renamed to 'new': the title"
+    )
+    assert summaries["Programme.WindowChanged"] == (
+        "window moved to 2025-03-03 to 2025-03-14 (was 2025-03-03 to 2025-03-07): more"
+    )
+    assert summaries["Programme.WeekdaysChanged"] == (
+        "working weekdays Mon, Tue, Wed, Thu, Fri, Sat (were Mon, Tue, Wed, Thu, Fri): more"
+    )
