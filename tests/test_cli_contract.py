@@ -49,6 +49,7 @@ REQUIRED: dict[str, list[str]] = {
     "record": ["rows.csv"],
     "recommend": ["--unit", "01"],
     "erase": ["--member", "VN-HN-000001"],
+    "rename": ["--to", "new name", "--reason", "why"],
 }
 
 

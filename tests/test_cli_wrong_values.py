@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 
 from schedcore.cli import build_parser, main
 from schedcore.cli._common import WholeNumber, calendar_date, seconds
+from schedcore.cli.calendar import holiday, weekday_list
 from schedcore.cli.plan import weight_setting
 from tests.cli_programme import Programme
 from tests.conftest import PostgresTarget
@@ -124,6 +125,10 @@ def _wrong_text(root: Path) -> dict[str, list[Value]]:
         "--member": [("", INVALID), ("   ", INVALID), ("no such member", INVALID)],
         "plan --actor": [("province_coordinator:x", INVALID), ("planner[01]:x", INVALID)],
         "replan --actor": [("province_coordinator:x", INVALID), ("planner[01]:x", INVALID)],
+        "rename --actor": [("province_coordinator:x", INVALID), ("planner[01]:x", INVALID)],
+        "calendar --actor": [("province_coordinator:x", INVALID), ("planner[01]:x", INVALID)],
+        "--to": [("", INVALID), ("   ", INVALID), (" padded ", INVALID)],
+        "--reason": [("", INVALID), ("   ", INVALID)],
     }  # fmt: skip
 
 
@@ -155,6 +160,14 @@ def wrong_values(command: str, action: argparse.Action, root: Path) -> st.Search
         return st.one_of(
             st.sampled_from(["2022-09-31", "2022-02-29", "2022-13-01", "today", ""]),
             st.dates().map(lambda d: d.strftime("%d/%m/%Y")),
+        ).map(lambda v: (v, INVALID))
+    if kind is holiday:
+        return st.sampled_from(
+            ["2025-02-30", "2025-02-30=Day off", "=Day off", "tomorrow=Day off", ""]
+        ).map(lambda v: (v, INVALID))
+    if kind is weekday_list:
+        return st.sampled_from(
+            ["", "monday", "fri-mon", "mon-", "mon,,tue", "1-5", "mon-fri,xyz"]
         ).map(lambda v: (v, INVALID))
     if kind is weight_setting:
         return st.sampled_from(
@@ -224,6 +237,9 @@ def valid_arguments(command: str, programme: Programme) -> list[str]:
         "status": ["--store", programme.store],
         "export": ["--format", "csv", "--out", out, *programme.in_store()],
         "erase": ["--member", ERASABLE, *programme.in_store()],
+        # renaming to the name it has, removing a day that is no holiday: nothing recorded
+        "rename": [*programme.in_store(), "--to", programme.name, "--reason", "tidy"],
+        "calendar": [*programme.in_store(), "--remove-holiday", "2025-03-10", "--reason", "x"],
     }[command]
 
 

@@ -96,8 +96,8 @@ def test_the_cli_reference_shows_every_command_and_option_of_the_parser() -> Non
     page = schedcore_cli.render(parser)
     commands = schedcore_cli.subcommands(parser)
     assert [name for name, _, _ in commands] == [
-        "init", "plan", "replan", "recommend", "explain", "record", "report", "rebuild",
-        "status", "history", "export", "erase",
+        "init", "plan", "replan", "recommend", "explain", "record", "rename", "calendar",
+        "report", "rebuild", "status", "history", "export", "erase",
     ]  # fmt: skip
     sections = ("\n" + page).split("\n## ")
     for name, _, sub in [("", "", parser), *commands]:

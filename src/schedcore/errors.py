@@ -22,6 +22,7 @@ __all__ = [
     "MissingDependencyError",
     "NotFoundError",
     "PermissionDeniedError",
+    "ProgrammeRenamedError",
     "ProjectionError",
     "ReferenceDataError",
     "RuleViolationError",
@@ -78,6 +79,18 @@ class UnknownProvinceError(InvalidInputError, NotFoundError):
     nearest: "did you mean 01 Hà Nội?")."""
 
     exit_code = 2
+
+
+class ProgrammeRenamedError(NotFoundError):
+    """A programme was asked for by a name it gave up by a rename; ``new_name`` is its name
+    now (the message says so)."""
+
+    exit_code = 2
+
+    def __init__(self, name: str, new_name: str) -> None:
+        super().__init__(f"programme {name!r} was renamed to {new_name!r}: name it by its new name")
+        self.name = name
+        self.new_name = new_name
 
 
 class AmbiguousProgrammeError(InvalidInputError):

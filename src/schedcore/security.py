@@ -218,6 +218,8 @@ PERMISSIONS: Mapping[str, frozenset[Role]] = {
     "create_programme": _PLAN,
     "change_target": _PLAN,
     "change_daily_bridge_capacity": _PLAN,
+    "rename_programme": _PLAN,
+    "change_calendar": _PLAN,
     "apply_plan": _PLAN,
     "assign_province": _PLAN,
     "move_province": _PLAN,

@@ -20,6 +20,7 @@ from schedcore.domain import (
     MemberRef,
     Placement,
     Programme,
+    ProgrammeName,
     Receipt,
     Recorded,
     RecordedAttendance,
@@ -39,6 +40,7 @@ AGGREGATES = (
     Receipt,
     TrainerTeamDiary,
     BridgeDay,
+    ProgrammeName,
 )
 
 #: The published topics (docs/reference/events.md).  Renaming one breaks stored events: a
@@ -47,8 +49,13 @@ TOPICS = {
     "schedcore.domain.programme:Programme": [
         "Created",
         "DailyBridgeCapacityChanged",
+        "HolidayAdded",
+        "HolidayRemoved",
         "PlanApplied",
+        "Renamed",
         "TargetChanged",
+        "WeekdaysChanged",
+        "WindowChanged",
     ],
     "schedcore.domain.cluster:Cluster": [
         "Dissolved",
@@ -90,6 +97,7 @@ TOPICS = {
     "schedcore.domain.receipt:Receipt": ["Issued"],
     "schedcore.domain.reservations:TrainerTeamDiary": ["Opened", "Released", "Reserved"],
     "schedcore.domain.reservations:BridgeDay": ["Opened", "Released", "Reserved"],
+    "schedcore.domain.programme_name:ProgrammeName": ["Claimed", "Reclaimed", "Released"],
 }
 
 

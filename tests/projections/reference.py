@@ -74,6 +74,8 @@ def reference_snapshot(app: Scheduler, programme_name: str, until: int | None = 
                 }
                 for u in event.units
             }
+        elif name.startswith("ProgrammeName."):
+            continue  # the name index belongs to no programme: a name passes between them
         elif getattr(event, "programme_id", None) == programme_id and programme_id:
             ours.add(event.originator_id)
         if event.originator_id not in ours:

@@ -372,8 +372,11 @@ def test_views_written_by_the_release_before_checkpoints_migrate_on_open(tmp_pat
     runner = ProjectionRunner(app)
     status = {s.name: s for s in runner.status()}
     assert {n: (s.state, s.position, s.generation) for n, s in status.items()} == {
-        **{n: ("current", 27, 0) for n in ("programmes", "roster", "calendar", "bridge", "audit")},
-        "coverage": ("new", 0, 0),  # its tables changed shape: not adopted, built alone
+        **{n: ("current", 27, 0) for n in ("roster", "calendar", "bridge", "audit")},
+        # their tables changed shape since: not adopted, built alone (the catalogue gained
+        # its aggregates table; the others meanwhile read each aggregate's creation again)
+        "coverage": ("new", 0, 0),
+        "programmes": ("new", 0, 0),
     }
     record_course(app, "An")
     runner.catch_up()

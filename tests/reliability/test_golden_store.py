@@ -1,10 +1,13 @@
-"""The golden store: a store written by an earlier release that every later release must read,
+"""The golden stores: stores written by earlier releases that every later release must read,
 event by event, and report on identically.
 
 ``tests/fixtures/golden_store.sqlite`` and ``golden_report.json`` were written by
-``tests/fixtures/make_golden.py``.  Never edit them to make a test pass: a difference here is a
-store in the field that would read differently after an upgrade.  Only a new event type calls
-for regenerating them (the last test says so).
+``tests/fixtures/make_golden.py``.  ``golden_store_name_ids.sqlite`` and
+``golden_report_name_ids.json`` are the golden store of the releases before the name index,
+when a programme's id derived from its name: kept as they were, they must read and report
+the same for ever too.  Never edit them to make a test pass: a difference here is a store in
+the field that would read differently after an upgrade.  Only a new event type calls for
+regenerating the newest (the test of every event type says so); the older ones never change.
 """
 
 from __future__ import annotations
@@ -26,20 +29,36 @@ from tests.fixtures import make_golden
 NOW_FIELDS = ("today",)
 
 
-@pytest.fixture
-def golden(tmp_path: Path) -> Path:
-    """A copy of the golden store (reading it builds views in the file; the original stays)."""
+#: Every golden store: (store, report, its programme's name, its events).
+GOLDEN = {
+    "newest": (make_golden.STORE, make_golden.REPORT, make_golden.NAME, 134),
+    "name_ids": (
+        make_golden.HERE / "golden_store_name_ids.sqlite",
+        make_golden.HERE / "golden_report_name_ids.json",
+        make_golden.NAME,
+        119,
+    ),
+}
+
+
+@pytest.fixture(params=sorted(GOLDEN))
+def golden_of(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, Path, str, int]:
+    """A copy of a golden store (reading it builds views in the file; the original stays)."""
+    store, report, name, events = GOLDEN[request.param]
     copy = tmp_path / "golden.sqlite"
-    shutil.copyfile(make_golden.STORE, copy)
-    return copy
+    shutil.copyfile(store, copy)
+    return copy, report, name, events
 
 
 def _without_now(report: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in report.items() if key not in NOW_FIELDS}
 
 
-def test_every_event_of_the_golden_store_reads_through_the_mapper(golden: Path) -> None:
-    app = Scheduler.open(f"sqlite:///{golden}", programme=make_golden.NAME)
+def test_every_event_of_the_golden_store_reads_through_the_mapper(
+    golden_of: tuple[Path, Path, str, int],
+) -> None:
+    golden, _, name, count = golden_of
+    app = Scheduler.open(f"sqlite:///{golden}", programme=name)
     try:
         stored = app.recorder.select_notifications(start=None, limit=10_000)
         assert [n.id for n in stored] == list(range(1, app.max_notification_id() + 1))
@@ -51,12 +70,15 @@ def test_every_event_of_the_golden_store_reads_through_the_mapper(golden: Path) 
         for originator in {n.originator_id for n in stored}:
             last = max(n.originator_version for n in stored if n.originator_id == originator)
             assert app.repository.get(originator).version == last
-        assert app.programme().name == make_golden.NAME
+        assert app.programme().name == name
+        assert app.max_notification_id() == count
     finally:
         app.close()
 
 
-def test_every_event_type_of_the_domain_is_in_the_golden_store(golden: Path) -> None:
+def test_every_event_type_of_the_domain_is_in_the_golden_store(tmp_path: Path) -> None:
+    golden = tmp_path / "golden.sqlite"
+    shutil.copyfile(make_golden.STORE, golden)
     app = Scheduler.open(f"sqlite:///{golden}", programme=make_golden.NAME)
     try:
         stored = {n.topic for n in app.recorder.select_notifications(start=None, limit=10_000)}
@@ -72,10 +94,39 @@ def test_every_event_type_of_the_domain_is_in_the_golden_store(golden: Path) -> 
 
 
 def test_the_golden_store_reports_as_it_did_when_it_was_written(
-    golden: Path, capsys: pytest.CaptureFixture[str]
+    golden_of: tuple[Path, Path, str, int], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    expected = json.loads(make_golden.REPORT.read_text(encoding="utf-8"))
+    golden, report, _, events = golden_of
+    expected = json.loads(report.read_text(encoding="utf-8"))
     assert main(["report", "--store", f"sqlite:///{golden}", "--json", "-"]) == 0
     reported = json.loads(capsys.readouterr().out)
     assert _without_now(reported) == _without_now(expected)
-    assert expected["position"] == 120 and len(expected["clusters"]) == 3
+    assert expected["position"] == events and len(expected["clusters"]) == 3
+
+
+def test_the_programme_of_the_store_of_name_derived_ids_is_renamed_and_reports_alike(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A store written before the name index: its programme is renamed (the old name is
+    refused, the new one reports the same figures) and its calendar changed by events."""
+    store, report, name, _ = GOLDEN["name_ids"]
+    golden = tmp_path / "golden.sqlite"
+    shutil.copyfile(store, golden)
+    app = Scheduler.open(f"sqlite:///{golden}", programme=name)
+    try:
+        pid = app.programme().id
+        app.rename_programme("Golden, renamed", reason="a new title", actor="ministry")
+        assert app.programme("Golden, renamed").id == pid
+    finally:
+        app.close()
+    url = f"sqlite:///{golden}"
+    assert main(["report", "--store", url, "--programme", name]) == 2
+    assert "renamed to 'Golden, renamed'" in capsys.readouterr().err
+    assert main(["report", "--store", url, "--programme", "Golden, renamed", "--json", "-"]) == 0
+    reported = json.loads(capsys.readouterr().out)
+    expected = json.loads(report.read_text(encoding="utf-8"))
+    assert reported["programme"] == "Golden, renamed"
+    changed = {"programme", "position", "today"}
+    assert {k: v for k, v in reported.items() if k not in changed} == {
+        k: v for k, v in expected.items() if k not in changed
+    }

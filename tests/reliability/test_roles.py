@@ -45,6 +45,10 @@ COMMANDS: dict[str, Command] = {
         Target(Measure.MEMBERS_ONLINE_COURSE, 0.9, date(2022, 11, 30)), actor=a
     ),
     "change_daily_bridge_capacity": lambda app, a: app.change_daily_bridge_capacity(50, actor=a),
+    "rename_programme": lambda app, a: app.rename_programme("renamed", reason="r", actor=a),
+    "change_calendar": lambda app, a: app.change_calendar(
+        end=date(2022, 12, 31), reason="more time", actor=a
+    ),
     "apply_plan": lambda app, a: app.apply_plan(standard_plan(), actor=a),
     "assign_province": lambda app, a: app.assign_province("02", 2, actor=a),
     "move_province": lambda app, a: app.move_province("02", 2, reason="closer", actor=a),
@@ -239,7 +243,7 @@ def test_requiring_roles_is_recorded_so_every_opener_of_the_store_enforces_it(
         careless.change_target(
             Target(Measure.MEMBERS_ONLINE_COURSE, 0.5, date(2022, 11, 30)), actor="script"
         )
-    assert careless.max_notification_id() == 1
+    assert careless.max_notification_id() == 2  # the programme created, its name claimed
     careless.close()
 
 
@@ -258,7 +262,7 @@ def test_the_environment_can_require_roles_for_every_store_a_process_opens(
     with pytest.raises(PermissionDeniedError):
         strict.create_programme(spec_2022(), actor="ministry")
     strict.create_programme(spec_2022(), actor=PLANNER)
-    assert strict.max_notification_id() == 1
+    assert strict.max_notification_id() == 2  # the programme created, its name claimed
 
 
 def test_an_idempotency_key_answers_only_the_actor_that_first_used_it(app: Scheduler) -> None:

@@ -174,7 +174,8 @@ def test_a_version_2_programme_is_upcast_to_one_without_a_daily_bridge_cap() -> 
     writer = Scheduler.open("memory://")
     writer.create_programme(spec, actor=Actor.planner("minh"), require_roles=True)
     created = writer.recorder.select_notifications(start=None, limit=1)[0]
-    old = Scheduler.open("memory://", programme=spec.name)
+    # only the programme's event is copied (not its name's): it is named by its id
+    old = Scheduler.open("memory://", programme=created.originator_id)
     dropped = ("daily_bridge_capacity", "time_zone", "unit_table", "country", "session_hours")
     old.recorder.insert_events([_older(created, 2, *dropped)])
     event = old.mapper.to_domain_event(old.recorder.select_notifications(start=None, limit=1)[0])
@@ -326,7 +327,8 @@ def test_a_version_3_programme_keeps_vietnams_time_and_its_units_names(builtin: 
     writer = Scheduler.open("memory://")
     writer.create_programme(spec, actor="ministry")
     created = writer.recorder.select_notifications(start=None, limit=1)[0]
-    old = Scheduler.open("memory://", programme=spec.name)
+    # only the programme's event is copied (not its name's): it is named by its id
+    old = Scheduler.open("memory://", programme=created.originator_id)
     old.recorder.insert_events(
         [_older(created, 3, "time_zone", "unit_table", "country", "session_hours")]
     )

@@ -211,4 +211,4 @@ def test_a_store_holding_a_newer_value_is_refused_with_a_typed_error_not_half_re
         ]
     )
     with pytest.raises(UnknownEventError, match=r"schedcore_target.*version 9"):
-        other.programme(state["name"])
+        other.programme(first.originator_id)  # its name's index entry was not copied

@@ -44,12 +44,13 @@ from schedcore._recorders import EXPECTED, CheckedMemoryRecorder
 from schedcore.application.committed import CommittedAggregates
 from schedcore.application.retry import RetryPolicy
 from schedcore.calendar import ensure_aware
-from schedcore.domain.ids import programme_id
+from schedcore.domain.ids import programme_id, programme_name_id
 from schedcore.errors import (
     AmbiguousProgrammeError,
     ConcurrencyError,
     InvalidInputError,
     NotFoundError,
+    ProgrammeRenamedError,
     SchedcoreError,
     StoreBusyError,
     StoreError,
@@ -233,12 +234,14 @@ class EventStoreApplication(Application[UUID]):
         return self._default_programme
 
     def programme_names(self) -> list[str]:
-        """The names of the programmes this store holds, in the order they were created."""
+        """The names of the programmes this store holds now (after any rename), in the order
+        they were created."""
         from schedcore._topics import topics_of
         from schedcore.domain.programme import Programme
 
-        topics = list(topics_of([Programme.Created]))  # with the stable aliases: moved code
-        names: list[str] = []
+        # With the stable aliases: moved code still finds them.
+        topics = list(topics_of([Programme.Created, Programme.Renamed]))  # type: ignore[attr-defined]
+        names: dict[UUID, str] = {}
         start: int | None = None
         with self._translated():
             while True:
@@ -246,14 +249,34 @@ class EventStoreApplication(Application[UUID]):
                     start=start, limit=500, topics=topics, inclusive_of_start=start is None
                 )
                 for notification in found:
-                    names.append(self.mapper.to_domain_event(notification).name)  # type: ignore[attr-defined]
+                    event = self.mapper.to_domain_event(notification)
+                    names[event.originator_id] = event.name  # type: ignore[attr-defined]
                 if len(found) < 500:
-                    return names
+                    return list(names.values())
                 start = found[-1].id
 
-    def programme_id(self, programme: ProgrammeRef | None = None) -> UUID:
+    def programme_id(self, programme: ProgrammeRef | None = None, *, fresh: bool = True) -> UUID:
+        """The id of a programme given by id or by its name now.
+
+        A name is looked up in the name index; a name the index does not hold is a programme
+        created before the index existed, whose id derives from its name.  A name given up by
+        a rename is a :class:`NotFoundError` that names the new one.  ``fresh=False``: the
+        index entry as cached, without asking the store for newer events (for readers that
+        take any committed version of the programme anyway).
+        """
         ref = programme if programme is not None else self.default_programme
-        return ref if isinstance(ref, UUID) else programme_id(ref)
+        if isinstance(ref, UUID):
+            return ref
+        from schedcore.domain.programme_name import ProgrammeName
+
+        entry = self._load(
+            ProgrammeName, programme_name_id(ref), "programme name", private=False, fresh=fresh
+        )
+        if entry is None:
+            return programme_id(ref)
+        if entry.programme is None:
+            raise ProgrammeRenamedError(ref, entry.renamed_to or "")
+        return entry.programme
 
     @contextmanager
     def _translated(self) -> Iterator[None]:

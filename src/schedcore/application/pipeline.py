@@ -72,6 +72,9 @@ class Command(Generic[R]):
     cluster: int | None = None
     #: ... or the provinces (a function: called only when the actor's scope needs it).
     provinces: Iterable[object] | Callable[[], Iterable[object]] = ()
+    #: Where the idempotency receipt is kept (default: the programme's id).  A programme's
+    #: creation keeps it under an id derived from the name, known before the programme is.
+    receipts: UUID | None = None
 
 
 class UnitOfWork:
@@ -183,7 +186,7 @@ class UnitOfWork:
     def programme(self) -> Programme:
         """The programme as committed (shared: read it, do not change it)."""
         if self._programme is None:
-            self._programme = self.app._programme_of(self.programme_ref)
+            self._programme = self.app._programme_of(self.programme_ref, pid=self.programme_id)
             self._shared.append(self._programme)
             # Decisions taken on it (a cap, a calendar) must not outlive a change to it.
             self._read.setdefault(self.programme_id, self._programme.version)
@@ -193,7 +196,7 @@ class UnitOfWork:
 
         found = self.find(Programme, self.programme_id)
         if found is None:
-            self.app._programme_of(self.programme_ref)  # raises: not in this store
+            self.app._programme_of(self.programme_ref, pid=self.programme_id)  # raises
             raise NotFoundError(f"programme {self.programme_id} not found")  # pragma: no cover
         return found
 
@@ -404,7 +407,8 @@ def _attempt(
     optimistic: bool = False,
 ) -> R:
     key = command.idempotency_key
-    first = receipt_of(app, pid, key, command.name, actor)
+    scope = command.receipts or pid
+    first = receipt_of(app, scope, key, command.name, actor)
     if first is not None:
         done: R = first
         return done
@@ -423,15 +427,15 @@ def _attempt(
             # No save will check the cached reads this was decided on: decide on fresh ones.
             raise _Unverified
         # Nothing to change: perhaps because a twin with our key changed it meanwhile.
-        twin = receipt_of(app, pid, key, command.name, actor)
+        twin = receipt_of(app, scope, key, command.name, actor)
         return result if twin is None else twin
     if key is not None:
-        pending.append(Receipt.issue(pid, key, command=command.name, result=result, actor=actor))
+        pending.append(Receipt.issue(scope, key, command=command.name, result=result, actor=actor))
     try:
         app._save(*pending, expected_versions=work.expected_versions())
     except ConcurrencyError as exc:
         # A twin sent with the same key may have won: its result is ours.
-        first = receipt_of(app, pid, key, command.name, actor)
+        first = receipt_of(app, scope, key, command.name, actor)
         if first is not None:
             replay: R = first
             return replay

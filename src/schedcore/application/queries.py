@@ -6,6 +6,7 @@ Every aggregate returned is the caller's own copy: change the programme through 
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from schedcore.application.base import AsOf, EventStoreApplication, ProgrammeRef
 from schedcore.domain.attendance import Attendance
@@ -26,8 +27,9 @@ class Queries(EventStoreApplication):
     ) -> Programme:
         ref = programme if programme is not None else self.default_programme
         what = f"programme {ref!r}" if isinstance(ref, str) else f"programme {ref}"
+        pid = self.programme_id(programme)  # a name given up by a rename: names the new one
         try:
-            return self._get(Programme, self.programme_id(programme), what, as_of)
+            return self._get(Programme, pid, what, as_of)
         except NotFoundError as exc:
             if as_of is not None:
                 raise
@@ -92,13 +94,19 @@ class Queries(EventStoreApplication):
 
     # -- for the command pipeline ----------------------------------------------------------
 
-    def _programme_of(self, programme: ProgrammeRef | None, *, fresh: bool = True) -> Programme:
+    def _programme_of(
+        self, programme: ProgrammeRef | None, *, fresh: bool = True, pid: UUID | None = None
+    ) -> Programme:
         """The programme as committed, shared and read-only (for commands that only read it:
         copying it costs more than all the rest of a small command).  ``fresh=False`` for
-        what is fixed when the programme is created (its name, units, calendar, delegates,
-        ``roles_required``): any committed version says the same, so no query for newer
-        events."""
-        found = self._find(Programme, self.programme_id(programme), copy=False, fresh=fresh)
+        what is fixed when the programme is created (its units, delegates,
+        ``roles_required``; not its name nor its calendar, which events change): any
+        committed version says the same, so no query for newer events (nor for a newer
+        entry of its name in the index).  ``pid``: the id ``programme`` was resolved to
+        already (by the command's authorization), not looked up again."""
+        if pid is None:
+            pid = self.programme_id(programme, fresh=fresh)
+        found = self._find(Programme, pid, copy=False, fresh=fresh)
         if found is None:
             ref = programme if programme is not None else self.default_programme
             what = f"programme {ref!r}" if isinstance(ref, str) else f"programme {ref}"

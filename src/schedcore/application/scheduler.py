@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from functools import partial
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
@@ -25,7 +25,7 @@ from schedcore.application.identities import MemberErasure
 from schedcore.application.inputs import bridge_points, member_refs, texts, venue_of
 from schedcore.application.pipeline import Command, authorized, receipt_of, run
 from schedcore.application.queries import Queries
-from schedcore.calendar import now
+from schedcore.calendar import Holiday, now
 from schedcore.domain.ids import attendance_id, programme_id, receipt_id
 from schedcore.domain.plan import PlannedClusterLike
 from schedcore.domain.programme_spec import ProgrammeSpec, Target
@@ -78,10 +78,12 @@ class Scheduler(Queries):
         *,
         scope_cluster: int | None = None,
         scope_provinces: Iterable[object] = (),
+        receipts: UUID | None = None,
         **arguments: Any,
     ) -> R:
         """Run ``decide(work, **arguments)`` through the pipeline; the scope arguments are
-        what a coordinator's rights are checked against."""
+        what a coordinator's rights are checked against, ``receipts`` where the idempotency
+        receipt is kept (default: the programme)."""
         return run(
             self,
             Command(
@@ -92,6 +94,7 @@ class Scheduler(Queries):
                 idempotency_key,
                 cluster=scope_cluster,
                 provinces=scope_provinces,
+                receipts=receipts,
             ),
         )
 
@@ -105,10 +108,14 @@ class Scheduler(Queries):
         idempotency_key: str | None = None,
         require_roles: bool = False,
     ) -> UUID:
-        """Record ``Programme.Created``; a programme of the same name must not exist.
+        """Record ``Programme.Created`` under a new random id, and return the id; a programme
+        of the same name must not exist (``programme_unique``, also when two writers race for
+        the name: the name index lets one win).
 
         ``require_roles=True`` records that the programme accepts only actors with a role
         (no operator, no text): every store that holds it enforces that, whoever opens it.
+        The idempotency key is kept under the name: the same key for the same name answers
+        from the first call.
         """
         if not isinstance(require_roles, bool):
             raise InvalidInputError(f"require_roles must be True or False, not {require_roles!r}")
@@ -119,13 +126,44 @@ class Scheduler(Queries):
         self._command(
             "create_programme",
             actor,
-            spec.name,
+            uuid4(),
             idempotency_key,
             programmes.create_programme,
+            receipts=programme_id(spec.name),
             spec=spec,
             require_roles=require_roles,
         )
-        return programme_id(spec.name)
+        return self.programme_id(spec.name)
+
+    def rename_programme(
+        self,
+        name: str,
+        *,
+        reason: str,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Record ``Programme.Renamed``: the programme keeps its id, and is found by ``name``
+        from now on (its old name answers with a :class:`~schedcore.errors.NotFoundError`
+        that names the new one, until another programme takes it).
+
+        Refused (``programme_unique``) when another programme holds ``name``; a blank name or
+        reason is refused too.  Renaming to the name it has records nothing.
+        """
+        ref = programme if programme is not None else self.default_programme
+        result = self._command(
+            "rename_programme",
+            actor,
+            ref,
+            idempotency_key,
+            programmes.rename_programme,
+            new_name=name,
+            reason=reason,
+        )
+        if self._default_programme == ref and isinstance(ref, str):
+            self._default_programme = name  # the store was opened for it: keep following it
+        return result
 
     def change_target(
         self,
@@ -168,6 +206,123 @@ class Scheduler(Queries):
             idempotency_key,
             programmes.change_daily_bridge_capacity,
             capacity=capacity,
+        )
+
+    # -- calendar --------------------------------------------------------------------------
+
+    def change_calendar(
+        self,
+        *,
+        add_holidays: Iterable[Holiday] = (),
+        remove_holidays: Iterable[date] = (),
+        start: date | None = None,
+        end: date | None = None,
+        weekdays: Iterable[int] | None = None,
+        reason: str,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Change the programme's calendar, in one transaction: holidays removed
+        (``HolidayRemoved``), the window moved to ``start``/``end`` (``WindowChanged``; a day
+        not given stays), the working ``weekdays`` (0 = Monday) set (``WeekdaysChanged``),
+        holidays added (``HolidayAdded``).  What is already so records nothing.
+
+        Refused, with nothing recorded: ``calendar_keeps_sessions`` (naming the sessions)
+        when a session in force is on a day the change takes away (a new holiday, a day
+        out of the window, a weekday no longer worked): move or cancel it first;
+        ``deadline_after_start`` when a target's deadline would come before the start;
+        :class:`~schedcore.errors.InvalidInputError` for a window that ends before it starts,
+        no weekday, or a blank reason (``reason_required``).  The planner and the sessions'
+        day rules use the calendar as changed, and :meth:`Programme.spec` returns it.
+        """
+        added = _sequence(add_holidays, "add_holidays")
+        for holiday in added:
+            if not isinstance(holiday, Holiday):
+                raise InvalidInputError(f"a holiday is a Holiday(day, name), not {holiday!r}")
+        removed = _sequence(remove_holidays, "remove_holidays")
+        for day in removed:
+            if not isinstance(day, date):
+                raise InvalidInputError(f"a holiday to remove is a day, not {day!r}")
+        for label, value in (("start", start), ("end", end)):
+            if value is not None and not isinstance(value, date):
+                raise InvalidInputError(f"{label} must be a day, not {value!r}")
+        days = None
+        if weekdays is not None:
+            if isinstance(weekdays, str | bytes):
+                raise InvalidInputError(f"weekdays are numbers 0..6 (0 = Monday), not {weekdays!r}")
+            days = _sequence(weekdays, "weekdays")
+        return self._command(
+            "change_calendar",
+            actor,
+            programme,
+            idempotency_key,
+            programmes.change_calendar,
+            remove=removed,
+            start=start,
+            end=end,
+            weekdays=days,
+            add=added,
+            reason=reason,
+        )
+
+    def add_holiday(
+        self,
+        day: date,
+        name: str,
+        *,
+        reason: str,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Make ``day`` a holiday named ``name``: :meth:`change_calendar` with one holiday."""
+        if not isinstance(day, date) or not isinstance(name, str):
+            raise InvalidInputError(f"a holiday is a day and a name, not {day!r} and {name!r}")
+        return self.change_calendar(
+            add_holidays=[Holiday(day, name.strip())],
+            reason=reason,
+            actor=actor,
+            programme=programme,
+            idempotency_key=idempotency_key,
+        )
+
+    def change_window(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        reason: str,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Extend or shorten the window (a day not given stays): :meth:`change_calendar`."""
+        return self.change_calendar(
+            start=start,
+            end=end,
+            reason=reason,
+            actor=actor,
+            programme=programme,
+            idempotency_key=idempotency_key,
+        )
+
+    def remove_holiday(
+        self,
+        day: date,
+        *,
+        reason: str,
+        actor: ActorLike,
+        programme: ProgrammeRef | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Make ``day`` an ordinary day again: :meth:`change_calendar` with one removal."""
+        return self.change_calendar(
+            remove_holidays=[day],
+            reason=reason,
+            actor=actor,
+            programme=programme,
+            idempotency_key=idempotency_key,
         )
 
     # -- clusters --------------------------------------------------------------------------
@@ -698,6 +853,16 @@ class Scheduler(Queries):
 
 #: Up to how many provinces an upload's attendance is read with its receipt, in one query.
 _PREFETCH_PROVINCES = 4
+
+
+def _sequence(values: Any, what: str) -> list[Any]:
+    """``values`` as a list; :class:`InvalidInputError` for something that is not a collection."""
+    if isinstance(values, str | bytes):
+        raise InvalidInputError(f"{what} is a collection, not the text {values!r}")
+    try:
+        return list(values)
+    except TypeError:
+        raise InvalidInputError(f"{what} is a collection, not {values!r}") from None
 
 
 def _listed(values: Iterable[Any]) -> Any:

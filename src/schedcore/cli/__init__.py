@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from schedcore.cli import (
+    calendar,
     erase,
     explain,
     export,
@@ -28,6 +29,7 @@ from schedcore.cli import (
     rebuild,
     recommend,
     record,
+    rename,
     replan,
     report,
     status,
@@ -49,6 +51,8 @@ COMMANDS = (
     recommend,
     explain,
     record,
+    rename,
+    calendar,
     report,
     rebuild,
     status,

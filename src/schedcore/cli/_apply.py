@@ -10,9 +10,10 @@ import argparse
 from typing import TYPE_CHECKING, TextIO
 
 from schedcore.cli._plan_in_store import plan_in_store
-from schedcore.errors import InvalidInputError, NotFoundError
+from schedcore.errors import InvalidInputError, NotFoundError, ProgrammeRenamedError
 
 if TYPE_CHECKING:
+    from schedcore.domain.programme import Programme
     from schedcore.domain.programme_spec import ProgrammeSpec
     from schedcore.planning.plan import Plan
     from schedcore.planning.problem import Problem
@@ -24,6 +25,7 @@ __all__ = [
     "check_recorded_programme",
     "plan_in_force",
     "stored_plan",
+    "with_recorded_calendar",
 ]
 
 
@@ -50,25 +52,61 @@ def add_apply_options(parser: argparse.ArgumentParser, *, fresh: bool = True) ->
     )
 
 
-def check_recorded_programme(args: argparse.Namespace, programme: ProgrammeFile) -> None:
-    """Before solving for ``--apply``: a store that already holds a programme of this name must
-    hold this very programme (its time zone, calendar, units, counts and targets); a programme
-    file edited since it was recorded is refused, naming what differs, rather than ignored."""
+def with_recorded_calendar(args: argparse.Namespace, programme: ProgrammeFile) -> ProgrammeFile:
+    """For ``--apply``: the programme to plan, with the store's calendar when the store's
+    programme of this name had its calendar changed by events (``schedcore calendar``) since
+    it was created from this very file.  The store's calendar then wins (the planner plans on
+    it, and :func:`check_recorded_programme` finds no difference); a file whose calendar was
+    edited otherwise is left as it is, and refused there."""
+    import attrs
+
+    recorded = _recorded_programme(args, programme.name)
+    if recorded is None:
+        return programme
+    if (
+        recorded.calendar != recorded.calendar_as_created
+        and programme.calendar == recorded.calendar_as_created
+    ):
+        return attrs.evolve(programme, calendar=recorded.calendar)
+    return programme
+
+
+def _recorded_programme(args: argparse.Namespace, name: str) -> Programme | None:
+    """The store's programme named ``name`` for ``--apply`` (``None``: no ``--apply``, or no
+    such programme yet).  A name the programme gave up by a rename is refused: applying
+    would otherwise create a second programme under its old name."""
     if not getattr(args, "apply", False):
-        return
+        return None
     from schedcore.application import Scheduler
     from schedcore.stores import parse_store_url, resolve_store_url, store_holds_events
 
     if not store_holds_events(parse_store_url(resolve_store_url(args.store)).url)[0]:
-        return
-    app = Scheduler.open(args.store, programme=programme.name)
+        return None
+    app = Scheduler.open(args.store, programme=name)
     try:
         try:
-            recorded = app.programme().spec()
+            return app.programme()
+        except ProgrammeRenamedError as exc:
+            raise InvalidInputError(
+                f"the store {args.store} holds programme {name!r} under its new name "
+                f"{exc.new_name!r}: set name = {exc.new_name!r} in the programme file"
+            ) from None
         except NotFoundError:
-            return
+            return None
     finally:
         app.close()
+
+
+def check_recorded_programme(args: argparse.Namespace, programme: ProgrammeFile) -> None:
+    """Before solving for ``--apply``: a store that already holds a programme of this name must
+    hold this very programme (its time zone, calendar, units, counts and targets); a programme
+    file edited since it was recorded is refused, naming what differs, rather than ignored.
+    The calendar compared is the store's as changed by its calendar events (see
+    :func:`with_recorded_calendar`)."""
+    found = _recorded_programme(args, programme.name)
+    if found is None:
+        return
+    recorded = found.spec()
     wanted = programme.spec()
     differ = [
         what
@@ -87,11 +125,18 @@ def check_recorded_programme(args: argparse.Namespace, programme: ProgrammeFile)
         if mine != theirs
     ]
     if differ:
+        changed = found.calendar != found.calendar_as_created
         raise InvalidInputError(
             f"the store {args.store} holds programme {programme.name!r} with another "
             f"{', '.join(differ)} than {programme.path or 'this programme'}: a recorded "
             "programme is not changed by applying a plan; give the edited programme another "
             "name, or use another store"
+            + (
+                " (its calendar was changed in the store since it was created: change it "
+                "there with schedcore calendar, and plan from the file it was created from)"
+                if changed and "calendar" in differ
+                else ""
+            )
         )
 
 

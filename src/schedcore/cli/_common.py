@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import getpass
 import json
 import math
 import os
@@ -17,10 +18,12 @@ __all__ = [
     "DEFAULT_STORE",
     "STORE_ENV",
     "WholeNumber",
+    "add_actor_options",
     "add_json_option",
     "add_store_option",
     "calendar_date",
     "check_writable",
+    "default_actor",
     "human_output",
     "near_match",
     "require_programme_store",
@@ -43,6 +46,32 @@ def add_store_option(parser: argparse.ArgumentParser, *, purpose: str = "") -> N
             "sqlite:////absolute.sqlite or postgresql://user@host:port/db "
             f"(default: ${STORE_ENV} or {DEFAULT_STORE})"
         ),
+    )
+
+
+def default_actor() -> str:
+    """Who runs a command that records: ``$SCHEDCORE_ACTOR``, else ``cli:<user name>``."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover - no user name on this system
+        user = "unknown"
+    return os.environ.get("SCHEDCORE_ACTOR") or f"cli:{user}"
+
+
+def add_actor_options(parser: argparse.ArgumentParser) -> None:
+    """``--actor``, ``--idempotency-key`` and ``--retries`` of a command that records."""
+    parser.add_argument(
+        "--actor",
+        default=None,
+        help=(
+            "who records, e.g. 'planner:minh' (default: $SCHEDCORE_ACTOR or cli:<user name>, "
+            "an operator; see docs/how-to/roles.md)"
+        ),
+    )
+    parser.add_argument(
+        "--idempotency-key",
+        metavar="KEY",
+        help="a key for this change: run again with the same key and nothing is recorded twice",
     )
 
 

@@ -53,7 +53,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from schedcore.application import Scheduler
-    from schedcore.cli.record import default_actor
+    from schedcore.cli._common import default_actor
     from schedcore.errors import InvalidInputError
     from schedcore.security import Actor
 

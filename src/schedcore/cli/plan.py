@@ -16,6 +16,7 @@ from schedcore.cli._apply import (
     apply_to_store,
     check_recorded_programme,
     plan_in_force,
+    with_recorded_calendar,
 )
 from schedcore.cli._common import (
     add_json_option,
@@ -321,7 +322,10 @@ def planned_programme(args: argparse.Namespace) -> ProgrammeFile:
         if end < start:
             raise InvalidInputError(f"--end {end} is before the start {start}")
         calendar = attrs.evolve(calendar, start=start, end=end)
-    return attrs.evolve(programme, clusters=clusters, calendar=calendar)
+    # --apply to a store whose calendar events changed this programme: its calendar wins
+    return with_recorded_calendar(
+        args, attrs.evolve(programme, clusters=clusters, calendar=calendar)
+    )
 
 
 def check_options(args: argparse.Namespace) -> None:

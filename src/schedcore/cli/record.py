@@ -11,14 +11,13 @@ A progress bar counts the rows written, batch by batch (on a terminal; ``--quiet
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 from typing import Any
 
 from schedcore.cli._common import (
     add_json_option,
     add_store_option,
     check_writable,
+    default_actor,
     human_output,
     require_programme_store,
     whole_number,
@@ -33,14 +32,6 @@ __all__ = ["register"]
 #: ``RetryPolicy().attempts - 1``, spelt out so that ``--help`` does not import the application
 #: (tests/test_fast_start.py checks it).
 DEFAULT_RETRIES = 7
-
-
-def default_actor() -> str:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # pragma: no cover - no user name on this system
-        user = "unknown"
-    return os.environ.get("SCHEDCORE_ACTOR") or f"cli:{user}"
 
 
 def register(subparsers: Any) -> None:

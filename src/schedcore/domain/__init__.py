@@ -1,14 +1,16 @@
 """The domain core: value objects and aggregates.  Imports no infrastructure.
 
 Aggregates: :class:`Programme`, :class:`Cluster`, :class:`Placement` (a province's cluster),
-:class:`Session`, :class:`Attendance` (per province), :class:`Receipt` (idempotency), and the
-reservations :class:`TrainerTeamDiary` (per trainer team) and :class:`BridgeDay` (per day).
+:class:`Session`, :class:`Attendance` (per province), :class:`Receipt` (idempotency), the
+reservations :class:`TrainerTeamDiary` (per trainer team) and :class:`BridgeDay` (per day), and
+the name index :class:`ProgrammeName` (per programme name).
 """
 
 from schedcore.domain.attendance import Attendance, BatchOutcome
 from schedcore.domain.cluster import Cluster, Placement
 from schedcore.domain.plan import PlannedClusterLike, check_plan
 from schedcore.domain.programme import Programme
+from schedcore.domain.programme_name import ProgrammeName
 from schedcore.domain.programme_spec import Measure, ProgrammeSpec, Target
 from schedcore.domain.receipt import AppliedPlan, Receipt, Recorded, RecordedAttendance
 from schedcore.domain.reservations import BridgeDay, TrainerTeamDiary
@@ -43,6 +45,7 @@ __all__ = [
     "Placement",
     "PlannedClusterLike",
     "Programme",
+    "ProgrammeName",
     "ProgrammeSpec",
     "Receipt",
     "Recorded",

@@ -1,8 +1,15 @@
 """Deterministic aggregate ids: uuid5 of the programme and what the aggregate is about.
 
-Because an id is computed from names (programme name, cluster number, province code), a command
-finds its aggregate without an index, and two writers creating "the same" aggregate collide on
-the same id, which the store turns into a concurrency error instead of a duplicate.
+Because an id is computed from the programme's id and a name within it (cluster number,
+province code, day), a command finds its aggregate without an index, and two writers creating
+"the same" aggregate collide on the same id, which the store turns into a concurrency error
+instead of a duplicate.
+
+A programme's own id is random (``uuid4``) and never changes, whatever it is renamed to: its
+name is resolved through the :class:`~schedcore.domain.programme_name.ProgrammeName` index,
+whose id is :func:`programme_name_id` of the name.  Programmes created before that index
+existed have the id :func:`programme_id` of the name they were created under (the legacy
+derivation, still used to find them, and as the scope of a creation's idempotency receipt).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ __all__ = [
     "cluster_id",
     "placement_id",
     "programme_id",
+    "programme_name_id",
     "receipt_id",
     "session_id",
     "trainer_team_diary_id",
@@ -33,7 +41,14 @@ NAMESPACE = UUID("6d1f4a52-6b9e-5c1e-9f4e-2a7c0e5b9d31")
 
 @_cached
 def programme_id(name: str) -> UUID:
+    """The id a programme created under ``name`` had before ids were random (legacy stores)."""
     return uuid5(NAMESPACE, f"programme:{name}")
+
+
+@_cached
+def programme_name_id(name: str) -> UUID:
+    """The id of the name index entry of ``name`` (which programme holds the name, if any)."""
+    return uuid5(NAMESPACE, f"programme-name:{name}")
 
 
 @_cached

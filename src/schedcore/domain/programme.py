@@ -1,7 +1,13 @@
 """The Programme aggregate: what the programme sets out to do, and which plan is in force.
 
-It changes rarely (creation, a target moved, a plan applied), so it may serialise the planners:
-two plans applied at once conflict here, as they should.  Coordinators never write to it.
+It changes rarely (creation, a target moved, a plan applied, a rename, a calendar change), so
+it may serialise the planners: two plans applied at once conflict here, as they should.
+Coordinators never write to it.
+
+Its id is random and stays when it is renamed (the name index,
+:mod:`schedcore.domain.programme_name`, finds it by name).  Its calendar changes by events
+(a holiday added or removed, the window or the working weekdays changed), each refused while
+a session in force sits on a day it would take away (``calendar_keeps_sessions``).
 """
 
 from __future__ import annotations
@@ -9,22 +15,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, time
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
+import attrs
 from eventsourcing.domain import Aggregate, event
 
-from schedcore.calendar import WorkingCalendar
+from schedcore.calendar import Holiday, WorkingCalendar
 from schedcore.domain._copying import copy_aggregate
-from schedcore.domain.ids import programme_id
+from schedcore.domain.programme_name import check_programme_name
 from schedcore.domain.programme_spec import Measure, ProgrammeSpec, Target
 from schedcore.domain.reservations import BridgeDay
 from schedcore.domain.rule_names import (
     BRIDGE_CAPACITY,
+    CALENDAR_KEEPS_SESSIONS,
     DEADLINE_AFTER_START,
     ONE_TARGET_PER_MEASURE,
     UNITS_IN_SCOPE,
 )
-from schedcore.domain.rules import check_actor, check_count, violation
+from schedcore.domain.rules import check_actor, check_count, check_reason, violation
 from schedcore.domain.units import Unit, UnitTable
 from schedcore.errors import InvalidInputError, UnknownProvinceError
 
@@ -35,10 +43,6 @@ class Programme(Aggregate):
     """A training programme: window, calendar, units in scope, expected counts, targets."""
 
     __deepcopy__ = copy_aggregate
-
-    @staticmethod
-    def create_id(name: str) -> UUID:
-        return programme_id(name)
 
     class Created(Aggregate.Created):
         """The programme was created.
@@ -94,15 +98,21 @@ class Programme(Aggregate):
                 state["country"] = builtin_programme().country
 
     @classmethod
-    def create(cls, spec: ProgrammeSpec, *, actor: str, require_roles: bool = False) -> Programme:
-        """Check the spec and record ``Programme.Created``.
+    def create(
+        cls,
+        spec: ProgrammeSpec,
+        *,
+        actor: str,
+        require_roles: bool = False,
+        id: UUID | None = None,
+    ) -> Programme:
+        """Check the spec and record ``Programme.Created`` (under ``id``, else a random one).
 
         ``require_roles`` makes the programme accept only actors with a role (see
         :mod:`schedcore.security`); it is recorded, so every store holding it enforces it.
         """
         check_actor(actor)
-        if not spec.name.strip():
-            raise InvalidInputError("a programme needs a name")
+        check_programme_name(spec.name)
         units = sorted(
             set(spec.teams) | set(spec.members) | set(spec.delegates) | set(spec.bridge_points)
         )
@@ -113,7 +123,9 @@ class Programme(Aggregate):
             raise violation(ONE_TARGET_PER_MEASURE, "a measure has more than one target")
         for target in spec.targets:
             _check_deadline(target, spec.calendar)
-        return cls(
+        return cls._create(
+            cls.Created,
+            id=id if id is not None else uuid4(),
             name=spec.name,
             calendar=spec.calendar,
             clusters=spec.clusters,
@@ -158,6 +170,8 @@ class Programme(Aggregate):
     ) -> None:
         self.name = name
         self.calendar = calendar
+        #: The calendar ``Created`` recorded, before any calendar event changed it.
+        self.calendar_as_created = calendar
         self.planned_clusters = clusters
         self.units = tuple(units)
         self.teams = dict(teams)
@@ -313,6 +327,199 @@ class Programme(Aggregate):
     ) -> None:
         self.plan_revision = revision
         self.clusters = tuple(clusters)
+
+    # -- identity --------------------------------------------------------------------------
+
+    def rename(self, name: str, *, reason: str, actor: str) -> bool:
+        """Record ``Renamed``; False (nothing recorded) if the name is already ``name``.
+
+        The id stays: every aggregate and view keyed by it keeps its rows.  That no other
+        programme holds ``name`` is the name index's rule (the application claims it in the
+        same transaction).
+        """
+        check_actor(actor)
+        check_programme_name(name)
+        check_reason(reason, "renaming a programme")
+        if name == self.name:
+            return False
+        self._renamed(previous=self.name, name=name, reason=reason, actor=actor)
+        return True
+
+    @event("Renamed")
+    def _renamed(self, previous: str, name: str, reason: str, actor: str) -> None:
+        self.name = name
+
+    # -- calendar --------------------------------------------------------------------------
+
+    def add_holiday(
+        self, holiday: Holiday, *, sessions: Mapping[int, date], reason: str, actor: str
+    ) -> bool:
+        """Make ``holiday.day`` a holiday; False if it is one under that name already.
+
+        ``sessions`` (cluster -> day) are the programme's sessions in force (scheduled or
+        held): a day one of them is on cannot become a holiday (``calendar_keeps_sessions``).
+        A holiday already on that day under another name is renamed.
+        """
+        check_actor(actor)
+        check_reason(reason, "a calendar change")
+        if not isinstance(holiday, Holiday) or not isinstance(holiday.day, date):
+            raise InvalidInputError(f"expected a Holiday (a day and a name), not {holiday!r}")
+        if not isinstance(holiday.name, str) or not holiday.name.strip():
+            raise InvalidInputError(f"the holiday on {holiday.day} needs a name")
+        if holiday in self.calendar.holidays:
+            return False
+        _refuse_sessions_on(
+            sessions, lambda day: day == holiday.day, f"{holiday.day} cannot become a holiday"
+        )
+        self._holiday_added(holiday=holiday, reason=reason, actor=actor)
+        return True
+
+    @event("HolidayAdded")
+    def _holiday_added(self, holiday: Holiday, reason: str, actor: str) -> None:
+        kept = tuple(h for h in self.calendar.holidays if h.day != holiday.day)
+        self.calendar = attrs.evolve(self.calendar, holidays=(*kept, holiday))
+
+    def remove_holiday(self, day: date, *, reason: str, actor: str) -> bool:
+        """Make ``day`` an ordinary day again; False if it is no holiday."""
+        check_actor(actor)
+        check_reason(reason, "a calendar change")
+        if not isinstance(day, date):
+            raise InvalidInputError(f"expected a day, not {day!r}")
+        found = [h for h in self.calendar.holidays if h.day == day]
+        if not found:
+            return False
+        self._holiday_removed(holiday=found[0], reason=reason, actor=actor)
+        return True
+
+    @event("HolidayRemoved")
+    def _holiday_removed(self, holiday: Holiday, reason: str, actor: str) -> None:
+        kept = tuple(h for h in self.calendar.holidays if h.day != holiday.day)
+        self.calendar = attrs.evolve(self.calendar, holidays=kept)
+
+    def change_window(
+        self,
+        start: date,
+        end: date,
+        *,
+        sessions: Mapping[int, date],
+        reason: str,
+        actor: str,
+    ) -> bool:
+        """Move the window to ``start``..``end``; False if unchanged.
+
+        The window stays a range (``end`` not before ``start``: :class:`InvalidInputError`);
+        no session in force may fall outside it and no target's deadline before its start
+        (``calendar_keeps_sessions``, ``deadline_after_start``).
+        """
+        check_actor(actor)
+        check_reason(reason, "a calendar change")
+        if not isinstance(start, date) or not isinstance(end, date):
+            raise InvalidInputError(f"a window is two days, not {start!r} and {end!r}")
+        changed = attrs.evolve(self.calendar, start=start, end=end)  # refuses end < start
+        if (start, end) == (self.calendar.start, self.calendar.end):
+            return False
+        _refuse_sessions_on(
+            sessions,
+            lambda day: not changed.in_window(day),
+            f"the window cannot become {start} to {end}",
+        )
+        for target in self.targets:
+            _check_deadline(target, changed)
+        self._window_changed(
+            previous_start=self.calendar.start,
+            previous_end=self.calendar.end,
+            start=start,
+            end=end,
+            reason=reason,
+            actor=actor,
+        )
+        return True
+
+    @event("WindowChanged")
+    def _window_changed(
+        self,
+        previous_start: date,
+        previous_end: date,
+        start: date,
+        end: date,
+        reason: str,
+        actor: str,
+    ) -> None:
+        self.calendar = attrs.evolve(self.calendar, start=start, end=end)
+
+    def change_weekdays(
+        self,
+        weekdays: Iterable[int],
+        *,
+        sessions: Mapping[int, date],
+        reason: str,
+        actor: str,
+    ) -> bool:
+        """Make ``weekdays`` (0 = Monday) the working weekdays; False if unchanged.
+
+        A weekday that stops being a working day must carry no session in force
+        (``calendar_keeps_sessions``; a session already on a non-working weekday, by an
+        override, is not counted).
+        """
+        check_actor(actor)
+        check_reason(reason, "a calendar change")
+        days = _weekdays(weekdays)
+        changed = attrs.evolve(self.calendar, weekdays=days)  # refuses an empty or bad set
+        if changed.weekdays == self.calendar.weekdays:
+            return False
+        dropped = self.calendar.weekdays - changed.weekdays
+        _refuse_sessions_on(
+            sessions,
+            lambda day: day.weekday() in dropped,
+            f"{', '.join(_WEEKDAY_NAMES[d] for d in sorted(dropped))} cannot stop being "
+            "working days",
+        )
+        self._weekdays_changed(
+            previous=sorted(self.calendar.weekdays),
+            weekdays=sorted(changed.weekdays),
+            reason=reason,
+            actor=actor,
+        )
+        return True
+
+    @event("WeekdaysChanged")
+    def _weekdays_changed(
+        self, previous: Sequence[int], weekdays: Sequence[int], reason: str, actor: str
+    ) -> None:
+        self.calendar = attrs.evolve(self.calendar, weekdays=frozenset(weekdays))
+
+
+_WEEKDAY_NAMES = (
+    "Mondays",
+    "Tuesdays",
+    "Wednesdays",
+    "Thursdays",
+    "Fridays",
+    "Saturdays",
+    "Sundays",
+)
+
+
+def _weekdays(weekdays: Iterable[int]) -> frozenset[int]:
+    try:
+        days = frozenset(weekdays)
+    except TypeError:
+        raise InvalidInputError(f"weekdays are whole numbers 0..6, not {weekdays!r}") from None
+    if not all(type(d) is int for d in days):
+        raise InvalidInputError(f"weekdays are whole numbers 0..6 (0 = Monday), not {weekdays!r}")
+    return days
+
+
+def _refuse_sessions_on(sessions: Mapping[int, date], taken: Any, what: str) -> None:
+    """Refuse (``calendar_keeps_sessions``) when a session is on a day ``taken`` says goes."""
+    hit = sorted((cluster, day) for cluster, day in sessions.items() if taken(day))
+    if hit:
+        listed = ", ".join(f"cluster {cluster} on {day}" for cluster, day in hit)
+        raise violation(
+            CALENDAR_KEEPS_SESSIONS,
+            f"{what}: {'a session is' if len(hit) == 1 else 'sessions are'} scheduled then "
+            f"({listed}); move or cancel {'it' if len(hit) == 1 else 'them'} first",
+        )
 
 
 def _check_deadline(target: Any, calendar: WorkingCalendar) -> None:

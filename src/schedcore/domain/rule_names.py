@@ -97,7 +97,14 @@ PROGRAMME_UNIQUE = _rule(
     "programme_unique",
     INVARIANT,
     "one programme per name",
-    guard="Programme (deterministic id from the name)",
+    guard="ProgrammeName (the name index: one entry per name, its id derived from the name)",
+)
+CALENDAR_KEEPS_SESSIONS = _rule(
+    "calendar_keeps_sessions",
+    INVARIANT,
+    "a calendar change takes away no day a session in force is on (no holiday on it, the "
+    "window keeps it, its weekday stays a working day)",
+    guard="Programme (given the sessions, read in the same transaction)",
 )
 UNITS_IN_SCOPE = _rule(
     "units_in_scope", INVARIANT, "a programme has at least one unit in scope", guard="Programme"

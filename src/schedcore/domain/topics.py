@@ -26,6 +26,7 @@ from eventsourcing.utils import register_topic
 from schedcore.domain.attendance import Attendance
 from schedcore.domain.cluster import Cluster, Placement
 from schedcore.domain.programme import Programme
+from schedcore.domain.programme_name import ProgrammeName
 from schedcore.domain.receipt import Receipt
 from schedcore.domain.reservations import BridgeDay, TrainerTeamDiary
 from schedcore.domain.session import Session
@@ -48,6 +49,7 @@ STABLE_AGGREGATE_TOPICS: Mapping[str, type[Aggregate]] = {
     "schedcore.domain.receipt:Receipt": Receipt,
     "schedcore.domain.reservations:TrainerTeamDiary": TrainerTeamDiary,
     "schedcore.domain.reservations:BridgeDay": BridgeDay,
+    "schedcore.domain.programme_name:ProgrammeName": ProgrammeName,
 }
 
 #: Event classes renamed since they were first stored, by their old topic (none yet).

@@ -12,6 +12,7 @@ from typing import Any
 from schedcore.domain.attendance import Attendance
 from schedcore.domain.cluster import Cluster, Placement
 from schedcore.domain.programme import Programme
+from schedcore.domain.programme_name import ProgrammeName
 from schedcore.domain.receipt import Receipt
 from schedcore.domain.reservations import BridgeDay, TrainerTeamDiary
 from schedcore.domain.session import Session
@@ -52,8 +53,16 @@ PLACEMENT_REASSIGNED = _event(Placement, "Reassigned")
 PLACEMENT_WITHDRAWN = _event(Placement, "Withdrawn")
 PROGRAMME_CREATED = _event(Programme, "Created")
 PROGRAMME_DAILY_BRIDGE_CAPACITY_CHANGED = _event(Programme, "DailyBridgeCapacityChanged")
+PROGRAMME_HOLIDAY_ADDED = _event(Programme, "HolidayAdded")
+PROGRAMME_HOLIDAY_REMOVED = _event(Programme, "HolidayRemoved")
+PROGRAMME_NAME_CLAIMED = _event(ProgrammeName, "Claimed")
+PROGRAMME_NAME_RECLAIMED = _event(ProgrammeName, "Reclaimed")
+PROGRAMME_NAME_RELEASED = _event(ProgrammeName, "Released")
 PROGRAMME_PLAN_APPLIED = _event(Programme, "PlanApplied")
+PROGRAMME_RENAMED = _event(Programme, "Renamed")
 PROGRAMME_TARGET_CHANGED = _event(Programme, "TargetChanged")
+PROGRAMME_WEEKDAYS_CHANGED = _event(Programme, "WeekdaysChanged")
+PROGRAMME_WINDOW_CHANGED = _event(Programme, "WindowChanged")
 RECEIPT_ISSUED = _event(Receipt, "Issued")
 SESSION_BRIDGE_POINTS_CONNECTED = _event(Session, "BridgePointsConnected")
 SESSION_BRIDGE_POINTS_DISCONNECTED = _event(Session, "BridgePointsDisconnected")

@@ -52,6 +52,10 @@ class AuditEntry:
     summary: str
 
 
+def _weekdays(days: Any) -> str:
+    return ", ".join(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[d] for d in days)
+
+
 def _members(e: Any, what: str) -> str:
     return f"{len(e.members)} members of {e.province} {what}"
 
@@ -71,6 +75,22 @@ _SUMMARIES: dict[type, Callable[[Any], str]] = {
     domain_events.PROGRAMME_PLAN_APPLIED: lambda e: (
         f"plan revision {e.revision} applied: {e.changes} changes, clusters "
         f"{', '.join(map(str, e.clusters)) or 'none'}"
+    ),
+    domain_events.PROGRAMME_RENAMED: lambda e: (
+        f"programme {e.previous!r} renamed to {e.name!r}: {e.reason}"
+    ),
+    domain_events.PROGRAMME_HOLIDAY_ADDED: lambda e: (
+        f"{e.holiday.day} made a holiday ({e.holiday.name}): {e.reason}"
+    ),
+    domain_events.PROGRAMME_HOLIDAY_REMOVED: lambda e: (
+        f"{e.holiday.day} no longer a holiday (was {e.holiday.name}): {e.reason}"
+    ),
+    domain_events.PROGRAMME_WINDOW_CHANGED: lambda e: (
+        f"window moved to {e.start} to {e.end} (was {e.previous_start} to "
+        f"{e.previous_end}): {e.reason}"
+    ),
+    domain_events.PROGRAMME_WEEKDAYS_CHANGED: lambda e: (
+        f"working weekdays {_weekdays(e.weekdays)} (were {_weekdays(e.previous)}): {e.reason}"
     ),
     domain_events.CLUSTER_FORMED: lambda e: f"cluster {e.number} formed",
     domain_events.CLUSTER_REFORMED: lambda e: f"cluster {e.cluster} formed again",

@@ -1,9 +1,14 @@
 """The programmes a store holds: what each sets out to do, and which event belongs to which.
 
 Every other read model keys its rows by a small programme number assigned here (in the order
-programmes were created, so a rebuild assigns the same numbers).  Most events do not name
-their programme; their aggregate ids are derived from it (``schedcore.domain.ids``), so the
-programme is found by recomputing those ids for the programmes known so far.
+programmes were created, so a rebuild assigns the same numbers).  The first event of every
+aggregate names its programme (``Programme.Created`` is the programme; every other creation
+event carries ``programme_id``), and every later event of an aggregate belongs to the same
+programme.  So the catalogue keeps one row per aggregate (table ``aggregates``: aggregate id ->
+programme key), written when its creation event is folded, and an event's programme is the
+row of its originator: no id is recomputed from names, and a renamed programme keeps its
+events.  The name index's entries (``ProgrammeName``) belong to no programme: a name passes
+from one programme to another.
 """
 
 from __future__ import annotations
@@ -15,14 +20,6 @@ from uuid import UUID
 
 import attrs
 
-from schedcore.domain.ids import (
-    attendance_id,
-    bridge_day_id,
-    cluster_id,
-    placement_id,
-    session_id,
-    trainer_team_diary_id,
-)
 from schedcore.domain.programme_spec import Measure, Target
 from schedcore.errors import NotFoundError
 from schedcore.projections import _events as domain_events
@@ -74,6 +71,11 @@ _TARGETS = Table(
     ),
     ("programme", "measure"),
 )
+_AGGREGATES = Table(
+    "aggregates",
+    (Column("aggregate", nullable=False), Column("programme", "INTEGER", nullable=False)),
+    ("aggregate",),
+)
 
 #: Events created with their programme's id in them.
 _NAMES_PROGRAMME = (
@@ -85,6 +87,10 @@ _NAMES_PROGRAMME = (
     domain_events.TRAINER_TEAM_DIARY_OPENED,
     domain_events.BRIDGE_DAY_OPENED,
 )
+
+#: Every creation event that tells which programme an aggregate belongs to: what a resolver
+#: must see of the log (the runner reads these topics for every model).
+CREATION_EVENTS: frozenset[type] = frozenset({domain_events.PROGRAMME_CREATED, *_NAMES_PROGRAMME})
 
 
 @attrs.frozen
@@ -166,6 +172,24 @@ def _created(cursor: Cursor, tables: Mapping[str, str], key: int, e: Any) -> Non
     )
 
 
+def _aggregate_created(cursor: Cursor, tables: Mapping[str, str], key: int, e: Any) -> None:
+    cursor.execute(
+        f"INSERT INTO {tables['aggregates']} (aggregate, programme) VALUES (?, ?)",
+        (str(e.originator_id), key),
+    )
+
+
+def _renamed(cursor: Cursor, tables: Mapping[str, str], key: int, e: Any) -> None:
+    cursor.execute(f"UPDATE {tables['programmes']} SET name = ? WHERE programme = ?", (e.name, key))
+
+
+def _window_changed(cursor: Cursor, tables: Mapping[str, str], key: int, e: Any) -> None:
+    cursor.execute(
+        f"UPDATE {tables['programmes']} SET start_day = ?, end_day = ? WHERE programme = ?",
+        (e.start.isoformat(), e.end.isoformat(), key),
+    )
+
+
 def _target_changed(cursor: Cursor, tables: Mapping[str, str], key: int, e: Any) -> None:
     cursor.upsert(
         tables["targets"],
@@ -195,6 +219,8 @@ def _placer(cluster_of: Callable[[Any], int | None]) -> Handler:
 
 _HANDLERS: dict[type, Handler] = {
     domain_events.PROGRAMME_CREATED: _created,
+    domain_events.PROGRAMME_RENAMED: _renamed,
+    domain_events.PROGRAMME_WINDOW_CHANGED: _window_changed,
     domain_events.PROGRAMME_TARGET_CHANGED: _target_changed,
     domain_events.PROGRAMME_PLAN_APPLIED: _plan_applied,
     domain_events.PLACEMENT_ASSIGNED: _placer(lambda e: e.cluster),
@@ -202,6 +228,28 @@ _HANDLERS: dict[type, Handler] = {
     domain_events.PLACEMENT_MOVED: _placer(lambda e: e.to_cluster),
     domain_events.PLACEMENT_WITHDRAWN: _placer(lambda e: None),
 }
+
+
+def _handlers() -> dict[type, Handler]:
+    """The handlers above; each creation event also records its aggregate's programme."""
+    handlers: dict[type, Handler] = {}
+    for event_class in CREATION_EVENTS - {domain_events.PROGRAMME_CREATED}:
+        own = _HANDLERS.get(event_class)
+        handlers[event_class] = (
+            _aggregate_created if own is None else _both(_aggregate_created, own)
+        )
+    return {**_HANDLERS, **handlers}
+
+
+def _both(first: Handler, second: Handler) -> Handler:
+    def handle(cursor: Cursor, tables: Mapping[str, str], key: int, e: Any) -> None:
+        first(cursor, tables, key, e)
+        second(cursor, tables, key, e)
+
+    return handle
+
+
+_ALL_HANDLERS = _handlers()
 
 
 class ProgrammeCatalogue(HandlerModel):
@@ -212,14 +260,14 @@ class ProgrammeCatalogue(HandlerModel):
     """
 
     name = "programmes"
-    tables = (_PROGRAMMES, _UNITS, _TARGETS)
+    tables = (_PROGRAMMES, _UNITS, _TARGETS, _AGGREGATES)
 
     def __init__(self) -> None:
         super().__init__()
         self.reset()
 
     def handlers(self) -> Mapping[type, Handler]:
-        return _HANDLERS
+        return _ALL_HANDLERS
 
     def reset(self) -> None:
         self._loaded = False
@@ -233,17 +281,23 @@ class ProgrammeCatalogue(HandlerModel):
         self.load(reader, tables)
 
     def load(self, source: Reader, tables: Mapping[str, str]) -> None:
-        """Read the programme keys from the views (once, until the next :meth:`reset`)."""
+        """Read the programme keys, and the programme of every aggregate, from the views
+        (once, until the next :meth:`reset`)."""
         if self._loaded:
             return
         rows = source.query(f"SELECT id, programme FROM {tables['programmes']}")
         self._keys = {UUID(r[0]): int(r[1]) for r in rows}
         self._originators = dict(self._keys)
+        for aggregate, key in source.query(
+            f"SELECT aggregate, programme FROM {tables['aggregates']}"
+        ):
+            self._originators[UUID(aggregate)] = int(key)
         self._loaded = True
 
     def resolve(self, event: Any) -> int | None:
         """The key of the programme ``event`` belongs to (a new key for ``Programme.Created``);
-        ``None`` for an event of no known programme."""
+        ``None`` for an event of no known programme (a name index entry's, or an event whose
+        aggregate's creation this catalogue has not seen)."""
         originator = event.originator_id
         key = self._originators.get(originator)
         if key is not None:
@@ -253,33 +307,9 @@ class ProgrammeCatalogue(HandlerModel):
             self._keys[originator] = key
         elif isinstance(event, _NAMES_PROGRAMME):
             key = self._keys.get(event.programme_id)
-        else:
-            key = self._derive(originator, event)
         if key is not None:
             self._originators[originator] = key
         return key
-
-    def _derive(self, originator: UUID, event: Any) -> int | None:
-        cluster = getattr(event, "cluster", None)
-        province = getattr(event, "province", None)
-        team = getattr(event, "trainer_team", None)
-        day = getattr(event, "day", None)
-        for programme, key in self._keys.items():
-            if isinstance(team, str) and originator == trainer_team_diary_id(programme, team):
-                return key
-            if isinstance(day, date) and originator == bridge_day_id(programme, day):
-                return key
-            if isinstance(cluster, int) and originator in (
-                cluster_id(programme, cluster),
-                session_id(programme, cluster),
-            ):
-                return key
-            if isinstance(province, str) and originator in (
-                placement_id(programme, province),
-                attendance_id(programme, province),
-            ):
-                return key
-        return None
 
 
 # -- queries ---------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from schedcore.projections.report_document import report_document
 from schedcore.projections.roster import ClusterRoster, roster
 from schedcore.reference.provinces import ProvinceTable
 
-__all__ = ["Views"]
+__all__ = ["Views", "programme_context", "stable_ref"]
 
 
 class Views:
@@ -134,6 +134,13 @@ class Views:
         (``report --on``), if any.
         """
         return report_document(self, today or self.today, on=on)
+
+
+def stable_ref(app: Any, programme: str | UUID | None) -> UUID:
+    """The id of a programme given by its name now (default: the application's): the views
+    are asked by id, which no rename changes (views as of a past position hold the name the
+    programme had then).  A name given up by a rename is a ``NotFoundError`` naming the new."""
+    return app.programme_id(programme)  # type: ignore[no-any-return]
 
 
 def programme_context(app: Any, programme: str | UUID) -> tuple[UnitTable | None, str]:

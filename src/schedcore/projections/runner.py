@@ -52,16 +52,15 @@ from schedcore._topics import topics_of
 from schedcore.calendar import ensure_aware
 from schedcore.domain.units import UnitTable
 from schedcore.errors import InvalidInputError, ProjectionError, StoreError
-from schedcore.projections import _events as domain_events
 from schedcore.projections._database import ViewDatabase, connect_views, views_for_app
 from schedcore.projections._wakeup import Wakeup, wakeup_for
 from schedcore.projections.audit import AuditModel
 from schedcore.projections.bridge import BridgeModel
 from schedcore.projections.calendar_view import CalendarModel
-from schedcore.projections.catalogue import ProgrammeCatalogue
+from schedcore.projections.catalogue import CREATION_EVENTS, ProgrammeCatalogue
 from schedcore.projections.coverage import CoverageModel
 from schedcore.projections.model import Envelope, ReadModel
-from schedcore.projections.queries import Views, programme_context
+from schedcore.projections.queries import Views, programme_context, stable_ref
 from schedcore.projections.roster import RosterModel
 from schedcore.projections.status import ModelStatus, model_status
 from schedcore.projections.tracking import (
@@ -235,7 +234,7 @@ class ProjectionRunner:
         self._catalogue = next(m for m in chosen if isinstance(m, ProgrammeCatalogue))
         self._fingerprints = {m.name: m.fingerprint() for m in chosen}
         self._handled = {m.name: m.handled() for m in chosen}
-        created = topics_of({domain_events.PROGRAMME_CREATED})
+        created = topics_of(CREATION_EVENTS)
         self._topics: dict[str, frozenset[str] | None] = {
             n: None if h is None else frozenset(topics_of(h)) | frozenset(created)
             for n, h in self._handled.items()
@@ -380,7 +379,7 @@ class ProjectionRunner:
     ) -> Views:
         """Ask the live views about ``programme`` (default: the application's); units are
         named from the programme's own table, days counted in its time zone."""
-        ref = programme if programme is not None else self.app.default_programme
+        ref = stable_ref(self.app, programme)
         units, zone = programme_context(self.app, ref)
         return Views(
             self.database,
@@ -738,9 +737,11 @@ class ProjectionRunner:
             resolver.reset()
             resolver.load(reader, self._tables["live"][self._catalogue.name])
             found = self.checkpoints.read(reader).get(self._catalogue.name)
-            self._resolver_at = found.position if found is not None else 0
+            current = found is not None and found.version == self._fingerprints[found.model]
+            # tables of an older catalogue may lack aggregates: read their creations again
+            self._resolver_at = found.position if found is not None and current else 0
         if low > self._resolver_at:
-            created = topics_of({domain_events.PROGRAMME_CREATED})
+            created = topics_of(CREATION_EVENTS)
             after = self._resolver_at
             while True:
                 page = self.app.recorder.select_notifications(

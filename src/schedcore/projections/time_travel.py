@@ -19,7 +19,7 @@ from schedcore.domain.units import UnitTable
 from schedcore.errors import InvalidInputError, NotFoundError
 from schedcore.projections._database import SqliteViews
 from schedcore.projections.catalogue import ProgrammeFacts
-from schedcore.projections.queries import Views, programme_context
+from schedcore.projections.queries import Views, programme_context, stable_ref
 from schedcore.projections.runner import ProjectionRunner
 from schedcore.projections.zone import end_of_day, programme_days, programme_zone
 from schedcore.reference.provinces import ProvinceTable
@@ -56,7 +56,7 @@ def views_as_of(
     )
     done = runner.catch_up(until=position if position is not None else head)
     last = done.last_applied if moment is not None else done.position
-    ref = programme if programme is not None else app.default_programme
+    ref = stable_ref(app, programme)
     units, zone = programme_context(app, ref)
     today = None
     if position is not None and last:
