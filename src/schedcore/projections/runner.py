@@ -63,6 +63,12 @@ from schedcore.projections.coverage import CoverageModel
 from schedcore.projections.model import Envelope, ReadModel
 from schedcore.projections.queries import Views, programme_context
 from schedcore.projections.roster import RosterModel
+from schedcore.projections.snapshots import (
+    DEFAULT_SNAPSHOT_EVERY,
+    DEFAULT_SNAPSHOTS_KEPT,
+    snapshots,
+    take_snapshot,
+)
 from schedcore.projections.status import ModelStatus, model_status
 from schedcore.projections.tracking import (
     Checkpoint,
@@ -190,9 +196,11 @@ class ProjectionRunner:
     ``page_size`` is events per read.  ``on_error`` is the error policy of every model, or a
     mapping of model name to policy (``"*"``: the others; ``stop`` by default).
     ``recorded_by`` (time travel) applies only events recorded at or before that moment; the
-    others are passed over.  ``listen`` lets :meth:`run` wake on PostgreSQL notifications
-    (polling every ``fallback_interval`` seconds as well); otherwise it polls every
-    ``poll_interval`` seconds.
+    others are passed over.  Every ``snapshot_every`` events (0: never) the live tables are
+    copied into a snapshot for time travel, keeping ``snapshots_kept`` of them
+    (:mod:`~schedcore.projections.snapshots`).  ``listen`` lets :meth:`run` wake on
+    PostgreSQL notifications (polling every ``fallback_interval`` seconds as well); otherwise
+    it polls every ``poll_interval`` seconds.
     """
 
     def __init__(
@@ -210,14 +218,18 @@ class ProjectionRunner:
         recorded_by: datetime | None = None,
         listen: bool = True,
         fallback_interval: float = DEFAULT_FALLBACK_INTERVAL,
+        snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
+        snapshots_kept: int = DEFAULT_SNAPSHOTS_KEPT,
     ) -> None:
-        for label, value in (
-            ("batch_size", batch_size),
-            ("rebuild_batch_size", rebuild_batch_size),
-            ("page_size", page_size),
+        for label, value, least in (
+            ("batch_size", batch_size, 1),
+            ("rebuild_batch_size", rebuild_batch_size, 1),
+            ("page_size", page_size, 1),
+            ("snapshot_every", snapshot_every, 0),
+            ("snapshots_kept", snapshots_kept, 1),
         ):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise InvalidInputError(f"{label} must be a whole number >= 1, got {value!r}")
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise InvalidInputError(f"{label} must be a whole number >= {least}, got {value!r}")
         chosen = list(models) if models is not None else default_models()
         if not any(isinstance(m, ProgrammeCatalogue) for m in chosen):
             chosen.insert(0, ProgrammeCatalogue())
@@ -249,6 +261,13 @@ class ProjectionRunner:
         self.recorded_by = (
             ensure_aware(recorded_by, "recorded_by") if recorded_by is not None else None
         )
+        # a runner that passes events over (time travel) never takes snapshots
+        self.snapshot_every = snapshot_every if self.recorded_by is None else 0
+        self.snapshots_kept = snapshots_kept
+        # The log range (from, to] this runner read whole in live batches of every model, and
+        # the latest recording time in it; and the last snapshot (position, recorded until).
+        self._stamps: tuple[int, int, datetime | None] | None = None
+        self._snapshot_at: tuple[int, datetime | None] | None = None
         self._owns_database = not isinstance(views, ViewDatabase)
         if isinstance(views, ViewDatabase):
             self.database = views
@@ -810,6 +829,7 @@ class ProjectionRunner:
         receivers = [(m, self._handled[m.name]) for m in models]
         applied = last_applied = 0
         position = extent = low
+        latest: datetime | None = None
         try:
             for model in models:
                 model.begin(reader, tables[model.name])
@@ -819,6 +839,9 @@ class ProjectionRunner:
                 page, extent = self._read(position, upper, min(self.page_size, limit), topics)
                 if any(item.error is not None for item in page):
                     raise _BatchFailed
+                if page:
+                    stamp = max(item.event.timestamp for item in page)
+                    latest = stamp if latest is None else max(latest, stamp)
                 envelopes = [
                     Envelope(item.position, item.topic, item.event, resolve(item.event))
                     for item in page
@@ -836,9 +859,16 @@ class ProjectionRunner:
                 position = extent
             if position == low:
                 return _Outcome(position=position)
+            due = None
+            if slot == "live" and cursor is None and len(cohort) == len(self.models):
+                due = self._snapshot_due(low, position, latest)
             if cursor is None:
                 with self._transaction() as own:
                     self._flush(own, slot, cohort, position)
+                    if due is not None:
+                        self._snapshot(own, cohort, position, due[0])
+                if due is not None:
+                    self._snapshot_at = (position, due[0])
             else:
                 with self.database.savepoint(cursor):
                     self._flush(cursor, slot, cohort, position)
@@ -852,6 +882,68 @@ class ProjectionRunner:
         if self._resolver_at is not None and self._catalogue not in models:
             self._resolver_at = max(self._resolver_at, position)
         return _Outcome(applied, 0, position, last_applied)
+
+    def _snapshot_due(
+        self, low: int, position: int, latest: datetime | None
+    ) -> tuple[datetime | None] | None:
+        """Note the recording times of a live batch of every model over ``(low, position]``;
+        if a snapshot is due at ``position``, the latest recording time of the events up to it
+        (in a tuple: it may be ``None`` for a log of no event the models read)."""
+        if not self.snapshot_every:
+            return None
+        stamps = self._stamps
+        if stamps is None or stamps[1] != low:
+            stamps = (low, position, latest)
+        else:
+            stamps = (stamps[0], position, _later(stamps[2], latest))
+        if self._snapshot_at is None:
+            self._snapshot_at = (0, None)
+            for found in snapshots(self.database, self.name):
+                if (
+                    found.version == self._fingerprints.get(found.model)
+                    and found.position > self._snapshot_at[0]
+                ):
+                    self._snapshot_at = (found.position, found.recorded_until)
+        last, recorded = self._snapshot_at
+        if position - last >= self.snapshot_every and stamps[0] > last:
+            # this runner did not read (last, from] itself: read it now
+            stamps = (last, position, _later(stamps[2], self._latest_recorded(last, stamps[0])))
+        self._stamps = stamps
+        if position - last < self.snapshot_every:
+            return None
+        return (_later(recorded, stamps[2]),)
+
+    def _latest_recorded(self, after: int, upto: int) -> datetime | None:
+        """The latest recording time of the events in ``(after, upto]`` the models read."""
+        topics = self._read_topics(self.models)
+        latest: datetime | None = None
+        while after < upto:
+            page, extent = self._read(after, upto, self.page_size, topics)
+            for item in page:
+                if item.event is not None and (latest is None or item.event.timestamp > latest):
+                    latest = item.event.timestamp
+            after = extent
+        return latest
+
+    def _snapshot(
+        self,
+        cursor: Any,
+        cohort: list[tuple[ReadModel, Checkpoint]],
+        position: int,
+        recorded_until: datetime | None,
+    ) -> None:
+        take_snapshot(
+            cursor,
+            self.database,
+            runner=self.name,
+            models=[m for m, _ in cohort],
+            fingerprints=self._fingerprints,
+            tables=self._tables["live"],
+            generations={m.name: c.generation for m, c in cohort},
+            position=position,
+            recorded_until=recorded_until,
+            keep=self.snapshots_kept,
+        )
 
     def _flush(
         self, cursor: Any, slot: Slot, cohort: list[tuple[ReadModel, Checkpoint]], position: int
@@ -970,6 +1062,13 @@ class ProjectionRunner:
             model.begin(cursor, tables)  # reload what the savepoint's rollback left
             return exc
         return None
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    """The later of two moments, either of which may be unknown."""
+    if a is None:
+        return b
+    return a if b is None or a >= b else b
 
 
 class _BatchFailed(Exception):
