@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import random
 import statistics
 import tempfile
@@ -159,6 +160,8 @@ class Ingest:
     catch_up_seconds: float = 0.0
     catch_up_events: int = 0
     catch_ups: int = 0
+    #: the log position at the end of each simulated day
+    day_ends: dict[date, int] = attrs.Factory(dict)
 
 
 def ingest(
@@ -209,6 +212,7 @@ def ingest(
             app.void_records(code, activity, members, reason="duplicate identity", actor="audit")
         done.rows += len(rows)
         done.seconds += time.perf_counter() - started
+        done.day_ends[day] = app.max_notification_id()
         if after_day is not None:
             seconds, events = after_day()
             done.catch_up_seconds += seconds
@@ -305,6 +309,39 @@ def compare_per_event(app: Scheduler, events: int, repeat: int, folder: Path) ->
     return Comparison(batched, per_event)
 
 
+#: The day of the time-travel question: "coverage as of 20 Sep 2022".
+TIME_TRAVEL_DAY = date(2022, 9, 20)
+
+
+def compare_time_travel(app: Scheduler, position: int, repeat: int) -> Comparison:
+    """Coverage as of ``position``: from the views' snapshots vs a full replay (the views of a
+    database with no snapshot), alternating; the answers must be the same."""
+    from schedcore.projections import views_as_of
+    from schedcore.projections._database import SqliteViews, views_for_app
+
+    views = views_for_app(app)
+    ours, replay = [], []
+
+    def timed(source: object) -> tuple[float, object]:
+        started = time.perf_counter()
+        found = views_as_of(app, position=position, views=source)  # type: ignore[arg-type]
+        rows = found.coverage("province")
+        return time.perf_counter() - started, rows
+
+    try:
+        for _ in range(repeat):
+            seconds, fast = timed(views)
+            ours.append(seconds)
+            empty = SqliteViews(":memory:")
+            seconds, slow = timed(empty)
+            empty.close()
+            replay.append(seconds)
+            assert fast == slow, "time travel from snapshots differs from a full replay"
+    finally:
+        views.close()
+    return Comparison(ours, replay)
+
+
 def peak_rebuild_memory(app: Scheduler) -> int:
     runner = ProjectionRunner(app)
     gc.collect()
@@ -376,6 +413,11 @@ def measure(label: str, url: str, needs_ingest: bool, args: argparse.Namespace) 
 
             done = ingest(app, world, after_day=after_day)
             live.close()
+            day_ends = done.day_ends
+            if args.store_file:
+                Path(f"{args.store_file}.days.json").write_text(
+                    json.dumps({d.isoformat(): p for d, p in day_ends.items()})
+                )
             events = app.max_notification_id()
             print(
                 f"ingest            {done.seconds:8.2f} s  {_rate(done.rows, done.seconds)} rows"
@@ -385,6 +427,24 @@ def measure(label: str, url: str, needs_ingest: bool, args: argparse.Namespace) 
                 f"incremental       {done.catch_up_seconds:8.2f} s  "
                 f"{_rate(done.catch_up_events, done.catch_up_seconds)} events"
                 f"  ({done.catch_ups} catch-ups after each day)"
+            )
+        else:
+            days = Path(f"{args.store_file}.days.json")
+            day_ends = (
+                {date.fromisoformat(d): p for d, p in json.loads(days.read_text()).items()}
+                if days.exists()
+                else {}
+            )
+        if TIME_TRAVEL_DAY in day_ends:
+            at = day_ends[TIME_TRAVEL_DAY]
+            travel = compare_time_travel(app, at, args.repeat)
+            print(
+                f"as of {TIME_TRAVEL_DAY} (position {at:,}): from snapshots "
+                f"{statistics.median(travel.ours):.3f} s, full replay "
+                f"{statistics.median(travel.theirs):.3f} s, "
+                f"{travel.median_ratio:.1f}x (goal >= 10; per rep: "
+                + ", ".join(f"{r:.1f}" for r in travel.ratios)
+                + ")"
             )
         facts = member_facts(app)
         rebuild, events = compare_rebuild(app, args.repeat)

@@ -154,6 +154,8 @@ class SqliteViews(ViewDatabase):
 
     def __init__(self, path: str, *, lock_timeout: float = 30.0) -> None:
         self.display = f"sqlite:///{path}" if path != ":memory:" else "memory://"
+        #: the file the views are in (``None`` in memory)
+        self.path: str | None = path if path != ":memory:" else None
         try:
             self._connection = sqlite3.connect(
                 path, isolation_level=None, check_same_thread=False, timeout=lock_timeout
@@ -193,6 +195,20 @@ class SqliteViews(ViewDatabase):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return self._connection.execute(sql, params).fetchall()
+
+    def attach(self, other: ViewDatabase, alias: str) -> bool:
+        """Make the tables of ``other`` readable here as ``alias.table`` (outside any
+        transaction), so rows are copied by the database rather than through Python: True if
+        ``other`` is a SQLite file, False (nothing done) otherwise."""
+        path = getattr(other, "path", None)
+        if other.dialect != "sqlite" or path is None:
+            return False
+        self._connection.execute("ATTACH DATABASE ? AS " + alias, (path,))
+        return True
+
+    def detach(self, alias: str) -> None:
+        """Undo :meth:`attach`."""
+        self._connection.execute("DETACH DATABASE " + alias)
 
     def table_exists(self, name: str) -> bool:
         found = self._connection.execute(

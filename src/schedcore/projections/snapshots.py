@@ -53,7 +53,7 @@ SNAPSHOTS_TABLE = "projection_snapshots"
 #: Events between two snapshots: time travel folds at most about this many events after one.
 DEFAULT_SNAPSHOT_EVERY = 500
 #: Snapshot positions kept per runner (each a copy of the views as they were).
-DEFAULT_SNAPSHOTS_KEPT = 32
+DEFAULT_SNAPSHOTS_KEPT = 16
 
 
 @attrs.frozen
@@ -243,18 +243,29 @@ def prune(cursor: Cursor, runner: str, fingerprints: Mapping[str, str], keep: in
 
 
 def load_snapshot(
-    source: Reader, cursor: Cursor, snapshot: Snapshot, model: ReadModel, actual: Mapping[str, str]
+    source: Reader,
+    cursor: Cursor,
+    snapshot: Snapshot,
+    model: ReadModel,
+    actual: Mapping[str, str],
+    *,
+    attached: str | None = None,
 ) -> None:
     """Fill ``model``'s tables (logical -> actual name in ``cursor``'s database) with the rows of
-    ``snapshot`` read from ``source``."""
+    ``snapshot`` read from ``source`` (through ``cursor`` itself if ``source`` is attached to
+    its database as ``attached``)."""
     for table in model.tables:
         snap = snapshot_table(table, snapshot.version)
         columns = ", ".join(table.column_names)
-        rows = source.query(
-            f"SELECT {columns} FROM {snap.name} "
-            "WHERE snapshot_runner = ? AND snapshot_position = ?",
-            (snapshot.runner, snapshot.position),
+        select = (
+            f"SELECT {columns} FROM {attached + '.' if attached else ''}{snap.name} "
+            "WHERE snapshot_runner = ? AND snapshot_position = ?"
         )
+        params = (snapshot.runner, snapshot.position)
+        if attached:
+            cursor.execute(f"INSERT INTO {actual[table.name]} ({columns}) {select}", params)
+            continue
+        rows = source.query(select, params)
         if rows:
             marks = ", ".join("?" * len(table.columns))
             cursor.executemany(

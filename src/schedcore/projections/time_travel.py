@@ -99,7 +99,7 @@ def views_as_of(
 
 def _start_from_snapshots(
     app: Any,
-    database: ViewDatabase,
+    database: SqliteViews,
     views: ViewDatabase | None,
     runner: str,
     models: list[ReadModel],
@@ -123,6 +123,7 @@ def _start_from_snapshots(
         if not any(chosen.values()):
             return
         checkpoints = Checkpoints("as-of")
+        attached = "snapshot_source" if database.attach(source, "snapshot_source") else None
         with database.transaction() as cursor:
             Checkpoints.create_tables(cursor, database)
             for model in models:
@@ -131,7 +132,7 @@ def _start_from_snapshots(
                     cursor.execute(table.create_statement(actual[table.name], database))
                 snapshot = chosen[model.name]
                 if snapshot is not None:
-                    load_snapshot(source, cursor, snapshot, model, actual)
+                    load_snapshot(source, cursor, snapshot, model, actual, attached=attached)
                 checkpoints.put(
                     cursor,
                     Checkpoint(
@@ -142,6 +143,8 @@ def _start_from_snapshots(
                         0,
                     ),
                 )
+        if attached:
+            database.detach(attached)
     finally:
         if views is None:
             source.close()
