@@ -51,9 +51,9 @@ __all__ = [
 
 SNAPSHOTS_TABLE = "projection_snapshots"
 #: Events between two snapshots: time travel folds at most about this many events after one.
-DEFAULT_SNAPSHOT_EVERY = 500
+DEFAULT_SNAPSHOT_EVERY = 250
 #: Snapshot positions kept per runner (each a copy of the views as they were).
-DEFAULT_SNAPSHOTS_KEPT = 16
+DEFAULT_SNAPSHOTS_KEPT = 64
 
 
 @attrs.frozen
@@ -70,17 +70,29 @@ class Snapshot:
 
 
 def snapshot_table(table: Table, fingerprint: str) -> Table:
-    """The snapshot table of ``table`` for models of ``fingerprint``: the runner and the
-    position of the snapshot in front of the table's own columns."""
+    """The snapshot table of ``table`` for models of ``fingerprint``: each row of the table as
+    it was from one snapshot (``valid_from``) to the first snapshot that found it changed or
+    gone (``valid_to``; ``NULL`` while it is still as it was at the runner's latest snapshot),
+    after the runner's name."""
     digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:10]
     return Table(
         f"snap_{table.name}_{digest}",
         (
             Column("snapshot_runner", nullable=False),
-            Column("snapshot_position", "INTEGER", nullable=False),
+            Column("valid_from", "INTEGER", nullable=False),
+            Column("valid_to", "INTEGER"),
             *table.columns,
         ),
-        ("snapshot_runner", "snapshot_position", *table.key),
+        ("snapshot_runner", *table.key, "valid_from"),
+    )
+
+
+def _same_row(table: Table, left: str, right: str, dialect: str) -> str:
+    """SQL: the rows ``left`` and ``right`` of ``table``'s shape hold the same values."""
+    null_safe = "IS" if dialect == "sqlite" else "IS NOT DISTINCT FROM"
+    return " AND ".join(
+        f"{left}.{c.name} {null_safe if c.nullable else '='} {right}.{c.name}"
+        for c in table.columns
     )
 
 
@@ -172,12 +184,22 @@ def take_snapshot(
         for table in model.tables:
             snap = snapshot_table(table, fingerprint)
             cursor.execute(snap.create_statement(snap.name, database))
+            live = tables[model.name][table.name]
+            same = _same_row(table, live, snap.name, database.dialect)
             columns = ", ".join(table.column_names)
+            # rows the latest snapshot had that are now changed or gone end here...
             cursor.execute(
-                f"INSERT INTO {snap.name} (snapshot_runner, snapshot_position, {columns}) "
-                f"SELECT CAST(? AS TEXT), CAST(? AS {database.type_name('INTEGER')}), {columns} "
-                f"FROM {tables[model.name][table.name]}",
-                (runner, position),
+                f"UPDATE {snap.name} SET valid_to = ? WHERE snapshot_runner = ? "
+                f"AND valid_to IS NULL AND NOT EXISTS (SELECT 1 FROM {live} WHERE {same})",
+                (position, runner),
+            )
+            # ...and rows new or changed since then start here; the others are shared
+            cursor.execute(
+                f"INSERT INTO {snap.name} (snapshot_runner, valid_from, valid_to, {columns}) "
+                f"SELECT CAST(? AS TEXT), CAST(? AS {database.type_name('INTEGER')}), NULL, "
+                f"{columns} FROM {live} WHERE NOT EXISTS (SELECT 1 FROM {snap.name} "
+                f"WHERE snapshot_runner = ? AND valid_to IS NULL AND {same})",
+                (runner, position, runner),
             )
             names.append(snap.name)
         cursor.execute(
@@ -219,24 +241,31 @@ def prune(cursor: Cursor, runner: str, fingerprints: Mapping[str, str], keep: in
     doomed = stale + [s for s in current if s.position in dropped]
     emptied: set[str] = set()
     for snapshot in doomed:
-        for name in snapshot.tables:
-            if table_columns(cursor, name) is not None:
-                cursor.execute(
-                    f"DELETE FROM {name} WHERE snapshot_runner = ? AND snapshot_position = ?",
-                    (runner, snapshot.position),
-                )
-                emptied.add(name)
         cursor.execute(
             f"DELETE FROM {SNAPSHOTS_TABLE} WHERE runner = ? AND model = ? AND position = ?",
             (runner, snapshot.model, snapshot.position),
         )
+    for model, version in sorted({(s.model, s.version) for s in doomed}):
+        names = {n for s in doomed if (s.model, s.version) == (model, version) for n in s.tables}
+        for name in sorted(names):
+            if table_columns(cursor, name) is None:
+                continue
+            # the rows no snapshot kept still reads
+            cursor.execute(
+                f"DELETE FROM {name} WHERE snapshot_runner = ? AND NOT EXISTS "
+                f"(SELECT 1 FROM {SNAPSHOTS_TABLE} kept WHERE kept.runner = ? "
+                "AND kept.model = ? AND kept.version = ? "
+                f"AND kept.position >= {name}.valid_from "
+                f"AND ({name}.valid_to IS NULL OR kept.position < {name}.valid_to))",
+                (runner, runner, model, version),
+            )
+            emptied.add(name)
     if emptied:
-        # a table no snapshot of any runner fills any more goes (an empty one may still be
-        # the snapshot of a table that was empty)
+        # a table no snapshot of any runner reads any more goes
         used = {
             n
-            for (names,) in cursor.query(f"SELECT tables FROM {SNAPSHOTS_TABLE}")
-            for n in names.split(",")
+            for (names_,) in cursor.query(f"SELECT tables FROM {SNAPSHOTS_TABLE}")
+            for n in names_.split(",")
         }
         for name in sorted(emptied - used):
             cursor.execute(f"DROP TABLE {name}")
@@ -259,9 +288,10 @@ def load_snapshot(
         columns = ", ".join(table.column_names)
         select = (
             f"SELECT {columns} FROM {attached + '.' if attached else ''}{snap.name} "
-            "WHERE snapshot_runner = ? AND snapshot_position = ?"
+            "WHERE snapshot_runner = ? AND valid_from <= ? "
+            "AND (valid_to IS NULL OR valid_to > ?)"
         )
-        params = (snapshot.runner, snapshot.position)
+        params = (snapshot.runner, snapshot.position, snapshot.position)
         if attached:
             cursor.execute(f"INSERT INTO {actual[table.name]} ({columns}) {select}", params)
             continue
