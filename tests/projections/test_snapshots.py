@@ -17,6 +17,7 @@ from schedcore.projections import runner as runner_module
 from schedcore.projections._database import SqliteViews
 from schedcore.projections.coverage import CoverageModel
 from schedcore.projections.snapshots import SNAPSHOTS_TABLE, snapshot_table, snapshots
+from schedcore.projections.status import model_status
 from tests.conftest import PostgresTarget
 from tests.projections.commands import run
 from tests.projections.conftest import open_small, postgres_schema, sqlite_file
@@ -252,4 +253,18 @@ def test_a_moment_before_a_snapshot_was_recorded_does_not_use_it(app: Scheduler)
     assert views.coverage("country")[0].members_hall == 1
     same_answers(views, replayed(app, moment=moment))
     assert runner.database.table_exists(SNAPSHOTS_TABLE)
+    runner.close()
+
+
+def test_status_counts_the_snapshots_of_each_model(app: Scheduler) -> None:
+    runner = ProjectionRunner(app, snapshot_every=1)
+    record(app, "An")
+    runner.catch_up()
+    first = app.max_notification_id()
+    record(app, "Bình")
+    runner.catch_up()
+    found = {s.name: s for s in model_status(runner.database, "schedcore", runner.models, first)}
+    assert {s.snapshots for s in found.values()} == {2}
+    assert {s.snapshot for s in found.values()} == {app.max_notification_id()}
+    assert found["coverage"].as_dict()["snapshot"] == app.max_notification_id()
     runner.close()
