@@ -87,11 +87,11 @@ def model_status(
             (runner,),
         ):
             parked[(model, int(generation))] = int(count)
-    kept = snapshots(reader, runner) if reader is not None else []
+    taken = snapshots(reader, runner) if reader is not None else []
     found = []
     for model in models:
         fingerprint = model.fingerprint()
-        usable = [s.position for s in kept if s.model == model.name and s.version == fingerprint]
+        usable = [s.position for s in taken if s.model == model.name and s.version == fingerprint]
         mine = live.get(model.name)
         building = shadow.get(model.name)
         if mine is None:
