@@ -16,7 +16,15 @@ from typing import Any, Literal, Protocol
 from schedcore.errors import StoreError
 from schedcore.stores import parse_store_url
 
-__all__ = ["Cursor", "Dialect", "Reader", "ViewDatabase", "connect_views", "views_for_app"]
+__all__ = [
+    "Cursor",
+    "Dialect",
+    "Reader",
+    "ViewDatabase",
+    "connect_views",
+    "reopen",
+    "views_for_app",
+]
 
 Dialect = Literal["sqlite", "postgresql"]
 Row = tuple[Any, ...]
@@ -297,6 +305,8 @@ class PostgresViews(ViewDatabase):
                 "PostgreSQL needs the postgres extra: pip install 'schedcore[postgres]'"
             ) from None
         self.display = display
+        #: what :func:`reopen` needs to connect again (from another process)
+        self.settings = dict(settings)
         self._psycopg = psycopg
         try:
             self._connection = psycopg.connect(
@@ -339,6 +349,16 @@ class PostgresViews(ViewDatabase):
 
     def close(self) -> None:
         self._connection.close()
+
+
+def reopen(database: ViewDatabase) -> ViewDatabase | None:
+    """A new connection to the same views (for another process), or ``None`` for views in
+    memory, which no other connection can see."""
+    if isinstance(database, SqliteViews):
+        return SqliteViews(database.path) if database.path is not None else None
+    if isinstance(database, PostgresViews):
+        return PostgresViews(database.settings, database.display)
+    return None
 
 
 def _first_line(exc: BaseException) -> str:

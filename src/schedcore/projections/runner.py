@@ -54,6 +54,7 @@ from schedcore.domain.units import UnitTable
 from schedcore.errors import InvalidInputError, ProjectionError, StoreError
 from schedcore.projections import _events as domain_events
 from schedcore.projections._database import ViewDatabase, connect_views, views_for_app
+from schedcore.projections._database import reopen as reopen_views
 from schedcore.projections._wakeup import Wakeup, wakeup_for
 from schedcore.projections.audit import AuditModel
 from schedcore.projections.bridge import BridgeModel
@@ -61,6 +62,7 @@ from schedcore.projections.calendar_view import CalendarModel
 from schedcore.projections.catalogue import ProgrammeCatalogue
 from schedcore.projections.coverage import CoverageModel
 from schedcore.projections.model import Envelope, ReadModel
+from schedcore.projections.partitioned import can_fork, start_workers
 from schedcore.projections.queries import Views, programme_context
 from schedcore.projections.roster import RosterModel
 from schedcore.projections.snapshots import (
@@ -501,6 +503,7 @@ class ProjectionRunner:
         progress: Callable[[int, int], None] | None = None,
         *,
         models: Sequence[str] | None = None,
+        workers: int = 1,
     ) -> CatchUp:
         """Rebuild ``models`` (names; default every model) from the first event into fresh
         tables, then swap them in.
@@ -508,13 +511,22 @@ class ProjectionRunner:
         Readers keep reading the old tables, the other models keep up with the log, and
         writers keep writing while it runs; the swap (with the last events written meanwhile)
         is one short transaction.  ``progress(position, head)`` is called after each batch.
+        With ``workers`` above 1, coverage is folded by that many processes, each for its
+        share of the provinces (:mod:`~schedcore.projections.partitioned`), while this one
+        builds the other models; in memory, or where processes cannot be forked, it is
+        rebuilt here as the others.
         """
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+            raise InvalidInputError(f"workers must be a whole number >= 1, got {workers!r}")
         names = self.model_names(models)
         with self._lock:
             started = time.perf_counter()
             skip: set[str] = set()
             try:
-                total, batches = self._build(names, None, skip, fresh=True, progress=progress)
+                if workers > 1 and self._partitionable(names):
+                    total, batches = self._build_partitioned(names, workers, skip, progress)
+                else:
+                    total, batches = self._build(names, None, skip, fresh=True, progress=progress)
             except BaseException:
                 with suppress(Exception):
                     self._discard_shadow(names)
@@ -587,6 +599,75 @@ class ProjectionRunner:
         )
         total = total.plus(built)
         total = total.plus(self._swap(names, head, skip))
+        return total, batches
+
+    def _partitionable(self, names: list[str]) -> bool:
+        """Whether coverage is among ``names`` and can be folded by other processes."""
+        model = self._by_name.get("coverage")
+        if "coverage" not in names or type(model) is not CoverageModel or not can_fork():
+            return False
+        views = reopen_views(self.database)
+        if views is None:
+            return False
+        views.close()
+        env = self.app.env
+        module = env.get("PERSISTENCE_MODULE") or ""
+        if module == "eventsourcing.postgres":
+            return True
+        name = env.get("SQLITE_DBNAME") or ""
+        return module == "eventsourcing.sqlite" and name != ":memory:" and "mode=memory" not in name
+
+    def _build_partitioned(
+        self,
+        names: list[str],
+        workers: int,
+        skip: set[str],
+        progress: Callable[[int, int], None] | None,
+    ) -> tuple[_Outcome, int]:
+        """:meth:`_build` (fresh), with coverage folded by ``workers`` processes up to the
+        head while this one builds the other models; coverage is built here instead if a
+        worker fails."""
+        self._prepare_shadow(names, fresh=True)
+        target = self.head()
+        shadow = self._tables["shadow"]["coverage"]
+        started = start_workers(self.app, self.database, shadow, workers, target, self.page_size)
+        rest = [n for n in names if n != "coverage"]
+        others = [m.name for m in self.models if m.name not in names]
+        total = _Outcome()
+        batches = 0
+
+        def serve() -> None:
+            nonlocal total
+            served, _ = self._advance("live", others, self.head(), self.batch_size, skip)
+            total = total.plus(attrs.evolve(served, position=total.position))
+
+        try:
+            if rest:
+                built, batches = self._advance(
+                    "shadow",
+                    rest,
+                    target,
+                    self.rebuild_batch_size,
+                    skip,
+                    progress=progress,
+                    between=serve if others else None,
+                )
+                total = total.plus(built)
+        finally:
+            for worker in started:
+                worker.join()
+        if all(worker.exitcode == 0 for worker in started):
+            with self._transaction() as cursor:
+                found = self.checkpoints.read(cursor, "shadow")["coverage"]
+                self.checkpoints.advance(cursor, found, target)
+            self._forget(self._by_name["coverage"])
+        else:  # fold it here, where an event it cannot apply meets its error policy
+            self._prepare_shadow(["coverage"], fresh=True)
+            built, more = self._advance(
+                "shadow", ["coverage"], target, self.rebuild_batch_size, skip
+            )
+            total, batches = total.plus(built), batches + more
+        total = total.plus(self._swap(names, None, skip))
         return total, batches
 
     def _prepare_shadow(self, names: list[str], *, fresh: bool) -> None:
