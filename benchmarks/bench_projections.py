@@ -19,6 +19,8 @@ Measured, all in one process on one store (a SQLite file unless ``--postgres``):
   events (``recorder.select_notifications`` + ``mapper.to_domain_event``, the same page size,
   each page kept as a list like any consumer would) -- runs alternate, median of ``--repeat``;
   goal: rebuild >= 0.5x raw;
+* the **parallel rebuild** (coverage split by province over ``--workers`` processes) against
+  the same rebuild in one process, alternating, the tables compared;
 * the **one-transaction-per-event** pattern (``eventsourcing``'s projection runner's: the same
   read models, one event per transaction) against the runner's default batches, catching up
   fresh view files (SQLite, default durability, no view snapshots) on the whole log (or its
@@ -289,6 +291,34 @@ def compare_rebuild(app: Scheduler, repeat: int) -> tuple[Comparison, float]:
     return Comparison(ours, raw), events
 
 
+def compare_parallel_rebuild(app: Scheduler, repeat: int, workers: int) -> Comparison:
+    """A rebuild of every model with coverage folded by ``workers`` processes (split by
+    province) vs the same rebuild in one process, alternating; the tables must be the same."""
+    runner = ProjectionRunner(app)
+    parallel, sequential = [], []
+
+    def tables() -> list[list[tuple[object, ...]]]:
+        return [
+            sorted(runner.database.query(f"SELECT * FROM view_{table.name}"))
+            for model in runner.models
+            for table in model.tables
+        ]
+
+    try:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            runner.rebuild()
+            sequential.append(time.perf_counter() - started)
+            alone = tables()
+            started = time.perf_counter()
+            runner.rebuild(workers=workers)
+            parallel.append(time.perf_counter() - started)
+            assert tables() == alone, "a parallel rebuild differs from a sequential one"
+    finally:
+        runner.close()
+    return Comparison(parallel, sequential)
+
+
 def compare_per_event(app: Scheduler, events: int, repeat: int, folder: Path) -> Comparison:
     """The same read models on the first ``events`` events: batched vs one transaction per
     event (``eventsourcing``'s pattern), each into a fresh view file, alternating."""
@@ -467,6 +497,12 @@ def measure(label: str, url: str, needs_ingest: bool, args: argparse.Namespace) 
             + ", ".join(f"{r:.2f}" for r in rebuild.ratios)
             + ")"
         )
+        parallel = compare_parallel_rebuild(app, args.repeat, args.workers)
+        print(
+            f"rebuild, {args.workers} workers {statistics.median(parallel.ours):6.2f} s vs one "
+            f"process {statistics.median(parallel.theirs):.2f} s: {parallel.median_ratio:.2f}x "
+            "(per rep: " + ", ".join(f"{r:.2f}" for r in parallel.ratios) + ")"
+        )
         per_event_events = min(args.per_event_events or events, events)
         with tempfile.TemporaryDirectory() as folder:
             per_event = compare_per_event(app, per_event_events, args.repeat, Path(folder))
@@ -502,6 +538,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="compare with one transaction per event on the first N events (0: all of them)",
     )
     parser.add_argument("--store-file", help="reuse (or create) this SQLite store")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes of the parallel rebuild (default 2)"
+    )
     parser.add_argument("--postgres", help="also measure on PostgreSQL at this URL")
     args = parser.parse_args(argv)
     if args.quick:

@@ -289,6 +289,19 @@ def projections(
                         goal=0.5,
                     )
                 )
+                workers = max(2, os.cpu_count() or 1)
+                parallel = bench.compare_parallel_rebuild(app, repeat, workers)
+                rebuilds.comparisons.append(
+                    Comparison(
+                        f"{label}: full rebuild, coverage split by province over "
+                        f"{workers} processes",
+                        "the same rebuild in one process",
+                        count,
+                        "events",
+                        list(parallel.ours),
+                        list(parallel.theirs),
+                    )
+                )
                 national.figures.append(
                     Figure(
                         f"{label}: full rebuild",
