@@ -20,7 +20,7 @@ by :func:`progress`; the rule is written there.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -146,6 +146,9 @@ class CoverageModel(ReadModel):
         self._touched: set[tuple[int, str]] = set()
         self._reader: Reader | None = None
         self._tables: Mapping[str, str] = {}
+        #: the provinces this model folds (``None``: all); a parallel rebuild gives each
+        #: process its share
+        self.only: Callable[[str], bool] | None = None
 
     def reset(self) -> None:
         self._states = {}
@@ -173,6 +176,8 @@ class CoverageModel(ReadModel):
             event = envelope.event
             kind = type(event)
             if kind not in _MEMBER_EVENTS or envelope.programme is None:
+                continue
+            if self.only is not None and not self.only(event.province):
                 continue
             slot = (envelope.programme, event.province)
             state = self._province(slot)

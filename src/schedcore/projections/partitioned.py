@@ -8,11 +8,11 @@ provinces in log order, and writes its provinces' rows into the coverage model's
 in one transaction.  The tables are those of a rebuild in one process, row for row: a
 province's rows depend on its own events only, and each is folded by exactly one worker.
 
-The runner (:meth:`~schedcore.projections.runner.ProjectionRunner.rebuild` with ``workers``)
-starts the workers, builds the other models meanwhile, then gives coverage's shadow tables the
-position the workers stopped at and swaps every model in as usual.  Workers are forked: they
-need a store and views other processes can reach (a file or a server, not memory), and a
-platform that forks.
+The runner (:meth:`~schedcore.projections.runner.ProjectionRunner.rebuild` with N ``workers``)
+forks N - 1 workers and folds the first share itself, in the same pass as the other models
+(whose events it reads and decodes anyway), then swaps every model in as usual.  Workers are
+forked: they need a store and views other processes can reach (a file or a server, not
+memory), and a platform that forks.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def fold_partition(
     position ``until`` into a fresh coverage model and write its rows into ``tables`` (the
     model's shadow tables), in one transaction of ``database``."""
     coverage = CoverageModel()
+    coverage.only = lambda province: partition_of(province, parts) == part
     catalogue = ProgrammeCatalogue()
     handled = coverage.handled() or frozenset()
     topics = tuple(sorted(topics_of(handled | {domain_events.PROGRAMME_CREATED})))
@@ -69,7 +70,7 @@ def fold_partition(
         for notification in page:
             event = to_domain_event(notification)
             programme = catalogue.resolve(event)
-            if type(event) in handled and partition_of(event.province, parts) == part:
+            if type(event) in handled:
                 mine.append(Envelope(notification.id, notification.topic, event, programme))
         coverage.fold(mine)
         after = page[-1].id
@@ -105,8 +106,9 @@ def start_workers(
     until: int,
     page_size: int,
 ) -> list[Any]:
-    """Fork ``parts`` workers folding coverage up to ``until`` into ``tables``; the caller
-    joins them and checks their exit codes."""
+    """Fork a worker for each part but the first (``1 .. parts - 1``), folding coverage up to
+    ``until`` into ``tables``; the caller folds part 0 itself, then joins them and checks
+    their exit codes."""
     context = multiprocessing.get_context("fork")
     workers = [
         context.Process(
@@ -114,7 +116,7 @@ def start_workers(
             args=(app, database, dict(tables), part, parts, until, page_size),
             name=f"schedcore-coverage-{part}",
         )
-        for part in range(parts)
+        for part in range(1, parts)
     ]
     for worker in workers:
         worker.start()

@@ -62,7 +62,7 @@ from schedcore.projections.calendar_view import CalendarModel
 from schedcore.projections.catalogue import ProgrammeCatalogue
 from schedcore.projections.coverage import CoverageModel
 from schedcore.projections.model import Envelope, ReadModel
-from schedcore.projections.partitioned import can_fork, start_workers
+from schedcore.projections.partitioned import can_fork, partition_of, start_workers
 from schedcore.projections.queries import Views, programme_context
 from schedcore.projections.roster import RosterModel
 from schedcore.projections.snapshots import (
@@ -624,14 +624,15 @@ class ProjectionRunner:
         skip: set[str],
         progress: Callable[[int, int], None] | None,
     ) -> tuple[_Outcome, int]:
-        """:meth:`_build` (fresh), with coverage folded by ``workers`` processes up to the
-        head while this one builds the other models; coverage is built here instead if a
-        worker fails."""
+        """:meth:`_build` (fresh), with coverage split by province: this process folds the
+        first share with the other models, ``workers - 1`` forked ones the others; coverage is
+        built here whole instead if a worker fails."""
         self._prepare_shadow(names, fresh=True)
         target = self.head()
+        coverage = self._by_name["coverage"]
+        assert isinstance(coverage, CoverageModel)
         shadow = self._tables["shadow"]["coverage"]
         started = start_workers(self.app, self.database, shadow, workers, target, self.page_size)
-        rest = [n for n in names if n != "coverage"]
         others = [m.name for m in self.models if m.name not in names]
         total = _Outcome()
         batches = 0
@@ -641,27 +642,26 @@ class ProjectionRunner:
             served, _ = self._advance("live", others, self.head(), self.batch_size, skip)
             total = total.plus(attrs.evolve(served, position=total.position))
 
+        self._forget(coverage)
+        coverage.only = lambda province: partition_of(province, workers) == 0
         try:
-            if rest:
-                built, batches = self._advance(
-                    "shadow",
-                    rest,
-                    target,
-                    self.rebuild_batch_size,
-                    skip,
-                    progress=progress,
-                    between=serve if others else None,
-                )
-                total = total.plus(built)
+            built, batches = self._advance(
+                "shadow",
+                names,
+                target,
+                self.rebuild_batch_size,
+                skip,
+                progress=progress,
+                between=serve if others else None,
+            )
+            total = total.plus(built)
         finally:
+            coverage.only = None
+            self._forget(coverage)  # it holds the first share only
             for worker in started:
                 worker.join()
-        if all(worker.exitcode == 0 for worker in started):
-            with self._transaction() as cursor:
-                found = self.checkpoints.read(cursor, "shadow")["coverage"]
-                self.checkpoints.advance(cursor, found, target)
-            self._forget(self._by_name["coverage"])
-        else:  # fold it here, where an event it cannot apply meets its error policy
+        if not all(worker.exitcode == 0 for worker in started):
+            # fold it here, where an event it cannot apply meets its error policy
             self._prepare_shadow(["coverage"], fresh=True)
             built, more = self._advance(
                 "shadow", ["coverage"], target, self.rebuild_batch_size, skip
