@@ -3,8 +3,9 @@ event.
 
 The fresh tables are filled beside the old ones and swapped in when they have caught up:
 readers and writers carry on meanwhile, and the other read models keep up with the log.
-Coverage is folded by ``--workers`` processes (one per core by default), each for its share of
-the provinces, while the other read models are rebuilt.
+Coverage is folded by ``--workers`` processes, each for its share of the provinces, while the
+other read models are rebuilt; by default half as many as the machine has cores (each worker
+decodes every attendance event again, so it pays only with cores to spare).
 Shows a progress bar on a terminal (with the ``cli`` extra; ``--quiet`` hides it).
 ``--json`` gives the figures of the rebuild.
 """
@@ -48,7 +49,7 @@ def register(subparsers: Any) -> None:
         type=whole_number(1),
         metavar="N",
         help="processes that fold coverage, each for its share of the provinces, while the "
-        "other models are rebuilt (default: one per core; 1: all in this process)",
+        "other models are rebuilt (default: half the cores; 1: all in this process)",
     )
     parser.set_defaults(func=run)
 
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         for name in args.model:
             if name not in known:  # refused before the store is opened
                 raise InvalidInputError(f"--model: {near_match(name, known, what='read model')}")
-    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    workers = args.workers if args.workers is not None else max(1, (os.cpu_count() or 1) // 2)
     with open_runner(args) as (app, runner):
         if args.programme is not None or args.programme_file is not None:
             app.programme()  # every programme's views are rebuilt; a wrong name is still wrong
