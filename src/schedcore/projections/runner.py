@@ -200,7 +200,7 @@ class ProjectionRunner:
     ``recorded_by`` (time travel) applies only events recorded at or before that moment; the
     others are passed over.  Every ``snapshot_every`` events (0: never) the live tables are
     copied into a snapshot for time travel, keeping ``snapshots_kept`` of them
-    (:mod:`~schedcore.projections.snapshots`).  ``listen`` lets :meth:`run` wake on
+    (``schedcore.projections.snapshots``).  ``listen`` lets :meth:`run` wake on
     PostgreSQL notifications (polling every ``fallback_interval`` seconds as well); otherwise
     it polls every ``poll_interval`` seconds.
     """
@@ -512,7 +512,7 @@ class ProjectionRunner:
         writers keep writing while it runs; the swap (with the last events written meanwhile)
         is one short transaction.  ``progress(position, head)`` is called after each batch.
         With ``workers`` above 1, coverage is folded by that many processes, each for its
-        share of the provinces (:mod:`~schedcore.projections.partitioned`), while this one
+        share of the provinces (``schedcore.projections.partitioned``), while this one
         builds the other models; in memory, or where processes cannot be forked, it is
         rebuilt here as the others.
         """
