@@ -19,10 +19,15 @@ Measured, all in one process on one store (a SQLite file unless ``--postgres``):
   events (``recorder.select_notifications`` + ``mapper.to_domain_event``, the same page size,
   each page kept as a list like any consumer would) -- runs alternate, median of ``--repeat``;
   goal: rebuild >= 0.5x raw;
+* the **parallel rebuild** (coverage split by province over ``--workers`` processes) against
+  the same rebuild in one process, alternating, the tables compared;
 * the **one-transaction-per-event** pattern (``eventsourcing``'s projection runner's: the same
   read models, one event per transaction) against the runner's default batches, catching up
-  fresh view files (SQLite, default durability) on the whole log (or its first
-  ``--per-event-events``), alternating, median; goal >= 25x;
+  fresh view files (SQLite, default durability, no view snapshots) on the whole log (or its
+  first ``--per-event-events``), alternating, median; goal >= 25x;
+* **time travel**: coverage by province as of the end of 20 Sep 2022 (a log position), from
+  the view snapshots the ingest's runner took, against a full replay into an empty database,
+  alternating, median, the answers compared; goal >= 10x;
 * the national **report** (seconds), and the **peak memory** of a rebuild (tracemalloc, in a
   separate untimed run).
 """
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import random
 import statistics
 import tempfile
@@ -159,6 +165,8 @@ class Ingest:
     catch_up_seconds: float = 0.0
     catch_up_events: int = 0
     catch_ups: int = 0
+    #: the log position at the end of each simulated day
+    day_ends: dict[date, int] = attrs.Factory(dict)
 
 
 def ingest(
@@ -209,6 +217,7 @@ def ingest(
             app.void_records(code, activity, members, reason="duplicate identity", actor="audit")
         done.rows += len(rows)
         done.seconds += time.perf_counter() - started
+        done.day_ends[day] = app.max_notification_id()
         if after_day is not None:
             seconds, events = after_day()
             done.catch_up_seconds += seconds
@@ -282,6 +291,34 @@ def compare_rebuild(app: Scheduler, repeat: int) -> tuple[Comparison, float]:
     return Comparison(ours, raw), events
 
 
+def compare_parallel_rebuild(app: Scheduler, repeat: int, workers: int) -> Comparison:
+    """A rebuild of every model with coverage folded by ``workers`` processes (split by
+    province) vs the same rebuild in one process, alternating; the tables must be the same."""
+    runner = ProjectionRunner(app)
+    parallel, sequential = [], []
+
+    def tables() -> list[list[tuple[object, ...]]]:
+        return [
+            sorted(runner.database.query(f"SELECT * FROM view_{table.name}"))
+            for model in runner.models
+            for table in model.tables
+        ]
+
+    try:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            runner.rebuild()
+            sequential.append(time.perf_counter() - started)
+            alone = tables()
+            started = time.perf_counter()
+            runner.rebuild(workers=workers)
+            parallel.append(time.perf_counter() - started)
+            assert tables() == alone, "a parallel rebuild differs from a sequential one"
+    finally:
+        runner.close()
+    return Comparison(parallel, sequential)
+
+
 def compare_per_event(app: Scheduler, events: int, repeat: int, folder: Path) -> Comparison:
     """The same read models on the first ``events`` events: batched vs one transaction per
     event (``eventsourcing``'s pattern), each into a fresh view file, alternating."""
@@ -289,7 +326,11 @@ def compare_per_event(app: Scheduler, events: int, repeat: int, folder: Path) ->
 
     def timed(batch_size: int) -> float:
         path = folder / f"views-{uuid.uuid4().hex[:8]}.sqlite"
-        runner = ProjectionRunner(app, views=f"sqlite:///{path}", batch_size=batch_size)
+        # no view snapshots on either side: one transaction per event would take one at every
+        # 250th event, batches only at the end of a batch, and this compares batching alone
+        runner = ProjectionRunner(
+            app, views=f"sqlite:///{path}", batch_size=batch_size, snapshot_every=0
+        )
         try:
             started = time.perf_counter()
             runner.catch_up(until=events)
@@ -303,6 +344,39 @@ def compare_per_event(app: Scheduler, events: int, repeat: int, folder: Path) ->
         batched.append(timed(DEFAULT_BATCH_SIZE))
         per_event.append(timed(1))
     return Comparison(batched, per_event)
+
+
+#: The day of the time-travel question: "coverage as of 20 Sep 2022".
+TIME_TRAVEL_DAY = date(2022, 9, 20)
+
+
+def compare_time_travel(app: Scheduler, position: int, repeat: int) -> Comparison:
+    """Coverage as of ``position``: from the views' snapshots vs a full replay (the views of a
+    database with no snapshot), alternating; the answers must be the same."""
+    from schedcore.projections import views_as_of
+    from schedcore.projections._database import SqliteViews, views_for_app
+
+    views = views_for_app(app)
+    ours, replay = [], []
+
+    def timed(source: object) -> tuple[float, object]:
+        started = time.perf_counter()
+        found = views_as_of(app, position=position, views=source)  # type: ignore[arg-type]
+        rows = found.coverage("province")
+        return time.perf_counter() - started, rows
+
+    try:
+        for _ in range(repeat):
+            seconds, fast = timed(views)
+            ours.append(seconds)
+            empty = SqliteViews(":memory:")
+            seconds, slow = timed(empty)
+            empty.close()
+            replay.append(seconds)
+            assert fast == slow, "time travel from snapshots differs from a full replay"
+    finally:
+        views.close()
+    return Comparison(ours, replay)
 
 
 def peak_rebuild_memory(app: Scheduler) -> int:
@@ -376,6 +450,11 @@ def measure(label: str, url: str, needs_ingest: bool, args: argparse.Namespace) 
 
             done = ingest(app, world, after_day=after_day)
             live.close()
+            day_ends = done.day_ends
+            if args.store_file:
+                Path(f"{args.store_file}.days.json").write_text(
+                    json.dumps({d.isoformat(): p for d, p in day_ends.items()})
+                )
             events = app.max_notification_id()
             print(
                 f"ingest            {done.seconds:8.2f} s  {_rate(done.rows, done.seconds)} rows"
@@ -385,6 +464,24 @@ def measure(label: str, url: str, needs_ingest: bool, args: argparse.Namespace) 
                 f"incremental       {done.catch_up_seconds:8.2f} s  "
                 f"{_rate(done.catch_up_events, done.catch_up_seconds)} events"
                 f"  ({done.catch_ups} catch-ups after each day)"
+            )
+        else:
+            days = Path(f"{args.store_file}.days.json")
+            day_ends = (
+                {date.fromisoformat(d): p for d, p in json.loads(days.read_text()).items()}
+                if days.exists()
+                else {}
+            )
+        if TIME_TRAVEL_DAY in day_ends:
+            at = day_ends[TIME_TRAVEL_DAY]
+            travel = compare_time_travel(app, at, args.repeat)
+            print(
+                f"as of {TIME_TRAVEL_DAY} (position {at:,}): from snapshots "
+                f"{statistics.median(travel.ours):.3f} s, full replay "
+                f"{statistics.median(travel.theirs):.3f} s, "
+                f"{travel.median_ratio:.1f}x (goal >= 10; per rep: "
+                + ", ".join(f"{r:.1f}" for r in travel.ratios)
+                + ")"
             )
         facts = member_facts(app)
         rebuild, events = compare_rebuild(app, args.repeat)
@@ -399,6 +496,12 @@ def measure(label: str, url: str, needs_ingest: bool, args: argparse.Namespace) 
             f"rebuild / raw     {rebuild.median_ratio:8.2f}x  (goal >= 0.5; per rep: "
             + ", ".join(f"{r:.2f}" for r in rebuild.ratios)
             + ")"
+        )
+        parallel = compare_parallel_rebuild(app, args.repeat, args.workers)
+        print(
+            f"rebuild, {args.workers} workers {statistics.median(parallel.ours):6.2f} s vs one "
+            f"process {statistics.median(parallel.theirs):.2f} s: {parallel.median_ratio:.2f}x "
+            "(per rep: " + ", ".join(f"{r:.2f}" for r in parallel.ratios) + ")"
         )
         per_event_events = min(args.per_event_events or events, events)
         with tempfile.TemporaryDirectory() as folder:
@@ -435,6 +538,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="compare with one transaction per event on the first N events (0: all of them)",
     )
     parser.add_argument("--store-file", help="reuse (or create) this SQLite store")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes of the parallel rebuild (default 2)"
+    )
     parser.add_argument("--postgres", help="also measure on PostgreSQL at this URL")
     args = parser.parse_args(argv)
     if args.quick:

@@ -295,6 +295,19 @@ def projections(
                         goal=0.5,
                     )
                 )
+                workers = max(2, os.cpu_count() or 1)
+                parallel = bench.compare_parallel_rebuild(app, repeat, workers)
+                rebuilds.comparisons.append(
+                    Comparison(
+                        f"{label}: full rebuild, coverage split by province over "
+                        f"{workers} processes",
+                        "the same rebuild in one process",
+                        count,
+                        "events",
+                        list(parallel.ours),
+                        list(parallel.theirs),
+                    )
+                )
                 national.figures.append(
                     Figure(
                         f"{label}: full rebuild",
@@ -303,6 +316,22 @@ def projections(
                         f"{count / statistics.median(rebuild.ours):,.0f} events/s",
                     )
                 )
+                travel_day = bench.TIME_TRAVEL_DAY
+                if travel_day in done.day_ends:
+                    at = done.day_ends[travel_day]
+                    travel = bench.compare_time_travel(app, at, repeat)
+                    rebuilds.comparisons.append(
+                        Comparison(
+                            f"{label}: coverage as of {travel_day:%d %b %Y} "
+                            f"(position {at:,}) from view snapshots",
+                            "a full replay into an empty database",
+                            1,
+                            "answers",
+                            list(travel.ours),
+                            list(travel.theirs),
+                            goal=10.0,
+                        )
+                    )
                 n = min(per_event_events, count)
                 with tempfile.TemporaryDirectory() as views:
                     per_event = bench.compare_per_event(app, n, repeat, Path(views))

@@ -3,6 +3,9 @@ event.
 
 The fresh tables are filled beside the old ones and swapped in when they have caught up:
 readers and writers carry on meanwhile, and the other read models keep up with the log.
+Coverage is folded by ``--workers`` processes, each for its share of the provinces, while the
+other read models are rebuilt; by default half as many as the machine has cores (each worker
+decodes every attendance event again, so it pays only with cores to spare).
 Shows a progress bar on a terminal (with the ``cli`` extra; ``--quiet`` hides it).
 ``--json`` gives the figures of the rebuild.
 """
@@ -10,9 +13,16 @@ Shows a progress bar on a terminal (with the ``cli`` extra; ``--quiet`` hides it
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
-from schedcore.cli._common import add_json_option, add_store_option, human_output, write_json
+from schedcore.cli._common import (
+    add_json_option,
+    add_store_option,
+    human_output,
+    whole_number,
+    write_json,
+)
 from schedcore.cli._progress import add_quiet_option, count_progress
 from schedcore.cli._views import add_views_options, open_runner
 
@@ -34,6 +44,13 @@ def register(subparsers: Any) -> None:
         help="rebuild this read model only (repeat for several): programmes, roster, calendar, "
         "bridge, coverage, audit",
     )
+    parser.add_argument(
+        "--workers",
+        type=whole_number(1),
+        metavar="N",
+        help="processes that fold coverage, each for its share of the provinces, while the "
+        "other models are rebuilt (default: half the cores; 1: all in this process)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -47,12 +64,13 @@ def run(args: argparse.Namespace) -> int:
         for name in args.model:
             if name not in known:  # refused before the store is opened
                 raise InvalidInputError(f"--model: {near_match(name, known, what='read model')}")
+    workers = args.workers if args.workers is not None else max(1, (os.cpu_count() or 1) // 2)
     with open_runner(args) as (app, runner):
         if args.programme is not None or args.programme_file is not None:
             app.programme()  # every programme's views are rebuilt; a wrong name is still wrong
         chosen = runner.model_names(args.model)
         with count_progress(args, "rebuilding", runner.head()) as progress:
-            done = runner.rebuild(progress, models=chosen)
+            done = runner.rebuild(progress, models=chosen, workers=workers)
         models = len(chosen)
     what = f"{models} read models" if models != 1 else f"the {chosen[0]} read model"
     print(

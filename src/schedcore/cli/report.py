@@ -110,10 +110,18 @@ def run(args: argparse.Namespace) -> int:
         moment = parse_moment(args.as_of, app.programme().time_zone) if args.as_of else None
         if day is not None:
             runner.catch_up()
-            views = views_on(app, day, facts=runner.views().facts)
+            views = views_on(
+                app, day, facts=runner.views().facts, views=runner.database, runner=runner.name
+            )
             basis = "day"
         elif moment is not None or args.position is not None:
-            views = views_as_of(app, position=args.position, moment=moment)
+            views = views_as_of(
+                app,
+                position=args.position,
+                moment=moment,
+                views=runner.database,
+                runner=runner.name,
+            )
             basis = "moment" if moment is not None else "position"
         else:
             runner.catch_up()

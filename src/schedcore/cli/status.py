@@ -63,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
             notes.append(f"built with {status.stored_fingerprint}")
         if status.building is not None:
             notes.append(f"rebuilding in shadow tables, at {status.building}")
+        if status.snapshot is not None:
+            notes.append(f"{status.snapshots} snapshots, the latest at {status.snapshot}")
         print(
             f"{status.name:<12} {status.state:<8} {status.position:>9} {status.lag:>8} "
             f"{status.generation:>4} {status.parked:>6}  {status.fingerprint}"

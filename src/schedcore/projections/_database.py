@@ -16,7 +16,15 @@ from typing import Any, Literal, Protocol
 from schedcore.errors import StoreError
 from schedcore.stores import parse_store_url
 
-__all__ = ["Cursor", "Dialect", "Reader", "ViewDatabase", "connect_views", "views_for_app"]
+__all__ = [
+    "Cursor",
+    "Dialect",
+    "Reader",
+    "ViewDatabase",
+    "connect_views",
+    "reopen",
+    "views_for_app",
+]
 
 Dialect = Literal["sqlite", "postgresql"]
 Row = tuple[Any, ...]
@@ -154,6 +162,8 @@ class SqliteViews(ViewDatabase):
 
     def __init__(self, path: str, *, lock_timeout: float = 30.0) -> None:
         self.display = f"sqlite:///{path}" if path != ":memory:" else "memory://"
+        #: the file the views are in (``None`` in memory)
+        self.path: str | None = path if path != ":memory:" else None
         try:
             self._connection = sqlite3.connect(
                 path, isolation_level=None, check_same_thread=False, timeout=lock_timeout
@@ -193,6 +203,20 @@ class SqliteViews(ViewDatabase):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return self._connection.execute(sql, params).fetchall()
+
+    def attach(self, other: ViewDatabase, alias: str) -> bool:
+        """Make the tables of ``other`` readable here as ``alias.table`` (outside any
+        transaction), so rows are copied by the database rather than through Python: True if
+        ``other`` is a SQLite file, False (nothing done) otherwise."""
+        path = getattr(other, "path", None)
+        if other.dialect != "sqlite" or path is None:
+            return False
+        self._connection.execute("ATTACH DATABASE ? AS " + alias, (path,))
+        return True
+
+    def detach(self, alias: str) -> None:
+        """Undo :meth:`attach`."""
+        self._connection.execute("DETACH DATABASE " + alias)
 
     def table_exists(self, name: str) -> bool:
         found = self._connection.execute(
@@ -281,6 +305,8 @@ class PostgresViews(ViewDatabase):
                 "PostgreSQL needs the postgres extra: pip install 'schedcore[postgres]'"
             ) from None
         self.display = display
+        #: what :func:`reopen` needs to connect again (from another process)
+        self.settings = dict(settings)
         self._psycopg = psycopg
         try:
             self._connection = psycopg.connect(
@@ -323,6 +349,16 @@ class PostgresViews(ViewDatabase):
 
     def close(self) -> None:
         self._connection.close()
+
+
+def reopen(database: ViewDatabase) -> ViewDatabase | None:
+    """A new connection to the same views (for another process), or ``None`` for views in
+    memory, which no other connection can see."""
+    if isinstance(database, SqliteViews):
+        return SqliteViews(database.path) if database.path is not None else None
+    if isinstance(database, PostgresViews):
+        return PostgresViews(database.settings, database.display)
+    return None
 
 
 def _first_line(exc: BaseException) -> str:

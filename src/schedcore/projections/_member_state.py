@@ -147,9 +147,12 @@ class ProvinceMembers:
         cls,
         names: Sequence[tuple[int, str]],
         flags: Sequence[tuple[int, bytes, bytes]],
+        counted: Sequence[Sequence[Any]] | None = None,
     ) -> ProvinceMembers:
         """The members from their stored chunks: ``(chunk, names)`` and ``(chunk, flags,
-        clusters)`` rows, in chunk order."""
+        clusters)`` rows, in chunk order; with ``counted``, the stored counts of every commune
+        (rows as :meth:`counts` gives them), so that only the communes changed from now on are
+        counted again."""
         columns: list[list[Any]] = [[] for _ in range(7)]
         members, teams, communes, in_person, cluster, course, channel = columns
         for (_, text), (_, packed, numbers_packed) in zip(names, flags, strict=True):
@@ -167,7 +170,11 @@ class ProvinceMembers:
             course.extend(packed[count : 2 * count])
             channel.extend(packed[2 * count :])
             cluster.extend(numbers.tolist())
-        return cls(columns)
+        state = cls(columns)
+        if counted is not None:
+            state._counted = {row[0]: tuple(row) for row in counted}
+            state._all_dirty = False
+        return state
 
     # -- changes ---------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ by :func:`progress`; the rule is written there.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -146,6 +146,9 @@ class CoverageModel(ReadModel):
         self._touched: set[tuple[int, str]] = set()
         self._reader: Reader | None = None
         self._tables: Mapping[str, str] = {}
+        #: the provinces this model folds (``None``: all); a parallel rebuild gives each
+        #: process its share
+        self.only: Callable[[str], bool] | None = None
 
     def reset(self) -> None:
         self._states = {}
@@ -173,6 +176,8 @@ class CoverageModel(ReadModel):
             event = envelope.event
             kind = type(event)
             if kind not in _MEMBER_EVENTS or envelope.programme is None:
+                continue
+            if self.only is not None and not self.only(event.province):
                 continue
             slot = (envelope.programme, event.province)
             state = self._province(slot)
@@ -250,7 +255,15 @@ def _load(
         f"SELECT chunk, flags, clusters FROM {tables['member_state']} {where}",
         (programme, province),
     )
-    return ProvinceMembers.decode(names, flags)
+    counted = None
+    if "commune_coverage" in tables:  # the model's own tables: its counts too
+        counts = ", ".join(_COMMUNE_COUNTS.column_names[2:])
+        counted = reader.query(
+            f"SELECT {counts} FROM {tables['commune_coverage']} "
+            "WHERE programme = ? AND province = ?",
+            (programme, province),
+        )
+    return ProvinceMembers.decode(names, flags, counted)
 
 
 # -- measures, targets and status --------------------------------------------------------------
@@ -398,26 +411,42 @@ class CoverageRow:
         return {name: getattr(self, name) for name in COUNTS}
 
 
+_COUNTED = (
+    "teams_enrolled, teams_trained, members_enrolled, members_hall, members_bridge, "
+    "members_absent, members_course, members_channel"
+)
+
+
+def _counts_of(r: Sequence[Any]) -> _Counts:
+    return _Counts(
+        teams_enrolled=int(r[0]),
+        teams_trained=int(r[1]),
+        members_enrolled=int(r[2]),
+        members_hall=int(r[3]),
+        members_bridge=int(r[4]),
+        members_absent=int(r[5]),
+        members_course=int(r[6]),
+        members_channel=int(r[7]),
+    )
+
+
 def _commune_counts(database: Reader, programme: int) -> dict[tuple[str, str], _Counts]:
     rows = database.query(
-        "SELECT province, commune, teams_enrolled, teams_trained, members_enrolled, "
-        "members_hall, members_bridge, members_absent, members_course, members_channel "
-        "FROM view_commune_coverage WHERE programme = ?",
+        f"SELECT province, commune, {_COUNTED} FROM view_commune_coverage WHERE programme = ?",
         (programme,),
     )
-    return {
-        (r[0], r[1]): _Counts(
-            teams_enrolled=int(r[2]),
-            teams_trained=int(r[3]),
-            members_enrolled=int(r[4]),
-            members_hall=int(r[5]),
-            members_bridge=int(r[6]),
-            members_absent=int(r[7]),
-            members_course=int(r[8]),
-            members_channel=int(r[9]),
-        )
-        for r in rows
-    }
+    return {(r[0], r[1]): _counts_of(r[2:]) for r in rows}
+
+
+def _province_counts(database: Reader, programme: int) -> dict[str, _Counts]:
+    """The communes' counts added up per province, by the database (a team is in one
+    commune, so the sums are the province's counts)."""
+    sums = ", ".join(f"SUM({c.strip()})" for c in _COUNTED.split(","))
+    rows = database.query(
+        f"SELECT province, {sums} FROM view_commune_coverage WHERE programme = ? GROUP BY province",
+        (programme,),
+    )
+    return {r[0]: _counts_of(r[1:]) for r in rows}
 
 
 def _sessions_ahead(database: Reader, facts: ProgrammeFacts, today: date) -> set[str]:
@@ -474,14 +503,19 @@ def coverage_by(
             f"coverage by {groupings!r}: choose from {', '.join(g.value for g in Grouping)}"
         ) from None
     table = unit_table_of(provinces)
-    communes = _commune_counts(database, facts.key)
     ahead = _sessions_ahead(database, facts, today)
     per_province: dict[str, _Counts] = {
         code: _Counts(teams_expected=unit.teams, members_expected=unit.members)
         for code, unit in facts.units.items()
     }
-    for (province, _), counts in communes.items():
-        per_province.setdefault(province, _Counts()).add(counts)
+    communes: dict[tuple[str, str], _Counts] = {}
+    if Grouping.COMMUNE in wanted:
+        communes = _commune_counts(database, facts.key)
+        for (province, _), counts in communes.items():
+            per_province.setdefault(province, _Counts()).add(counts)
+    else:
+        for province, counts in _province_counts(database, facts.key).items():
+            per_province.setdefault(province, _Counts()).add(counts)
     for counts in per_province.values():
         # a province with more data than expected does not make up for another's shortfall
         counts.teams_population = max(counts.teams_expected, counts.teams_enrolled)

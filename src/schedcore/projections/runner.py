@@ -53,6 +53,7 @@ from schedcore.calendar import ensure_aware
 from schedcore.domain.units import UnitTable
 from schedcore.errors import InvalidInputError, ProjectionError, StoreError
 from schedcore.projections._database import ViewDatabase, connect_views, views_for_app
+from schedcore.projections._database import reopen as reopen_views
 from schedcore.projections._wakeup import Wakeup, wakeup_for
 from schedcore.projections.audit import AuditModel
 from schedcore.projections.bridge import BridgeModel
@@ -60,8 +61,15 @@ from schedcore.projections.calendar_view import CalendarModel
 from schedcore.projections.catalogue import CREATION_EVENTS, ProgrammeCatalogue
 from schedcore.projections.coverage import CoverageModel
 from schedcore.projections.model import Envelope, ReadModel
+from schedcore.projections.partitioned import can_fork, partition_of, start_workers
 from schedcore.projections.queries import Views, programme_context, stable_ref
 from schedcore.projections.roster import RosterModel
+from schedcore.projections.snapshots import (
+    DEFAULT_SNAPSHOT_EVERY,
+    DEFAULT_SNAPSHOTS_KEPT,
+    snapshots,
+    take_snapshot,
+)
 from schedcore.projections.status import ModelStatus, model_status
 from schedcore.projections.tracking import (
     Checkpoint,
@@ -189,9 +197,11 @@ class ProjectionRunner:
     ``page_size`` is events per read.  ``on_error`` is the error policy of every model, or a
     mapping of model name to policy (``"*"``: the others; ``stop`` by default).
     ``recorded_by`` (time travel) applies only events recorded at or before that moment; the
-    others are passed over.  ``listen`` lets :meth:`run` wake on PostgreSQL notifications
-    (polling every ``fallback_interval`` seconds as well); otherwise it polls every
-    ``poll_interval`` seconds.
+    others are passed over.  Every ``snapshot_every`` events (0: never) the live tables are
+    copied into a snapshot for time travel, keeping ``snapshots_kept`` of them
+    (``schedcore.projections.snapshots``).  ``listen`` lets :meth:`run` wake on
+    PostgreSQL notifications (polling every ``fallback_interval`` seconds as well); otherwise
+    it polls every ``poll_interval`` seconds.
     """
 
     def __init__(
@@ -209,14 +219,18 @@ class ProjectionRunner:
         recorded_by: datetime | None = None,
         listen: bool = True,
         fallback_interval: float = DEFAULT_FALLBACK_INTERVAL,
+        snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
+        snapshots_kept: int = DEFAULT_SNAPSHOTS_KEPT,
     ) -> None:
-        for label, value in (
-            ("batch_size", batch_size),
-            ("rebuild_batch_size", rebuild_batch_size),
-            ("page_size", page_size),
+        for label, value, least in (
+            ("batch_size", batch_size, 1),
+            ("rebuild_batch_size", rebuild_batch_size, 1),
+            ("page_size", page_size, 1),
+            ("snapshot_every", snapshot_every, 0),
+            ("snapshots_kept", snapshots_kept, 1),
         ):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise InvalidInputError(f"{label} must be a whole number >= 1, got {value!r}")
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise InvalidInputError(f"{label} must be a whole number >= {least}, got {value!r}")
         chosen = list(models) if models is not None else default_models()
         if not any(isinstance(m, ProgrammeCatalogue) for m in chosen):
             chosen.insert(0, ProgrammeCatalogue())
@@ -248,6 +262,13 @@ class ProjectionRunner:
         self.recorded_by = (
             ensure_aware(recorded_by, "recorded_by") if recorded_by is not None else None
         )
+        # a runner that passes events over (time travel) never takes snapshots
+        self.snapshot_every = snapshot_every if self.recorded_by is None else 0
+        self.snapshots_kept = snapshots_kept
+        # The log range (from, to] this runner read whole in live batches of every model, and
+        # the latest recording time in it; and the last snapshot (position, recorded until).
+        self._stamps: tuple[int, int, datetime | None] | None = None
+        self._snapshot_at: tuple[int, datetime | None] | None = None
         self._owns_database = not isinstance(views, ViewDatabase)
         if isinstance(views, ViewDatabase):
             self.database = views
@@ -481,6 +502,7 @@ class ProjectionRunner:
         progress: Callable[[int, int], None] | None = None,
         *,
         models: Sequence[str] | None = None,
+        workers: int = 1,
     ) -> CatchUp:
         """Rebuild ``models`` (names; default every model) from the first event into fresh
         tables, then swap them in.
@@ -488,13 +510,22 @@ class ProjectionRunner:
         Readers keep reading the old tables, the other models keep up with the log, and
         writers keep writing while it runs; the swap (with the last events written meanwhile)
         is one short transaction.  ``progress(position, head)`` is called after each batch.
+        With ``workers`` above 1, coverage is folded by that many processes, each for its
+        share of the provinces (``schedcore.projections.partitioned``), while this one
+        builds the other models; in memory, or where processes cannot be forked, it is
+        rebuilt here as the others.
         """
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+            raise InvalidInputError(f"workers must be a whole number >= 1, got {workers!r}")
         names = self.model_names(models)
         with self._lock:
             started = time.perf_counter()
             skip: set[str] = set()
             try:
-                total, batches = self._build(names, None, skip, fresh=True, progress=progress)
+                if workers > 1 and self._partitionable(names):
+                    total, batches = self._build_partitioned(names, workers, skip, progress)
+                else:
+                    total, batches = self._build(names, None, skip, fresh=True, progress=progress)
             except BaseException:
                 with suppress(Exception):
                     self._discard_shadow(names)
@@ -567,6 +598,75 @@ class ProjectionRunner:
         )
         total = total.plus(built)
         total = total.plus(self._swap(names, head, skip))
+        return total, batches
+
+    def _partitionable(self, names: list[str]) -> bool:
+        """Whether coverage is among ``names`` and can be folded by other processes."""
+        model = self._by_name.get("coverage")
+        if "coverage" not in names or type(model) is not CoverageModel or not can_fork():
+            return False
+        views = reopen_views(self.database)
+        if views is None:
+            return False
+        views.close()
+        env = self.app.env
+        module = env.get("PERSISTENCE_MODULE") or ""
+        if module == "eventsourcing.postgres":
+            return True
+        name = env.get("SQLITE_DBNAME") or ""
+        return module == "eventsourcing.sqlite" and name != ":memory:" and "mode=memory" not in name
+
+    def _build_partitioned(
+        self,
+        names: list[str],
+        workers: int,
+        skip: set[str],
+        progress: Callable[[int, int], None] | None,
+    ) -> tuple[_Outcome, int]:
+        """:meth:`_build` (fresh), with coverage split by province: this process folds the
+        first share with the other models, ``workers - 1`` forked ones the others; coverage is
+        built here whole instead if a worker fails."""
+        self._prepare_shadow(names, fresh=True)
+        target = self.head()
+        coverage = self._by_name["coverage"]
+        assert isinstance(coverage, CoverageModel)
+        shadow = self._tables["shadow"]["coverage"]
+        started = start_workers(self.app, self.database, shadow, workers, target, self.page_size)
+        others = [m.name for m in self.models if m.name not in names]
+        total = _Outcome()
+        batches = 0
+
+        def serve() -> None:
+            nonlocal total
+            served, _ = self._advance("live", others, self.head(), self.batch_size, skip)
+            total = total.plus(attrs.evolve(served, position=total.position))
+
+        self._forget(coverage)
+        coverage.only = lambda province: partition_of(province, workers) == 0
+        try:
+            built, batches = self._advance(
+                "shadow",
+                names,
+                target,
+                self.rebuild_batch_size,
+                skip,
+                progress=progress,
+                between=serve if others else None,
+            )
+            total = total.plus(built)
+        finally:
+            coverage.only = None
+            self._forget(coverage)  # it holds the first share only
+            for worker in started:
+                worker.join()
+        if not all(worker.exitcode == 0 for worker in started):
+            # fold it here, where an event it cannot apply meets its error policy
+            self._prepare_shadow(["coverage"], fresh=True)
+            built, more = self._advance(
+                "shadow", ["coverage"], target, self.rebuild_batch_size, skip
+            )
+            total, batches = total.plus(built), batches + more
+        total = total.plus(self._swap(names, None, skip))
         return total, batches
 
     def _prepare_shadow(self, names: list[str], *, fresh: bool) -> None:
@@ -811,6 +911,7 @@ class ProjectionRunner:
         receivers = [(m, self._handled[m.name]) for m in models]
         applied = last_applied = 0
         position = extent = low
+        latest: datetime | None = None
         try:
             for model in models:
                 model.begin(reader, tables[model.name])
@@ -820,6 +921,9 @@ class ProjectionRunner:
                 page, extent = self._read(position, upper, min(self.page_size, limit), topics)
                 if any(item.error is not None for item in page):
                     raise _BatchFailed
+                if page:
+                    stamp = max(item.event.timestamp for item in page)
+                    latest = stamp if latest is None else max(latest, stamp)
                 envelopes = [
                     Envelope(item.position, item.topic, item.event, resolve(item.event))
                     for item in page
@@ -837,9 +941,16 @@ class ProjectionRunner:
                 position = extent
             if position == low:
                 return _Outcome(position=position)
+            due = None
+            if slot == "live" and cursor is None and len(cohort) == len(self.models):
+                due = self._snapshot_due(low, position, latest)
             if cursor is None:
                 with self._transaction() as own:
                     self._flush(own, slot, cohort, position)
+                    if due is not None:
+                        self._snapshot(own, cohort, position, due[0])
+                if due is not None:
+                    self._snapshot_at = (position, due[0])
             else:
                 with self.database.savepoint(cursor):
                     self._flush(cursor, slot, cohort, position)
@@ -853,6 +964,68 @@ class ProjectionRunner:
         if self._resolver_at is not None and self._catalogue not in models:
             self._resolver_at = max(self._resolver_at, position)
         return _Outcome(applied, 0, position, last_applied)
+
+    def _snapshot_due(
+        self, low: int, position: int, latest: datetime | None
+    ) -> tuple[datetime | None] | None:
+        """Note the recording times of a live batch of every model over ``(low, position]``;
+        if a snapshot is due at ``position``, the latest recording time of the events up to it
+        (in a tuple: it may be ``None`` for a log of no event the models read)."""
+        if not self.snapshot_every:
+            return None
+        stamps = self._stamps
+        if stamps is None or stamps[1] != low:
+            stamps = (low, position, latest)
+        else:
+            stamps = (stamps[0], position, _later(stamps[2], latest))
+        if self._snapshot_at is None:
+            self._snapshot_at = (0, None)
+            for found in snapshots(self.database, self.name):
+                if (
+                    found.version == self._fingerprints.get(found.model)
+                    and found.position > self._snapshot_at[0]
+                ):
+                    self._snapshot_at = (found.position, found.recorded_until)
+        last, recorded = self._snapshot_at
+        if position - last >= self.snapshot_every and stamps[0] > last:
+            # this runner did not read (last, from] itself: read it now
+            stamps = (last, position, _later(stamps[2], self._latest_recorded(last, stamps[0])))
+        self._stamps = stamps
+        if position - last < self.snapshot_every:
+            return None
+        return (_later(recorded, stamps[2]),)
+
+    def _latest_recorded(self, after: int, upto: int) -> datetime | None:
+        """The latest recording time of the events in ``(after, upto]`` the models read."""
+        topics = self._read_topics(self.models)
+        latest: datetime | None = None
+        while after < upto:
+            page, extent = self._read(after, upto, self.page_size, topics)
+            for item in page:
+                if item.event is not None and (latest is None or item.event.timestamp > latest):
+                    latest = item.event.timestamp
+            after = extent
+        return latest
+
+    def _snapshot(
+        self,
+        cursor: Any,
+        cohort: list[tuple[ReadModel, Checkpoint]],
+        position: int,
+        recorded_until: datetime | None,
+    ) -> None:
+        take_snapshot(
+            cursor,
+            self.database,
+            runner=self.name,
+            models=[m for m, _ in cohort],
+            fingerprints=self._fingerprints,
+            tables=self._tables["live"],
+            generations={m.name: c.generation for m, c in cohort},
+            position=position,
+            recorded_until=recorded_until,
+            keep=self.snapshots_kept,
+        )
 
     def _flush(
         self, cursor: Any, slot: Slot, cohort: list[tuple[ReadModel, Checkpoint]], position: int
@@ -971,6 +1144,13 @@ class ProjectionRunner:
             model.begin(cursor, tables)  # reload what the savepoint's rollback left
             return exc
         return None
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    """The later of two moments, either of which may be unknown."""
+    if a is None:
+        return b
+    return a if b is None or a >= b else b
 
 
 class _BatchFailed(Exception):

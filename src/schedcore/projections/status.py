@@ -1,4 +1,5 @@
-"""Where each read model stands: position, lag, fingerprint, build under way, parked events.
+"""Where each read model stands: position, lag, fingerprint, build under way, parked events,
+view snapshots kept for time travel.
 
 Read-only: it reads the checkpoints a runner keeps and creates nothing, so ``schedcore status``
 can look at a store without changing it.
@@ -12,6 +13,7 @@ import attrs
 
 from schedcore.projections._database import Reader
 from schedcore.projections.model import ReadModel
+from schedcore.projections.snapshots import snapshots
 from schedcore.projections.tracking import (
     CHECKPOINTS_TABLE,
     PARKED_TABLE,
@@ -29,6 +31,8 @@ class ModelStatus:
     ``state`` is ``current`` (built with this code's fingerprint), ``new`` (never built) or
     ``changed`` (built with another fingerprint: it will be rebuilt in shadow tables).
     ``building`` is the position of a build under way in shadow tables, if any.
+    ``snapshots`` counts the view snapshots kept for time travel with this code's fingerprint,
+    the latest at ``snapshot``.
     """
 
     name: str
@@ -40,6 +44,8 @@ class ModelStatus:
     head: int
     parked: int
     building: int | None
+    snapshots: int = 0
+    snapshot: int | None = None
 
     @property
     def lag(self) -> int:
@@ -59,6 +65,8 @@ class ModelStatus:
             "stored_version": self.stored_fingerprint,
             "parked": self.parked,
             "building": self.building,
+            "snapshots": self.snapshots,
+            "snapshot": self.snapshot,
         }
 
 
@@ -79,9 +87,11 @@ def model_status(
             (runner,),
         ):
             parked[(model, int(generation))] = int(count)
+    taken = snapshots(reader, runner) if reader is not None else []
     found = []
     for model in models:
         fingerprint = model.fingerprint()
+        usable = [s.position for s in taken if s.model == model.name and s.version == fingerprint]
         mine = live.get(model.name)
         building = shadow.get(model.name)
         if mine is None:
@@ -103,6 +113,8 @@ def model_status(
                 building=building.position
                 if building is not None and building.version == fingerprint
                 else None,
+                snapshots=len(usable),
+                snapshot=max(usable, default=None),
             )
         )
     return found
