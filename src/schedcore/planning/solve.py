@@ -195,7 +195,10 @@ def _search_allocation(
             count[0] += 1
             progress(SolveProgress(count[0], cost, 0, time.perf_counter() - started))
 
-    found = large.search(view, deadline=search_until, improved=improved)
+    # nothing runs beside this search: it may solve a neighbourhood per worker at once
+    found = large.search(
+        view, deadline=search_until, improved=improved, threads=max(1, view.workers)
+    )
     notes.append(
         f"searched: {found.neighbourhoods} exact neighbourhoods, {found.improvements} improving "
         f"({found.candidates} candidate hosts per unit)"
@@ -259,7 +262,13 @@ def _search_on(
     """No proof to attempt: the rest of the time goes to the search, from the best plan."""
     if best.host_of is None or best.cost is None or deadline - time.perf_counter() < 0.5:
         return best
-    more = large.search(view, deadline=deadline, improved=improved, start=best.host_of)
+    more = large.search(
+        view,
+        deadline=deadline,
+        improved=improved,
+        start=best.host_of,
+        threads=max(1, view.workers),
+    )
     notes.append(f"searched on: {more.neighbourhoods} more neighbourhoods")
     if more.interrupted:
         notes.append("interrupted: the best plan found so far")
