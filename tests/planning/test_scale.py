@@ -93,11 +93,14 @@ def test_searched_allocations_keep_every_rule_and_cost_what_they_say(
     seed=st.integers(0, 10_000),
     unequal=st.booleans(),
     max_size=st.sampled_from([None, 12]),
+    cap=st.sampled_from([None, 70]),
 )
 def test_neighbourhoods_solved_side_by_side_never_break_a_hall_and_only_improve(
-    n: int, seed: int, unequal: bool, max_size: int | None
+    n: int, seed: int, unequal: bool, max_size: int | None, cap: int | None
 ) -> None:
-    problem = random_problem(n, seed, unequal=unequal).with_changes(max_size=max_size)
+    problem = random_problem(n, seed, unequal=unequal).with_changes(
+        max_size=max_size, max_travel_km=cap
+    )
     first = large.search(problem, deadline=_now() + 0.3)
     if first.host_of is None:
         return
@@ -111,7 +114,8 @@ def test_neighbourhoods_solved_side_by_side_never_break_a_hall_and_only_improve(
         improved=lambda c, _: costs.append(c),
     )
     assert found.host_of is not None and found.cost is not None
-    # checked by the validator, which shares no code with the search: halls, sizes, count
+    # checked by the validator, which shares no code with the search: halls, sizes, count,
+    # the travel cap
     plan = plan_of(problem, found.host_of)
     assert validate(problem, plan) == ()
     assert found.cost == delegate_travel(problem, plan) <= first.cost
