@@ -14,7 +14,10 @@ ever looks at each unit's nearest hosts:
 4. **Large-neighbourhood search.**  A few neighbouring clusters at a time are freed and solved
    *exactly* by CP-SAT (the model of :mod:`schedcore.planning.model`, every allocation rule,
    on a sub-problem of their units and the same number of clusters); a better sub-plan replaces
-   theirs.  Neighbourhoods rotate over every cluster until the time is up.
+   theirs.  Neighbourhoods rotate over every cluster until the time is up.  Each unit is first
+   offered the clusters of its :data:`SUB_HOSTS` nearest units of the neighbourhood only;
+   with ``threads`` > 1, neighbourhoods sharing no cluster are solved at once (CP-SAT runs
+   outside the interpreter lock), and each better sub-plan is kept.
 
 The search is anytime: it keeps the best plan, stops at the deadline (each sub-solve is short),
 and returns the best plan so far when interrupted (``KeyboardInterrupt``).  Problems the
