@@ -166,6 +166,26 @@ def test_the_lagrangian_bound_never_exceeds_the_optimum_and_fixing_keeps_an_opti
     assert set(exact.host_of.items()) <= kept
 
 
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), unequal=st.booleans())
+def test_a_searched_plan_claimed_optimal_costs_what_the_exact_optimum_costs(
+    seed: int, unequal: bool
+) -> None:
+    # 3,600 pairs under 3 s: searched, bounded, then proven (or not) on the pairs kept
+    problem = random_problem(60, seed, time_limit=3.0, unequal=unequal).with_changes(workers=2)
+    assert searched(problem)
+    plan = solve(problem)
+    assert plan.has_solution
+    assert validate(problem, plan) == ()
+    exact = solve_allocation(problem, time_limit=60)
+    assert exact.proven and exact.cost is not None
+    assert plan.bound is not None and plan.objective is not None
+    assert plan.bound <= exact.cost <= plan.objective
+    if plan.status is PlanStatus.OPTIMAL:
+        assert plan.objective == exact.cost
+        assert plan.proven_by
+
+
 def test_a_thousand_units_under_a_short_limit_get_a_valid_plan() -> None:
     problem = random_problem(1000, 7, time_limit=6.0, unequal=True).with_changes(workers=2)
     assert searched(problem)
