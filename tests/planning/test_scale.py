@@ -9,6 +9,7 @@ import threading
 from datetime import date, timedelta
 
 import attrs
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -86,6 +87,68 @@ def test_searched_allocations_keep_every_rule_and_cost_what_they_say(
     assert exact.cost is not None and found.cost >= exact.cost
 
 
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(30, 90),
+    seed=st.integers(0, 10_000),
+    unequal=st.booleans(),
+    max_size=st.sampled_from([None, 12]),
+    cap=st.sampled_from([None, 70]),
+)
+def test_neighbourhoods_solved_side_by_side_never_break_a_hall_and_only_improve(
+    n: int, seed: int, unequal: bool, max_size: int | None, cap: int | None
+) -> None:
+    problem = random_problem(n, seed, unequal=unequal).with_changes(
+        max_size=max_size, max_travel_km=cap
+    )
+    first = large.search(problem, deadline=_now() + 0.3)
+    if first.host_of is None:
+        return
+    assert first.cost is not None
+    costs: list[int] = []
+    found = large.search(
+        problem,
+        deadline=_now() + 1.5,
+        start=first.host_of,
+        threads=2,
+        improved=lambda c, _: costs.append(c),
+    )
+    assert found.host_of is not None and found.cost is not None
+    # checked by the validator, which shares no code with the search: halls, sizes, count,
+    # the travel cap
+    plan = plan_of(problem, found.host_of)
+    assert validate(problem, plan) == ()
+    assert found.cost == delegate_travel(problem, plan) <= first.cost
+    # every reported improvement is strict, and the last one is what is returned
+    assert costs == sorted(set(costs), reverse=True)
+    assert not costs or costs[-1] == found.cost
+
+
+def test_neighbourhoods_solved_together_share_no_cluster() -> None:
+    problem = random_problem(120, 5)
+    found = large.search(problem, deadline=_now() + 0.5)
+    assert found.host_of is not None
+    state = large._State(problem, [found.host_of[i] for i in range(problem.size)])
+    medians = sorted(j for j, m in state.members.items() if m)
+    km = np.asarray(problem.km, dtype=np.int64)[np.ix_(medians, medians)]
+    first = large._neighbourhood(state, medians[0], medians, km, 40)
+    second = large._neighbourhood(state, medians[1], medians, km, 40, set(first))
+    assert len(first) >= 2 and second
+    assert not set(first) & set(second)
+    jobs = [large._job(state, c, seed, 1.0) for seed, c in enumerate((first, second))]
+    assert not set(jobs[0].units) & set(jobs[1].units)
+    large._run_together(jobs)
+    before = state.cost
+    gains = [job.before - job.chosen_cost() for job in jobs if job.chosen is not None]
+    for job in jobs:
+        large._apply(state, job)
+    # both sub-plans taken together: the gains add up, and every hall still holds
+    assert state.cost == before - sum(g for g in gains if g > 0)
+    for j, members in state.members.items():
+        assert sum(problem.units[i].demand for i in members) <= (problem.units[j].capacity or 0)
+    assert validate(problem, plan_of(problem, dict(enumerate(state.host_of)))) == ()
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(8, 30), seed=st.integers(0, 10_000), unequal=st.booleans())
 def test_the_lagrangian_bound_never_exceeds_the_optimum_and_fixing_keeps_an_optimum(
@@ -101,6 +164,26 @@ def test_the_lagrangian_bound_never_exceeds_the_optimum_and_fixing_keeps_an_opti
     # every pair of an optimal plan survives fixing at the optimum's cost
     kept = bound.surviving_pairs(problem, exact.cost)
     assert set(exact.host_of.items()) <= kept
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), unequal=st.booleans())
+def test_a_searched_plan_claimed_optimal_costs_what_the_exact_optimum_costs(
+    seed: int, unequal: bool
+) -> None:
+    # 3,600 pairs under 3 s: searched, bounded, then proven (or not) on the pairs kept
+    problem = random_problem(60, seed, time_limit=3.0, unequal=unequal).with_changes(workers=2)
+    assert searched(problem)
+    plan = solve(problem)
+    assert plan.has_solution
+    assert validate(problem, plan) == ()
+    exact = solve_allocation(problem, time_limit=60)
+    assert exact.proven and exact.cost is not None
+    assert plan.bound is not None and plan.objective is not None
+    assert plan.bound <= exact.cost <= plan.objective
+    if plan.status is PlanStatus.OPTIMAL:
+        assert plan.objective == exact.cost
+        assert plan.proven_by
 
 
 def test_a_thousand_units_under_a_short_limit_get_a_valid_plan() -> None:

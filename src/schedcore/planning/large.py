@@ -14,7 +14,10 @@ ever looks at each unit's nearest hosts:
 4. **Large-neighbourhood search.**  A few neighbouring clusters at a time are freed and solved
    *exactly* by CP-SAT (the model of :mod:`schedcore.planning.model`, every allocation rule,
    on a sub-problem of their units and the same number of clusters); a better sub-plan replaces
-   theirs.  Neighbourhoods rotate over every cluster until the time is up.
+   theirs.  Neighbourhoods rotate over every cluster until the time is up.  Each unit is first
+   offered the clusters of its :data:`SUB_HOSTS` nearest units of the neighbourhood only;
+   with ``threads`` > 1, neighbourhoods sharing no cluster are solved at once (CP-SAT runs
+   outside the interpreter lock), and each better sub-plan is kept.
 
 The search is anytime: it keeps the best plan, stops at the deadline (each sub-solve is short),
 and returns the best plan so far when interrupted (``KeyboardInterrupt``).  Problems the
@@ -30,7 +33,7 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from types import FrameType
 
 import attrs
@@ -53,6 +56,9 @@ MAX_NEIGHBOURHOOD_UNITS = 160
 NEIGHBOURHOOD_CLUSTERS = 10
 #: Time one exact neighbourhood may take.
 SUB_SECONDS = 1.0
+#: In an exact neighbourhood, each unit may join the clusters of its this many nearest units
+#: of the neighbourhood (and its own host): a smaller model, proven several times faster.
+SUB_HOSTS: int | None = 12
 
 #: Problems with more units than this alternate exact assignments and re-centring first.
 ALTERNATE_FROM = 150
@@ -249,6 +255,8 @@ def _assign(
                 break
         if not placed:  # every candidate is full: the nearest open host with room
             for j in sorted(medians, key=lambda h: km[i][h]):
+                if not problem.may_serve(i, j):
+                    continue  # beyond the travel cap (max_travel_km)
                 if load[j] + demand[i] <= hall[j] and (limit is None or size[j] < limit):
                     placed = True
                     break
@@ -274,6 +282,8 @@ def _recentre(problem: Problem, state: _State, fixed: set[int]) -> list[int]:
         for h in members:
             if state.hall[h] < load or not problem.units[h].can_host:
                 continue
+            if not all(problem.may_serve(i, h) for i in members):
+                continue  # a member would travel beyond the cap
             cost = sum(state.unit_cost(i, h) for i in members)
             if cost < best_cost:
                 best, best_cost = h, cost
@@ -369,7 +379,7 @@ def _local_search(
                     break
                 # swap: a unit of j's cluster takes i's place
                 for k in list(state.members[j]):
-                    if k == j or k in fixed:
+                    if k == j or k in fixed or not problem.may_serve(k, here):
                         continue
                     delta = km[i][j] * mult[i] + km[k][here] * mult[k] - now - km[k][j] * mult[k]
                     if delta >= 0:
@@ -409,6 +419,7 @@ def _sub_problem(problem: Problem, units: list[int], clusters: int) -> Problem:
         weights=problem.weights,
         objective=problem.objective,
         distances=[[km[a][b] for b in units] for a in units],
+        max_travel_km=problem.max_travel_km,  # the same distances: the same cap
         workers=1,
         seed=problem.seed,
         name="neighbourhood",
@@ -448,9 +459,15 @@ def _solve_exact(
 
 
 def _neighbourhood(
-    state: _State, seed_host: int, medians: list[int], median_km: np.ndarray, limit: int
+    state: _State,
+    seed_host: int,
+    medians: list[int],
+    median_km: np.ndarray,
+    limit: int,
+    taken: Collection[int] = (),
 ) -> list[int]:
-    """The seed cluster and its nearest clusters (still open), up to the size limits."""
+    """The seed cluster and its nearest clusters (still open, not ``taken`` by a neighbourhood
+    being solved beside), up to the size limits."""
     row = median_km[medians.index(seed_host)]
     order = np.argsort(row, kind="stable")
     chosen: list[int] = []
@@ -458,13 +475,111 @@ def _neighbourhood(
     for position in order:
         j = medians[int(position)]
         members = state.members.get(j)
-        if not members:
+        if not members or j in taken:
             continue
         if chosen and (units + len(members) > limit or len(chosen) >= NEIGHBOURHOOD_CLUSTERS):
             break
         chosen.append(j)
         units += len(members)
     return chosen
+
+
+@attrs.define
+class _Job:
+    """One exact neighbourhood: its units (positions), its sub-problem, and, once solved, the
+    sub-solver's allocation (sub-problem positions), whether it was proven, and how long it took."""
+
+    units: list[int]
+    sub: Problem
+    pairs: set[tuple[int, int]] | None
+    current: dict[int, int]
+    before: int
+    mult: list[int]
+    seed: int
+    time_limit: float
+    chosen: dict[int, int] | None = None
+    proven: bool = False
+    seconds: float = 0.0
+
+    def run(self) -> None:
+        began = time.perf_counter()
+        self.chosen, _, self.proven = _solve_exact(
+            self.sub,
+            self.current,
+            pairs=self.pairs,
+            time_limit=self.time_limit,
+            workers=1,
+            seed=self.seed,
+        )
+        self.seconds = time.perf_counter() - began
+
+    def chosen_cost(self) -> int:
+        """The delegate cost of the sub-solver's allocation (unweighted, as the state's)."""
+        assert self.chosen is not None
+        km, mult = self.sub.km, self.mult
+        return sum(km[a][b] * mult[a] for a, b in self.chosen.items())
+
+
+def _job(
+    state: _State,
+    clusters: list[int],
+    seed: int,
+    time_limit: float,
+    hosts_per_unit: int | None = SUB_HOSTS,
+) -> _Job:
+    """The exact neighbourhood of ``clusters``; each unit offered the clusters of its
+    ``hosts_per_unit`` nearest units (every cluster of the neighbourhood when ``None``)."""
+    units = sorted(i for j in clusters for i in state.members[j])
+    local = {i: k for k, i in enumerate(units)}
+    sub = _sub_problem(state.problem, units, len(clusters))
+    current = {local[i]: local[state.host_of[i]] for i in units}
+    pairs = None
+    if hosts_per_unit is not None and len(units) > hosts_per_unit:
+        km = np.asarray(sub.km, dtype=np.int64)
+        nearest = np.argpartition(km, hosts_per_unit - 1, axis=1)[:, :hosts_per_unit]
+        pairs = {(a, int(b)) for a in range(len(units)) for b in nearest[a]}
+        pairs |= set(current.items()) | {(a, a) for a in range(len(units))}
+    return _Job(
+        units=units,
+        sub=sub,
+        pairs=pairs,
+        current=current,
+        before=sum(state.unit_cost(i, state.host_of[i]) for i in units),
+        mult=[state.mult[i] for i in units],
+        seed=seed,
+        time_limit=time_limit,
+    )
+
+
+def _run_together(jobs: list[_Job]) -> None:
+    """Solve the jobs at once, one per thread (CP-SAT releases the interpreter while it
+    searches); every thread is joined before this returns, also on an interrupt."""
+    helpers = [threading.Thread(target=job.run, name="neighbourhood") for job in jobs[1:]]
+    for helper in helpers:
+        helper.start()
+    try:
+        jobs[0].run()
+    finally:
+        for helper in helpers:
+            while helper.is_alive():  # each sub-solve keeps its own short limit
+                helper.join(0.05)
+
+
+def _apply(state: _State, job: _Job) -> bool:
+    """Replace the neighbourhood's allocation by the job's when it costs less."""
+    if job.chosen is None:
+        return False
+    if job.chosen_cost() >= job.before:
+        return False
+    units = job.units
+    for a, b in job.chosen.items():
+        if state.host_of[units[a]] != units[b]:
+            state.move(units[a], units[b])
+    for j in [j for j, m in state.members.items() if not m]:
+        del state.members[j]
+        state.load.pop(j, None)
+    state.snapshot = list(state.host_of)
+    return True
 
 
 def _lns(
@@ -475,12 +590,21 @@ def _lns(
     started: float,
     stop: threading.Event,
     until: Callable[[], bool] | None = None,
+    threads: int = 1,
 ) -> tuple[int, int]:
-    """Exact neighbourhoods in rotation; the neighbourhoods grow after a pass finds nothing."""
+    """Exact neighbourhoods in rotation; the neighbourhoods grow after a pass finds nothing.
+
+    With ``threads`` > 1, that many neighbourhoods with no cluster in common are solved at
+    once; their better sub-plans touch different units and hosts, so each can be taken.  Each
+    unit is first offered only its nearest units' clusters (:data:`SUB_HOSTS`); at a local
+    optimum of the largest neighbourhoods, every cluster of the neighbourhood, from the
+    smallest neighbourhoods again.
+    """
     problem = state.problem
     km = np.asarray(problem.km, dtype=np.int64)
     rounds = improvements = 0
     limit = NEIGHBOURHOOD_UNITS
+    hosts_per_unit = SUB_HOSTS
     while time.perf_counter() < deadline:
         medians = sorted(j for j, members in state.members.items() if members)
         if len(medians) < 2:
@@ -489,57 +613,51 @@ def _lns(
         order = medians[:]
         rng.shuffle(order)
         better = 0
-        for seed_host in order:
+        position = 0
+        while position < len(order):
             remaining = deadline - time.perf_counter()
             if remaining <= 0.02:
                 return rounds, improvements
-            if not state.members.get(seed_host):
+            jobs: list[_Job] = []
+            taken: set[int] = set()
+            while position < len(order) and len(jobs) < threads:
+                seed_host = order[position]
+                position += 1
+                if not state.members.get(seed_host) or seed_host in taken:
+                    continue
+                clusters = _neighbourhood(state, seed_host, medians, median_km, limit, taken)
+                if len(clusters) < 2:
+                    continue
+                taken.update(clusters)
+                rounds += 1
+                time_limit = min(SUB_SECONDS, remaining)
+                jobs.append(
+                    _job(state, clusters, problem.seed + rounds, time_limit, hosts_per_unit)
+                )
+            if not jobs:
                 continue
-            clusters = _neighbourhood(state, seed_host, medians, median_km, limit)
-            if len(clusters) < 2:
-                continue
-            units = sorted(i for j in clusters for i in state.members[j])
-            sub = _sub_problem(problem, units, len(clusters))
-            local = {i: k for k, i in enumerate(units)}
-            current = {local[i]: local[state.host_of[i]] for i in units}
-            before = sum(state.unit_cost(i, state.host_of[i]) for i in units)
-            rounds += 1
-            began = time.perf_counter()
-            chosen, _, proven = _solve_exact(
-                sub,
-                current,
-                pairs=None,
-                time_limit=min(SUB_SECONDS, remaining),
-                workers=1,
-                seed=problem.seed + rounds,
-            )
+            _run_together(jobs)
             if stop.is_set():
                 raise KeyboardInterrupt
+            for job in jobs:
+                if not job.proven and job.seconds >= 0.9 * SUB_SECONDS:
+                    limit = max(2 * len(job.units) // 3, 8)
+                elif job.proven:
+                    limit = min(MAX_NEIGHBOURHOOD_UNITS, limit + max(1, limit // 20))
+                if _apply(state, job):
+                    improvements += 1
+                    better += 1
+                    if improved is not None:
+                        weighted = state.cost * problem.weights.delegate_travel
+                        improved(weighted, time.perf_counter() - started)
             if until is not None and until():
                 return rounds, improvements
-            if not proven and time.perf_counter() - began >= 0.9 * SUB_SECONDS:
-                limit = max(2 * len(units) // 3, 8)
-            elif proven:
-                limit = min(MAX_NEIGHBOURHOOD_UNITS, limit + max(1, limit // 20))
-            if chosen is None:
-                continue
-            after = sum(state.unit_cost(units[a], units[b]) for a, b in chosen.items())
-            if after < before:
-                for a, b in chosen.items():
-                    if state.host_of[units[a]] != units[b]:
-                        state.move(units[a], units[b])
-                for j in [j for j, m in state.members.items() if not m]:
-                    del state.members[j]
-                    state.load.pop(j, None)
-                state.snapshot = list(state.host_of)
-                improvements += 1
-                better += 1
-                if improved is not None:
-                    weighted = state.cost * problem.weights.delegate_travel
-                    improved(weighted, time.perf_counter() - started)
         if not better:
             if limit >= MAX_NEIGHBOURHOOD_UNITS:
-                return rounds, improvements  # a local optimum for the largest neighbourhoods
+                if hosts_per_unit is None:
+                    return rounds, improvements  # a local optimum for the largest neighbourhoods
+                hosts_per_unit, limit = None, NEIGHBOURHOOD_UNITS
+                continue
             limit = min(MAX_NEIGHBOURHOOD_UNITS, 2 * limit)
     return rounds, improvements
 
@@ -552,16 +670,18 @@ def search(
     start_k: int = 8,
     start: dict[int, int] | None = None,
     until: Callable[[], bool] | None = None,
+    threads: int = 1,
 ) -> SearchResult:
     """The best allocation of ``problem`` (its allocation rules only) found before ``deadline``.
 
     ``start``: an allocation (unit -> host positions) keeping every allocation rule, to improve
     instead of constructing one.  ``until``: checked after every neighbourhood, ends the search
-    early when true.  An interrupt (Ctrl-C, ``KeyboardInterrupt``) ends the search with the
+    early when true.  ``threads``: how many exact neighbourhoods are solved at once (one per
+    core the search may use).  An interrupt (Ctrl-C, ``KeyboardInterrupt``) ends the search with the
     best allocation so far.
     """
     with interrupts_noted() as stop:
-        return _search(problem, deadline, improved, start_k, stop, start, until)
+        return _search(problem, deadline, improved, start_k, stop, start, until, threads)
 
 
 def _search(
@@ -572,6 +692,7 @@ def _search(
     stop: threading.Event,
     start: dict[int, int] | None,
     until: Callable[[], bool] | None = None,
+    threads: int = 1,
 ) -> SearchResult:
     started = time.perf_counter()
     rng = random.Random(problem.seed)
@@ -618,7 +739,9 @@ def _search(
                 improved(state.cost * weight, time.perf_counter() - started)
         if stop.is_set():
             raise KeyboardInterrupt
-        neighbourhoods, improvements = _lns(state, deadline, rng, improved, started, stop, until)
+        neighbourhoods, improvements = _lns(
+            state, deadline, rng, improved, started, stop, until, threads
+        )
     except KeyboardInterrupt:
         interrupted = True
     seconds = time.perf_counter() - started

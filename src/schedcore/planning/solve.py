@@ -28,7 +28,7 @@ from ortools.util.python.solve_interrupter import SolveInterrupter
 from schedcore.errors import SchedcoreError
 from schedcore.planning import bounds, large
 from schedcore.planning.costs import allocation_is_objective, breakdown, objective_of
-from schedcore.planning.mip import Allocation, solve_allocation
+from schedcore.planning.mip import HIGHS_FEASIBILITY_TOLERANCE, Allocation, solve_allocation
 from schedcore.planning.model import PlanningModel, build_model, hint_from
 from schedcore.planning.objective import terms, weighted_sum
 from schedcore.planning.plan import Plan, PlannedCluster, PlanStatus, cluster_loads
@@ -195,7 +195,10 @@ def _search_allocation(
             count[0] += 1
             progress(SolveProgress(count[0], cost, 0, time.perf_counter() - started))
 
-    found = large.search(view, deadline=search_until, improved=improved)
+    # nothing runs beside this search: it may solve a neighbourhood per worker at once
+    found = large.search(
+        view, deadline=search_until, improved=improved, threads=max(1, view.workers)
+    )
     notes.append(
         f"searched: {found.neighbourhoods} exact neighbourhoods, {found.improvements} improving "
         f"({found.candidates} candidate hosts per unit)"
@@ -245,6 +248,16 @@ def _search_allocation(
         proof = f"{exact.proven_by} on the pairs Lagrangian reduced costs keep"
         return attrs.evolve(best, bound=best.cost, proven=True, proven_by=proof), notes
     if exact.bound is not None and best.cost is not None:
+        if exact.bound >= best.cost:
+            # A plan costing at most the first search's uses surviving pairs only, and costs at
+            # least HiGHS's bound on them; the plan kept costs no more than the first search's
+            # and reaches that bound: no plan is cheaper.
+            proof = (
+                f"HiGHS's dual bound on the pairs Lagrangian reduced costs keep, rounded up, "
+                f"reaches the searched plan's integer objective {best.cost}; exact up to "
+                f"HiGHS's feasibility tolerance ({HIGHS_FEASIBILITY_TOLERANCE:g} relative)"
+            )
+            return attrs.evolve(best, bound=best.cost, proven=True, proven_by=proof), notes
         best = attrs.evolve(best, bound=max(best.bound or 0, min(exact.bound, best.cost)))
     return best, notes
 
@@ -259,7 +272,13 @@ def _search_on(
     """No proof to attempt: the rest of the time goes to the search, from the best plan."""
     if best.host_of is None or best.cost is None or deadline - time.perf_counter() < 0.5:
         return best
-    more = large.search(view, deadline=deadline, improved=improved, start=best.host_of)
+    more = large.search(
+        view,
+        deadline=deadline,
+        improved=improved,
+        start=best.host_of,
+        threads=max(1, view.workers),
+    )
     notes.append(f"searched on: {more.neighbourhoods} more neighbourhoods")
     if more.interrupted:
         notes.append("interrupted: the best plan found so far")
