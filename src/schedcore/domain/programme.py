@@ -169,6 +169,9 @@ class Programme(Aggregate):
         session_hours: Sequence[str] | None = None,
     ) -> None:
         self.name = name
+        #: The name ``Created`` recorded, whatever the programme was renamed to since (what
+        #: keeps derived names stable, such as the exported calendar events' UIDs).
+        self.name_as_created = name
         self.calendar = calendar
         #: The calendar ``Created`` recorded, before any calendar event changed it.
         self.calendar_as_created = calendar
