@@ -281,7 +281,7 @@ def record_rows(
     """
     if type(batch_size) is not int or batch_size < 1:
         raise InvalidInputError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
-    # Only what is fixed when the programme is created (units, calendar) is read from it.
+    # Only what is fixed when the programme is created (its units) is read from it here.
     current = app._programme_of(programme, fresh=False)
     groups = _by_province(rows, current)
     # Phase 1: every row checked (and applied in memory) before anything is written; the
@@ -367,7 +367,6 @@ def _check(
     preloaded: Mapping[Any, Any] | None = None,
 ) -> list[_Batch]:
     """Phase 1: every batch decided in memory, nothing written."""
-    earliest = app._programme_of(programme, fresh=False).start
     batches: list[_Batch] = []
     for province, group in groups.items():
         work = UnitOfWork(
@@ -376,6 +375,9 @@ def _check(
         book = _book(work, province)
         for start in range(0, len(group), batch_size):
             segment = group[start : start + batch_size]
+            # The window's start, read through the unit of work: a calendar change moves it,
+            # and the batch's save then finds the programme's version changed.
+            earliest = work.programme.start
             try:
                 outcome = _decide(work, book, segment, source, earliest)
             except (RuleViolationError, NotFoundError, InvalidInputError):
@@ -508,8 +510,7 @@ class _Writer:
         """Decide the batch again on the aggregates as they now stand."""
         work = UnitOfWork(self.app, self.programme, self.programme_id, self.actor)
         book = _book(work, batch.province)
-        earliest = self.app._programme_of(self.programme, fresh=False).start
-        batch.outcome = _decide(work, book, batch.rows, self.source, earliest)
+        batch.outcome = _decide(work, book, batch.rows, self.source, work.programme.start)
         batch.events = list(book.collect_events())
         batch.expected = work.expected_versions(writing=[book.id])
         batch.unverified = False
