@@ -25,8 +25,9 @@ from schedcore.application.inputs import bridge_points, member_refs, texts, venu
 from schedcore.application.pipeline import Command, authorized, receipt_of, run
 from schedcore.application.queries import Queries
 from schedcore.calendar import Holiday, now
-from schedcore.domain.ids import attendance_id, programme_id, receipt_id
+from schedcore.domain.ids import attendance_id, keyed_programme_id, programme_id, receipt_id
 from schedcore.domain.plan import PlannedClusterLike
+from schedcore.domain.programme import Programme
 from schedcore.domain.programme_spec import ProgrammeSpec, Target
 from schedcore.domain.receipt import AppliedPlan, Recorded, RecordedAttendance
 from schedcore.domain.values import Activity, AttendanceRow, BridgePoint, MemberRef, Venue
@@ -114,7 +115,8 @@ class Scheduler(Queries):
         ``require_roles=True`` records that the programme accepts only actors with a role
         (no operator, no text): every store that holds it enforces that, whoever opens it.
         The idempotency key is kept under the name: the same key for the same name answers
-        from the first call.
+        from the first call, with the id it gave (a programme created with a key has an id
+        derived from its name and the key, so a retry finds it even after a rename).
         """
         if not isinstance(require_roles, bool):
             raise InvalidInputError(f"require_roles must be True or False, not {require_roles!r}")
@@ -122,17 +124,28 @@ class Scheduler(Queries):
             raise InvalidInputError(f"a programme is made from a ProgrammeSpec, not {spec!r}")
         if require_roles:
             resolve_actor(actor, require_roles=True)  # no text, no operator: says what to pass
-        self._command(
+        key = idempotency_key
+        new = (
+            keyed_programme_id(spec.name, key) if isinstance(key, str) and key.strip() else uuid4()
+        )
+        result = self._command(
             "create_programme",
             actor,
-            uuid4(),
+            new,
             idempotency_key,
             programmes.create_programme,
             receipts=programme_id(spec.name),
             spec=spec,
             require_roles=require_roles,
         )
-        return self.programme_id(spec.name)
+        if not result.replayed:
+            return new
+        # Sent again with its key: the first call's programme, whatever its name is now (an
+        # older release created it under the id derived from its name).
+        for first in (new, programme_id(spec.name)):
+            if self._find(Programme, first, copy=False) is not None:
+                return first
+        return self.programme_id(spec.name)  # pragma: no cover - a receipt without its programme
 
     def rename_programme(
         self,
