@@ -108,7 +108,7 @@ class Scheduler(Queries):
         idempotency_key: str | None = None,
         require_roles: bool = False,
     ) -> UUID:
-        """Record ``Programme.Created`` under a new random id, and return the id; a programme
+        """Record ``Programme.Created`` under a new id, and return the id; a programme
         of the same name must not exist (``programme_unique``, also when two writers race for
         the name: the name index lets one win).
 

@@ -5,7 +5,8 @@ province code, day), a command finds its aggregate without an index, and two wri
 "the same" aggregate collide on the same id, which the store turns into a concurrency error
 instead of a duplicate.
 
-A programme's own id is random (``uuid4``) and never changes, whatever it is renamed to: its
+A programme's own id is random (``uuid4``; :func:`keyed_programme_id` when its creation was
+sent with an idempotency key) and never changes, whatever it is renamed to: its
 name is resolved through the :class:`~schedcore.domain.programme_name.ProgrammeName` index,
 whose id is :func:`programme_name_id` of the name.  Programmes created before that index
 existed have the id :func:`programme_id` of the name they were created under (the legacy
