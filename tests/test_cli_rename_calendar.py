@@ -96,6 +96,7 @@ def test_calendar_shows_and_changes_the_calendar_with_its_rules(
     assert main([*argv, "--reason", "decree"]) == 2
     err = capsys.readouterr().err
     assert f"on {busy}" in err and "move or cancel" in err
+    assert "a session is on a day it would take away" in err
     assert main(argv) == 2  # no reason
     assert "--reason" in capsys.readouterr().err
     # extend the window and work Saturdays, in one go
@@ -120,7 +121,7 @@ def test_plan_apply_after_a_calendar_change_plans_on_the_stores_calendar(
     )
     argv = ["calendar", *programme.in_store(), "--add-holiday", f"{free}=Day off"]
     assert main([*argv, "--reason", "decree"]) == 0
-    capsys.readouterr()
+    assert "recorded 1 calendar event\n" in capsys.readouterr().out
     # the same file and options the programme was created from: the store's calendar wins
     assert main(["plan", *programme.problem(), "--apply", "--store", programme.store]) == 0
     assert free not in session_days(programme).values()

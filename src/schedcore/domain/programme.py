@@ -520,8 +520,9 @@ def _refuse_sessions_on(sessions: Mapping[int, date], taken: Any, what: str) -> 
         listed = ", ".join(f"cluster {cluster} on {day}" for cluster, day in hit)
         raise violation(
             CALENDAR_KEEPS_SESSIONS,
-            f"{what}: {'a session is' if len(hit) == 1 else 'sessions are'} scheduled then "
-            f"({listed}); move or cancel {'it' if len(hit) == 1 else 'them'} first",
+            f"{what}: {'a session is' if len(hit) == 1 else 'sessions are'} on "
+            f"{'a day' if len(hit) == 1 else 'days'} it would take away ({listed}); move or "
+            f"cancel {'it' if len(hit) == 1 else 'them'} first",
         )
 
 
