@@ -159,3 +159,62 @@ def test_a_calendar_change_and_a_reschedule_onto_the_day_it_takes_away_one_wins(
             assert moved != taken  # exactly one of the two is in the store
         finally:
             app.close()
+
+
+@pytest.mark.parametrize("first", ["reschedule", "calendar"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_command_that_commits_second_is_decided_again_and_refused(
+    kind: str,
+    first: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both orders, made certain: one command decides, the other commits before the first
+    one's save; the first is then decided again on what the other wrote, and refused."""
+    import schedcore.application.programme as programme_commands
+    import schedcore.application.sessions as session_commands
+
+    url = store_url_for(kind, tmp_path, request)
+    name = planned_programme(url)
+    deciding, other = (Scheduler.open(url, programme=name) for _ in range(2))
+    holiday = Holiday(FREE_DAY, "Day of mourning")
+    try:
+        done: list[Any] = []
+        if first == "reschedule":  # the calendar change decides; the reschedule commits
+            read = programme_commands._session_days
+
+            def read_then_reschedule(work: Any) -> Any:
+                found = read(work)
+                if not done:
+                    done.append(other.reschedule_session(1, FREE_DAY, actor="planner"))
+                return found
+
+            monkeypatch.setattr(programme_commands, "_session_days", read_then_reschedule)
+            with pytest.raises(RuleViolationError) as refused:
+                deciding.add_holiday(FREE_DAY, holiday.name, reason="decree", actor="planner")
+            assert refused.value.rule == "calendar_keeps_sessions"
+        else:  # the reschedule decides; the calendar change commits
+            reschedule = session_commands.reschedule
+
+            def reschedule_then_change(work: Any, **arguments: Any) -> Any:
+                result = reschedule(work, **arguments)
+                if not done:
+                    done.append(other.add_holiday(FREE_DAY, holiday.name, reason="d", actor="p"))
+                return result
+
+            monkeypatch.setattr(session_commands, "reschedule", reschedule_then_change)
+            with pytest.raises(RuleViolationError) as refused:
+                deciding.reschedule_session(1, FREE_DAY, actor="planner")
+            assert refused.value.rule == "working_day"
+        assert done and done[0].events >= 1
+        check = Scheduler.open(url, programme=name)
+        try:
+            moved = check.session(1).day == FREE_DAY
+            taken = holiday in check.programme().calendar.holidays
+            assert (moved, taken) == ((True, False) if first == "reschedule" else (False, True))
+        finally:
+            check.close()
+    finally:
+        deciding.close()
+        other.close()
