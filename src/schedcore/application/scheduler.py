@@ -30,6 +30,7 @@ from schedcore.domain.plan import PlannedClusterLike
 from schedcore.domain.programme import Programme
 from schedcore.domain.programme_spec import ProgrammeSpec, Target
 from schedcore.domain.receipt import AppliedPlan, Recorded, RecordedAttendance
+from schedcore.domain.rules import check_day
 from schedcore.domain.values import Activity, AttendanceRow, BridgePoint, MemberRef, Venue
 from schedcore.errors import InvalidInputError
 from schedcore.security import ActorLike, resolve_actor
@@ -253,15 +254,16 @@ class Scheduler(Queries):
             if not isinstance(holiday, Holiday):
                 raise InvalidInputError(f"a holiday is a Holiday(day, name), not {holiday!r}")
         removed = _sequence(remove_holidays, "remove_holidays")
+        for holiday in added:
+            check_day(holiday.day, f"the day of holiday {holiday.name!r}")
         for day in removed:
-            if not isinstance(day, date):
-                raise InvalidInputError(f"a holiday to remove is a day, not {day!r}")
+            check_day(day, "a holiday to remove")
         for label, value in (("start", start), ("end", end)):
-            if value is not None and not isinstance(value, date):
-                raise InvalidInputError(f"{label} must be a day, not {value!r}")
+            if value is not None:
+                check_day(value, label)
         days = None
         if weekdays is not None:
-            if isinstance(weekdays, str | bytes):
+            if isinstance(weekdays, str | bytes | Mapping):
                 raise InvalidInputError(f"weekdays are numbers 0..6 (0 = Monday), not {weekdays!r}")
             days = _sequence(weekdays, "weekdays")
         return self._command(
@@ -289,8 +291,9 @@ class Scheduler(Queries):
         idempotency_key: str | None = None,
     ) -> Recorded:
         """Make ``day`` a holiday named ``name``: :meth:`change_calendar` with one holiday."""
-        if not isinstance(day, date) or not isinstance(name, str):
-            raise InvalidInputError(f"a holiday is a day and a name, not {day!r} and {name!r}")
+        check_day(day, "a holiday's day")
+        if not isinstance(name, str):
+            raise InvalidInputError(f"a holiday's name is text, not {name!r}")
         return self.change_calendar(
             add_holidays=[Holiday(day, name.strip())],
             reason=reason,
