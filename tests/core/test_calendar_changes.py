@@ -206,3 +206,15 @@ def test_a_time_of_day_or_a_weekday_that_is_no_number_is_refused_and_writes_noth
     with pytest.raises(InvalidInputError):
         app.add_holiday(datetime(2022, 9, 20, 1, 0), "A day off", reason="x", actor="planner")
     assert app.programme().calendar == WINDOW
+
+
+def test_a_reason_that_is_not_text_is_refused_and_writes_nothing() -> None:
+    app = planned_store()
+    before = app.max_notification_id()
+    with pytest.raises(InvalidInputError, match="reason in words"):
+        app.change_window(end=date(2022, 10, 7), reason=7, actor="planner")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="reason in words"):
+        app.rename_programme("Another name", reason=b"x", actor="planner")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="reason in words"):
+        app.cancel_session(1, reason=["x"], actor="planner")  # type: ignore[arg-type]
+    assert app.max_notification_id() == before
