@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import schedcore.application.attendance as attendance_module
-from schedcore.application import Scheduler
+from schedcore.application import RetryPolicy, Scheduler
 from schedcore.calendar import Holiday
 from schedcore.domain.values import Activity, AttendanceRow
 from schedcore.errors import NotFoundError, RuleViolationError
@@ -69,15 +69,19 @@ def test_an_online_activity_on_a_day_a_concurrent_window_change_took_away_is_ref
         planner.close()
 
 
+@pytest.mark.parametrize("retries", [True, False], ids=["cached-reads", "fresh-reads"])
 @pytest.mark.parametrize("kind", KINDS)
 def test_an_online_activity_after_a_window_change_is_checked_against_the_new_start(
-    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+    kind: str, retries: bool, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """A store that read the programme before another store moved the window decides the
-    next upload on the window as moved, not as it had cached it."""
+    next upload on the window as moved, not as it had cached it (with retries, the upload
+    decides on cached reads first and again on fresh ones when they moved on)."""
     url = store_url_for(kind, tmp_path, request)
     spec = spec_2022()
     recorder, planner = (Scheduler.open(url, programme=spec.name) for _ in range(2))
+    if not retries:
+        recorder.retry = RetryPolicy.never()
     try:
         recorder.create_programme(spec, actor="ministry")
         assert recorder.programme().calendar.start == spec.calendar.start  # cached

@@ -251,6 +251,17 @@ def _decide(
         raise RuleViolationError(f"{source}, {exc}", rule=exc.rule) from None
 
 
+def _window_start(work: UnitOfWork) -> date:
+    """The window's first day, the earliest an online activity may be dated.  A calendar
+    change moves it, so it is read through the unit of work: the batch's save checks the
+    programme's version, and a window changed meanwhile makes the batch be decided again
+    (read as cached when the unit of work is optimistic, like the sessions)."""
+    found = work.read(Programme, work.programme_id)
+    if found is None:  # pragma: no cover - the command's authorization found it
+        raise NotFoundError(f"programme {work.programme_id} not found")
+    return found.start
+
+
 def _book(work: UnitOfWork, province: str) -> Attendance:
     book = work.find_attendance(province)
     if book is None:
@@ -375,11 +386,8 @@ def _check(
         book = _book(work, province)
         for start in range(0, len(group), batch_size):
             segment = group[start : start + batch_size]
-            # The window's start, read through the unit of work: a calendar change moves it,
-            # and the batch's save then finds the programme's version changed.
-            earliest = work.programme.start
             try:
-                outcome = _decide(work, book, segment, source, earliest)
+                outcome = _decide(work, book, segment, source, _window_start(work))
             except (RuleViolationError, NotFoundError, InvalidInputError):
                 if work.unverified:
                     raise _Unverified from None
@@ -510,7 +518,7 @@ class _Writer:
         """Decide the batch again on the aggregates as they now stand."""
         work = UnitOfWork(self.app, self.programme, self.programme_id, self.actor)
         book = _book(work, batch.province)
-        batch.outcome = _decide(work, book, batch.rows, self.source, work.programme.start)
+        batch.outcome = _decide(work, book, batch.rows, self.source, _window_start(work))
         batch.events = list(book.collect_events())
         batch.expected = work.expected_versions(writing=[book.id])
         batch.unverified = False
