@@ -96,6 +96,7 @@ def test_calendar_shows_and_changes_the_calendar_with_its_rules(
     assert main([*argv, "--reason", "decree"]) == 2
     err = capsys.readouterr().err
     assert f"on {busy}" in err and "move or cancel" in err
+    assert "a session is on a day it would take away" in err
     assert main(argv) == 2  # no reason
     assert "--reason" in capsys.readouterr().err
     # extend the window and work Saturdays, in one go
@@ -120,7 +121,7 @@ def test_plan_apply_after_a_calendar_change_plans_on_the_stores_calendar(
     )
     argv = ["calendar", *programme.in_store(), "--add-holiday", f"{free}=Day off"]
     assert main([*argv, "--reason", "decree"]) == 0
-    capsys.readouterr()
+    assert "recorded 1 calendar event\n" in capsys.readouterr().out
     # the same file and options the programme was created from: the store's calendar wins
     assert main(["plan", *programme.problem(), "--apply", "--store", programme.store]) == 0
     assert free not in session_days(programme).values()
@@ -172,3 +173,38 @@ def test_history_says_what_a_rename_and_a_calendar_change_did(
     assert summaries["Programme.WeekdaysChanged"] == (
         "working weekdays Mon, Tue, Wed, Thu, Fri, Sat (were Mon, Tue, Wed, Thu, Fri): more"
     )
+
+
+def _uids(path: Path) -> dict[str, str]:
+    """Each exported event's UID by its summary (which names the cluster)."""
+    from icalendar import Calendar
+
+    calendar = Calendar.from_ical(path.read_bytes())
+    return {str(e["SUMMARY"]): str(e["UID"]) for e in calendar.walk("VEVENT")}
+
+
+def test_a_rename_keeps_every_calendar_uid(
+    programme: Programme, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from schedcore.exports import session_uid
+
+    before, after = programme.root / "before.ics", programme.root / "after.ics"
+    assert main(["export", *programme.in_store(), "--format", "ics", "--out", str(before)]) == 0
+    argv = ["rename", *programme.in_store(), "--to", "Renamed 2025", "--reason", "new title"]
+    assert main(argv) == 0
+    store = ["--store", programme.store, "--programme", "Renamed 2025"]
+    assert main(["export", *store, "--format", "ics", "--out", str(after)]) == 0
+    capsys.readouterr()
+    old, new = _uids(before), _uids(after)
+    assert old and old == new  # calendar apps update the events instead of adding copies
+    days = session_days(programme)
+    assert sorted(old.values()) == sorted(session_uid(programme.name, n) for n in days)
+    # the calendar is named by the name it has now
+    assert b"X-WR-CALNAME:Renamed 2025" in after.read_bytes()
+    # and a second rename keeps them too: they derive from the name it was created under
+    argv = ["rename", *store, "--to", "Renamed again", "--reason", "and again"]
+    assert main(argv) == 0
+    again = programme.root / "again.ics"
+    store[-1] = "Renamed again"
+    assert main(["export", *store, "--format", "ics", "--out", str(again)]) == 0
+    assert _uids(again) == old

@@ -4,7 +4,7 @@ and what the programme records (its spec, the session rules) follows the calenda
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -180,3 +180,41 @@ def test_coordinators_may_not_change_the_calendar(app: Scheduler) -> None:
         app.add_holiday(
             WINDOW.start, "x", reason="r", actor=Actor.cluster_coordinator("lan", cluster=1)
         )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"start": datetime(2022, 9, 13, 10, 0)},
+        {"end": datetime(2022, 10, 1, 5, 0)},
+        {"remove_holidays": [datetime(2022, 9, 2)]},
+        {"add_holidays": [Holiday(datetime(2022, 9, 20, 1, 0), "A day off")]},  # type: ignore[arg-type]
+        {"weekdays": [0, 1, True]},
+        {"weekdays": {0: 1, 1: 1}},
+        {"weekdays": "mon-fri"},
+    ],
+    ids=["start", "end", "remove", "add", "bool-weekday", "mapping", "text"],
+)
+def test_a_time_of_day_or_a_weekday_that_is_no_number_is_refused_and_writes_nothing(
+    change: dict[str, object],
+) -> None:
+    app = planned_store()
+    before = app.max_notification_id()
+    with pytest.raises(InvalidInputError):
+        app.change_calendar(**change, reason="decree", actor="planner")  # type: ignore[arg-type]
+    assert app.max_notification_id() == before
+    with pytest.raises(InvalidInputError):
+        app.add_holiday(datetime(2022, 9, 20, 1, 0), "A day off", reason="x", actor="planner")
+    assert app.programme().calendar == WINDOW
+
+
+def test_a_reason_that_is_not_text_is_refused_and_writes_nothing() -> None:
+    app = planned_store()
+    before = app.max_notification_id()
+    with pytest.raises(InvalidInputError, match="reason in words"):
+        app.change_window(end=date(2022, 10, 7), reason=7, actor="planner")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="reason in words"):
+        app.rename_programme("Another name", reason=b"x", actor="planner")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="reason in words"):
+        app.cancel_session(1, reason=["x"], actor="planner")  # type: ignore[arg-type]
+    assert app.max_notification_id() == before

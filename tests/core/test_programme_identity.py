@@ -115,6 +115,46 @@ def test_creating_a_programme_again_with_its_idempotency_key_answers_from_the_fi
         app.close()
 
 
+def test_a_creation_sent_again_after_a_rename_answers_with_the_first_programme(
+    store_url: str,
+) -> None:
+    spec = spec_2022()
+    app = Scheduler.open(store_url, programme=spec.name)
+    try:
+        first = app.create_programme(spec, actor="ministry", idempotency_key="create-1")
+        app.rename_programme("Renamed meanwhile", reason="new title", actor="ministry")
+        before = app.max_notification_id()
+        again = app.create_programme(spec, actor="ministry", idempotency_key="create-1")
+        assert again == first and app.max_notification_id() == before
+        # and once another programme has taken the old name, still the first one
+        other = app.create_programme(spec, actor="ministry")
+        assert other != first
+        assert app.create_programme(spec, actor="ministry", idempotency_key="create-1") == first
+    finally:
+        app.close()
+
+
+def test_a_creation_sent_again_to_an_older_store_answers_with_its_programme(
+    tmp_path: Path,
+) -> None:
+    """A programme an older release created with a key has the id derived from its name."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    name = "Older programme"
+    pid = legacy_programme(url, name)
+    app = Scheduler.open(url, programme=name)
+    try:
+        from schedcore.domain.receipt import Receipt, Recorded
+
+        receipt = Receipt.issue(
+            pid, "create-1", command="create_programme", result=Recorded(1), actor="ministry"
+        )
+        app._save(receipt)  # as older releases kept it: under the programme, by its name
+        again = app.create_programme(spec_2022(name), actor="ministry", idempotency_key="create-1")
+        assert again == pid
+    finally:
+        app.close()
+
+
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
 def test_two_writers_creating_the_same_name_at_once_one_wins_the_other_is_refused(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest

@@ -98,6 +98,24 @@ def test_another_programme_gets_other_uids() -> None:
     assert session_uid(PROGRAMME, 1) != session_uid("Another programme", 1)
 
 
+def test_uid_name_seeds_the_uids_and_the_programme_name_only_labels() -> None:
+    cluster = FakeCluster(1, "01", ("01",), dt.date(2022, 9, 12))
+    stamp = dt.datetime(2022, 9, 1, tzinfo=dt.UTC)
+    renamed = plan_to_ics([cluster], programme="New title", uid_name=PROGRAMME, stamp=stamp)
+    (event,) = events(renamed)
+    assert str(event["UID"]) == session_uid(PROGRAMME, 1)
+    assert "New title" in str(event["DESCRIPTION"])
+    (plain,) = events(plan_to_ics([cluster], programme="New title", stamp=stamp))
+    assert str(plain["UID"]) == session_uid("New title", 1)  # no uid_name: the name seeds
+
+
+@pytest.mark.parametrize("seed", ["", "  ", 7])
+def test_a_blank_uid_name_is_refused(seed: object) -> None:
+    cluster = FakeCluster(1, "01", ("01",), dt.date(2022, 9, 12))
+    with pytest.raises(InvalidInputError, match="UIDs derive from"):
+        plan_to_ics([cluster], programme=PROGRAMME, uid_name=seed)  # type: ignore[arg-type]
+
+
 def test_a_unit_of_ones_own_gives_its_venue_and_coordinates() -> None:
     units = {"H": Unit("H", "Harbour", lat=10.5, lon=106.5, venue="Town hall, Harbour")}
     (event,) = events(export([FakeCluster(1, "H", ("H",), dt.date(2023, 3, 1))], units=units))

@@ -130,3 +130,39 @@ def test_the_programme_of_the_store_of_name_derived_ids_is_renamed_and_reports_a
     assert {k: v for k, v in reported.items() if k not in changed} == {
         k: v for k, v in expected.items() if k not in changed
     }
+
+
+def test_the_calendar_uids_of_a_golden_store_stay_what_they_were_across_a_rename(
+    golden_of: tuple[Path, Path, str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """UIDs derive from the name the programme was created under: for the store of
+    name-derived ids, its only name, as before renames existed; and a rename keeps them."""
+    from icalendar import Calendar
+
+    from schedcore.exports import session_uid
+
+    store, _, name, _ = golden_of
+    url = f"sqlite:///{store}"
+
+    def uids(programme: str) -> list[str]:
+        out = store.with_suffix(".ics")
+        argv = ["export", "--store", url, "--programme", programme, "--format", "ics"]
+        assert main([*argv, "--out", str(out)]) == 0
+        calendar = Calendar.from_ical(out.read_bytes())
+        return sorted(str(e["UID"]) for e in calendar.walk("VEVENT"))
+
+    before = uids(name)
+    app = Scheduler.open(url, programme=name)
+    try:
+        first = app.programme().name_as_created
+        days = {c.number for c in app.clusters() if not c.dissolved}
+        app.rename_programme("Golden, once more", reason="a new title", actor="ministry")
+    finally:
+        app.close()
+    capsys.readouterr()
+    assert before and uids("Golden, once more") == before
+    assert set(before) <= {session_uid(first, n) for n in days}
+    if golden_of[3] == 119:  # the store of name-derived ids
+        assert first == name
+    else:
+        assert first == make_golden.DRAFT != name  # created as a draft, renamed since

@@ -260,6 +260,17 @@ def _decide(
         raise RuleViolationError(f"{source}, {exc}", rule=exc.rule) from None
 
 
+def _window_start(work: UnitOfWork) -> date:
+    """The window's first day, the earliest an online activity may be dated.  A calendar
+    change moves it, so it is read through the unit of work: the batch's save checks the
+    programme's version, and a window changed meanwhile makes the batch be decided again
+    (read as cached when the unit of work is optimistic, like the sessions)."""
+    found = work.read(Programme, work.programme_id)
+    if found is None:  # pragma: no cover - the command's authorization found it
+        raise NotFoundError(f"programme {work.programme_id} not found")
+    return found.start
+
+
 def _book(work: UnitOfWork, province: str) -> Attendance:
     book = work.find_attendance(province)
     if book is None:
@@ -290,7 +301,7 @@ def record_rows(
     """
     if type(batch_size) is not int or batch_size < 1:
         raise InvalidInputError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
-    # Only what is fixed when the programme is created (units, calendar) is read from it.
+    # Only what is fixed when the programme is created (its units) is read from it here.
     current = app._programme_of(programme, fresh=False)
     checked = _by_province(rows, current)
     # Members are named by pseudonyms in the events; errors show them as typed.
@@ -441,7 +452,6 @@ def _check(
     preloaded: Mapping[Any, Any] | None = None,
 ) -> list[_Batch]:
     """Phase 1: every batch decided in memory, nothing written."""
-    earliest = app._programme_of(programme, fresh=False).start
     batches: list[_Batch] = []
     for province, group in groups.items():
         work = UnitOfWork(
@@ -451,7 +461,7 @@ def _check(
         for start in range(0, len(group), batch_size):
             segment = group[start : start + batch_size]
             try:
-                outcome = _decide(work, book, segment, source, earliest)
+                outcome = _decide(work, book, segment, source, _window_start(work))
             except (RuleViolationError, NotFoundError, InvalidInputError):
                 if work.unverified:
                     raise _Unverified from None
@@ -582,8 +592,7 @@ class _Writer:
         """Decide the batch again on the aggregates as they now stand."""
         work = UnitOfWork(self.app, self.programme, self.programme_id, self.actor)
         book = _book(work, batch.province)
-        earliest = self.app._programme_of(self.programme, fresh=False).start
-        batch.outcome = _decide(work, book, batch.rows, self.source, earliest)
+        batch.outcome = _decide(work, book, batch.rows, self.source, _window_start(work))
         batch.events = list(book.collect_events())
         batch.expected = work.expected_versions(writing=[book.id])
         batch.unverified = False

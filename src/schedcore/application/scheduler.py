@@ -26,10 +26,12 @@ from schedcore.application.inputs import bridge_points, member_refs, texts, venu
 from schedcore.application.pipeline import Command, authorized, receipt_of, run
 from schedcore.application.queries import Queries
 from schedcore.calendar import Holiday, now
-from schedcore.domain.ids import attendance_id, programme_id, receipt_id
+from schedcore.domain.ids import attendance_id, keyed_programme_id, programme_id, receipt_id
 from schedcore.domain.plan import PlannedClusterLike
+from schedcore.domain.programme import Programme
 from schedcore.domain.programme_spec import ProgrammeSpec, Target
 from schedcore.domain.receipt import AppliedPlan, Recorded, RecordedAttendance
+from schedcore.domain.rules import check_day
 from schedcore.domain.values import Activity, AttendanceRow, BridgePoint, MemberRef, Venue
 from schedcore.errors import InvalidInputError
 from schedcore.security import ActorLike, resolve_actor
@@ -108,14 +110,15 @@ class Scheduler(Queries):
         idempotency_key: str | None = None,
         require_roles: bool = False,
     ) -> UUID:
-        """Record ``Programme.Created`` under a new random id, and return the id; a programme
+        """Record ``Programme.Created`` under a new id, and return the id; a programme
         of the same name must not exist (``programme_unique``, also when two writers race for
         the name: the name index lets one win).
 
         ``require_roles=True`` records that the programme accepts only actors with a role
         (no operator, no text): every store that holds it enforces that, whoever opens it.
         The idempotency key is kept under the name: the same key for the same name answers
-        from the first call.
+        from the first call, with the id it gave (a programme created with a key has an id
+        derived from its name and the key, so a retry finds it even after a rename).
         """
         if not isinstance(require_roles, bool):
             raise InvalidInputError(f"require_roles must be True or False, not {require_roles!r}")
@@ -123,17 +126,28 @@ class Scheduler(Queries):
             raise InvalidInputError(f"a programme is made from a ProgrammeSpec, not {spec!r}")
         if require_roles:
             resolve_actor(actor, require_roles=True)  # no text, no operator: says what to pass
-        self._command(
+        key = idempotency_key
+        new = (
+            keyed_programme_id(spec.name, key) if isinstance(key, str) and key.strip() else uuid4()
+        )
+        result = self._command(
             "create_programme",
             actor,
-            uuid4(),
+            new,
             idempotency_key,
             programmes.create_programme,
             receipts=programme_id(spec.name),
             spec=spec,
             require_roles=require_roles,
         )
-        return self.programme_id(spec.name)
+        if not result.replayed:
+            return new
+        # Sent again with its key: the first call's programme, whatever its name is now (an
+        # older release created it under the id derived from its name).
+        for first in (new, programme_id(spec.name)):
+            if self._find(Programme, first, copy=False) is not None:
+                return first
+        return self.programme_id(spec.name)  # pragma: no cover - a receipt without its programme
 
     def rename_programme(
         self,
@@ -241,15 +255,16 @@ class Scheduler(Queries):
             if not isinstance(holiday, Holiday):
                 raise InvalidInputError(f"a holiday is a Holiday(day, name), not {holiday!r}")
         removed = _sequence(remove_holidays, "remove_holidays")
+        for holiday in added:
+            check_day(holiday.day, f"the day of holiday {holiday.name!r}")
         for day in removed:
-            if not isinstance(day, date):
-                raise InvalidInputError(f"a holiday to remove is a day, not {day!r}")
+            check_day(day, "a holiday to remove")
         for label, value in (("start", start), ("end", end)):
-            if value is not None and not isinstance(value, date):
-                raise InvalidInputError(f"{label} must be a day, not {value!r}")
+            if value is not None:
+                check_day(value, label)
         days = None
         if weekdays is not None:
-            if isinstance(weekdays, str | bytes):
+            if isinstance(weekdays, str | bytes | Mapping):
                 raise InvalidInputError(f"weekdays are numbers 0..6 (0 = Monday), not {weekdays!r}")
             days = _sequence(weekdays, "weekdays")
         return self._command(
@@ -277,8 +292,9 @@ class Scheduler(Queries):
         idempotency_key: str | None = None,
     ) -> Recorded:
         """Make ``day`` a holiday named ``name``: :meth:`change_calendar` with one holiday."""
-        if not isinstance(day, date) or not isinstance(name, str):
-            raise InvalidInputError(f"a holiday is a day and a name, not {day!r} and {name!r}")
+        check_day(day, "a holiday's day")
+        if not isinstance(name, str):
+            raise InvalidInputError(f"a holiday's name is text, not {name!r}")
         return self.change_calendar(
             add_holidays=[Holiday(day, name.strip())],
             reason=reason,

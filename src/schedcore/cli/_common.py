@@ -59,7 +59,7 @@ def default_actor() -> str:
 
 
 def add_actor_options(parser: argparse.ArgumentParser) -> None:
-    """``--actor``, ``--idempotency-key`` and ``--retries`` of a command that records."""
+    """``--actor`` and ``--idempotency-key`` of a command that records."""
     parser.add_argument(
         "--actor",
         default=None,

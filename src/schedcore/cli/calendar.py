@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     calendar = programme.calendar
     out = human_output(args)
     if changes:
-        print(f"recorded {events} calendar events", file=out)
+        print(f"recorded {events} calendar event{'' if events == 1 else 's'}", file=out)
     names = ", ".join(_WEEKDAYS[d].capitalize() for d in sorted(calendar.weekdays))
     print(f"programme {programme.name!r}: {calendar.start} to {calendar.end}, {names}", file=out)
     for found in calendar.holidays:

@@ -85,12 +85,14 @@ def register(subparsers: Any) -> None:
 
 @attrs.frozen
 class _Source:
-    """What an export needs besides the clusters: the programme's name (calendar UIDs), its
+    """What an export needs besides the clusters: the programme's name, the name its calendar
+    UIDs derive from (``uid_name``: the name it was created under; ``None``: its name), its
     units (names and places), time zone, session hours, calendar and country."""
 
     clusters: tuple[ClusterRecord, ...]
     name: str
     units: UnitTable
+    uid_name: str | None = None
     time_zone: str | None = None
     hours: tuple[time, time] | None = None
     calendar: WorkingCalendar | None = None
@@ -107,8 +109,10 @@ def _source(args: argparse.Namespace) -> _Source:
 
     override = load_unit_table(args.units) if args.units else None
     if args.plan is None:
-        spec, clusters = stored_programme_and_plan(args.store, programme_ref(args))
-        return _from_spec(spec, clusters, override)
+        stored = stored_programme_and_plan(args.store, programme_ref(args))
+        return attrs.evolve(
+            _from_spec(stored.spec, stored.clusters, override), uid_name=stored.name_as_created
+        )
     clusters = read_plan_json(args.plan)
     if args.programme_file is not None:
         programme = load_programme_file(args.programme_file)
@@ -262,6 +266,7 @@ def run(args: argparse.Namespace) -> int:
             sequence=args.sequence,
             time_zone=source.time_zone,
             hours=source.hours,
+            uid_name=source.uid_name,
         )
         summary = f"{sum(1 for c in clusters if c.date is not None)} sessions"
     elif args.format == "csv":

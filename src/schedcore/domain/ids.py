@@ -5,7 +5,8 @@ province code, day), a command finds its aggregate without an index, and two wri
 "the same" aggregate collide on the same id, which the store turns into a concurrency error
 instead of a duplicate.
 
-A programme's own id is random (``uuid4``) and never changes, whatever it is renamed to: its
+A programme's own id is random (``uuid4``; :func:`keyed_programme_id` when its creation was
+sent with an idempotency key) and never changes, whatever it is renamed to: its
 name is resolved through the :class:`~schedcore.domain.programme_name.ProgrammeName` index,
 whose id is :func:`programme_name_id` of the name.  Programmes created before that index
 existed have the id :func:`programme_id` of the name they were created under (the legacy
@@ -23,6 +24,7 @@ __all__ = [
     "attendance_id",
     "bridge_day_id",
     "cluster_id",
+    "keyed_programme_id",
     "placement_id",
     "programme_id",
     "programme_name_id",
@@ -43,6 +45,13 @@ NAMESPACE = UUID("6d1f4a52-6b9e-5c1e-9f4e-2a7c0e5b9d31")
 def programme_id(name: str) -> UUID:
     """The id a programme created under ``name`` had before ids were random (legacy stores)."""
     return uuid5(NAMESPACE, f"programme:{name}")
+
+
+def keyed_programme_id(name: str, key: str) -> UUID:
+    """The id of a programme created under ``name`` with the idempotency key ``key``: known
+    before the creation, so that sending it again answers with the id the first call gave,
+    even once the programme is renamed (without a key a new programme's id is random)."""
+    return uuid5(NAMESPACE, f"programme:{name}\x1fidempotency:{key}")
 
 
 @_cached

@@ -32,7 +32,7 @@ from schedcore.domain.rule_names import (
     ONE_TARGET_PER_MEASURE,
     UNITS_IN_SCOPE,
 )
-from schedcore.domain.rules import check_actor, check_count, check_reason, violation
+from schedcore.domain.rules import check_actor, check_count, check_day, check_reason, violation
 from schedcore.domain.units import Unit, UnitTable
 from schedcore.errors import InvalidInputError, UnknownProvinceError
 
@@ -169,6 +169,9 @@ class Programme(Aggregate):
         session_hours: Sequence[str] | None = None,
     ) -> None:
         self.name = name
+        #: The name ``Created`` recorded, whatever the programme was renamed to since (what
+        #: keeps derived names stable, such as the exported calendar events' UIDs).
+        self.name_as_created = name
         self.calendar = calendar
         #: The calendar ``Created`` recorded, before any calendar event changed it.
         self.calendar_as_created = calendar
@@ -362,8 +365,9 @@ class Programme(Aggregate):
         """
         check_actor(actor)
         check_reason(reason, "a calendar change")
-        if not isinstance(holiday, Holiday) or not isinstance(holiday.day, date):
+        if not isinstance(holiday, Holiday):
             raise InvalidInputError(f"expected a Holiday (a day and a name), not {holiday!r}")
+        check_day(holiday.day, "a holiday's day")
         if not isinstance(holiday.name, str) or not holiday.name.strip():
             raise InvalidInputError(f"the holiday on {holiday.day} needs a name")
         if holiday in self.calendar.holidays:
@@ -383,8 +387,7 @@ class Programme(Aggregate):
         """Make ``day`` an ordinary day again; False if it is no holiday."""
         check_actor(actor)
         check_reason(reason, "a calendar change")
-        if not isinstance(day, date):
-            raise InvalidInputError(f"expected a day, not {day!r}")
+        check_day(day, "the holiday to remove")
         found = [h for h in self.calendar.holidays if h.day == day]
         if not found:
             return False
@@ -413,8 +416,8 @@ class Programme(Aggregate):
         """
         check_actor(actor)
         check_reason(reason, "a calendar change")
-        if not isinstance(start, date) or not isinstance(end, date):
-            raise InvalidInputError(f"a window is two days, not {start!r} and {end!r}")
+        check_day(start, "the window's start")
+        check_day(end, "the window's end")
         changed = attrs.evolve(self.calendar, start=start, end=end)  # refuses end < start
         if (start, end) == (self.calendar.start, self.calendar.end):
             return False
@@ -501,13 +504,16 @@ _WEEKDAY_NAMES = (
 
 
 def _weekdays(weekdays: Iterable[int]) -> frozenset[int]:
+    if isinstance(weekdays, Mapping | str | bytes):
+        raise InvalidInputError(f"weekdays are whole numbers 0..6, not {weekdays!r}")
     try:
-        days = frozenset(weekdays)
+        listed = list(weekdays)
     except TypeError:
         raise InvalidInputError(f"weekdays are whole numbers 0..6, not {weekdays!r}") from None
-    if not all(type(d) is int for d in days):
+    # checked before they are a set: True would otherwise pass as the 1 it equals
+    if not all(type(d) is int for d in listed):
         raise InvalidInputError(f"weekdays are whole numbers 0..6 (0 = Monday), not {weekdays!r}")
-    return days
+    return frozenset(listed)
 
 
 def _refuse_sessions_on(sessions: Mapping[int, date], taken: Any, what: str) -> None:
@@ -517,8 +523,9 @@ def _refuse_sessions_on(sessions: Mapping[int, date], taken: Any, what: str) -> 
         listed = ", ".join(f"cluster {cluster} on {day}" for cluster, day in hit)
         raise violation(
             CALENDAR_KEEPS_SESSIONS,
-            f"{what}: {'a session is' if len(hit) == 1 else 'sessions are'} scheduled then "
-            f"({listed}); move or cancel {'it' if len(hit) == 1 else 'them'} first",
+            f"{what}: {'a session is' if len(hit) == 1 else 'sessions are'} on "
+            f"{'a day' if len(hit) == 1 else 'days'} it would take away ({listed}); move or "
+            f"cancel {'it' if len(hit) == 1 else 'them'} first",
         )
 
 

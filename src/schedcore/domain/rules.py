@@ -66,6 +66,10 @@ def check_day(day: object, what: str) -> date:
 
 
 def check_reason(reason: str | None, what: str) -> None:
+    """A reason is non-blank text (``reason_required``); anything but text or ``None`` is
+    :class:`InvalidInputError`."""
+    if reason is not None and not isinstance(reason, str):
+        raise InvalidInputError(f"{what} needs a reason in words, not {reason!r}")
     if reason is None or not reason.strip():
         raise violation(REASON_REQUIRED, f"{what} needs a reason")
 

@@ -1,8 +1,11 @@
 """A plan as an iCalendar file (RFC 5545) that calendar apps import and later update.
 
-One all-day VEVENT per dated cluster session.  Each event's UID is derived from the programme
-name and the cluster id, so importing a re-exported plan *updates* the events instead of adding
-copies; bump ``sequence`` on every re-export of a changed plan so apps accept the new version.
+One all-day VEVENT per dated cluster session.  Each event's UID is derived from a name of the
+programme and the cluster id, so importing a re-exported plan *updates* the events instead of
+adding copies; bump ``sequence`` on every re-export of a changed plan so apps accept the new
+version.  The name the UIDs derive from is ``uid_name``, by default the programme's name; give
+the name the programme was *created* under (``Programme.name_as_created``) so a renamed
+programme keeps its UIDs: ``schedcore export`` from a store does.
 Built with the ``icalendar`` package (``pip install 'schedcore[calendar]'``).
 """
 
@@ -44,7 +47,11 @@ _UID_NAMESPACE = uuid.UUID("6f1c2b0e-57d4-4b8e-9a43-0c5e2f3d9b71")
 
 
 def session_uid(programme: str, cluster_id: int) -> str:
-    """The UID of a cluster's session: the same for the same programme and cluster, always."""
+    """The UID of a cluster's session: the same for the same name and cluster, always.
+
+    ``programme`` is the name the UIDs derive from: the name the programme was created under,
+    which a rename does not change (before renames existed it was the only name it had).
+    """
     return str(uuid.uuid5(_UID_NAMESPACE, f"{programme}\x1fcluster\x1f{cluster_id}"))
 
 
@@ -57,6 +64,7 @@ def plan_to_calendar(
     stamp: dt.datetime | None = None,
     time_zone: str | None = None,
     hours: tuple[dt.time, dt.time] | None = None,
+    uid_name: str | None = None,
 ) -> Calendar:
     """An ``icalendar.Calendar`` with one event per dated cluster.
 
@@ -65,6 +73,8 @@ def plan_to_calendar(
     all-day event on the session's date (and ``time_zone`` names the calendar's zone).
     ``stamp`` (timezone-aware, default now) becomes every event's DTSTAMP.  Clusters without a
     date have no session yet and are left out; a plan with no dated cluster is refused.
+    ``uid_name`` (default ``programme``) is the name the UIDs derive from: the name the
+    programme was created under, so that a renamed programme's events keep their UIDs.
     """
     try:
         from icalendar import Calendar, Event
@@ -72,8 +82,11 @@ def plan_to_calendar(
         raise MissingDependencyError(
             "the iCalendar export needs the icalendar package: pip install 'schedcore[calendar]'"
         ) from None
-    if not programme.strip():
-        raise InvalidInputError("the programme name is empty; the event UIDs are derived from it")
+    if not isinstance(programme, str) or not programme.strip():
+        raise InvalidInputError(f"the programme's name is empty or not text: {programme!r}")
+    seed = programme if uid_name is None else uid_name
+    if not isinstance(seed, str) or not seed.strip():
+        raise InvalidInputError(f"the name the event UIDs derive from is empty: {seed!r}")
     if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
         raise InvalidInputError(f"sequence must be a whole number >= 0, got {sequence!r}")
     zone = None
@@ -99,7 +112,7 @@ def plan_to_calendar(
     for cluster, day in dated:
         host = directory[cluster.host]
         event = Event()
-        event.add("uid", session_uid(programme, cluster.id))
+        event.add("uid", session_uid(seed, cluster.id))
         event.add("dtstamp", moment)
         event.add("sequence", sequence)
         if hours is not None and zone is not None:
@@ -148,6 +161,7 @@ def plan_to_ics(
     stamp: dt.datetime | None = None,
     time_zone: str | None = None,
     hours: tuple[dt.time, dt.time] | None = None,
+    uid_name: str | None = None,
 ) -> bytes:
     """:func:`plan_to_calendar` serialised as ``.ics`` bytes (UTF-8, CRLF line endings)."""
     calendar = plan_to_calendar(
@@ -158,6 +172,7 @@ def plan_to_ics(
         stamp=stamp,
         time_zone=time_zone,
         hours=hours,
+        uid_name=uid_name,
     )
     data: bytes = calendar.to_ical()
     return data
@@ -173,6 +188,7 @@ def write_plan_ics(
     stamp: dt.datetime | None = None,
     time_zone: str | None = None,
     hours: tuple[dt.time, dt.time] | None = None,
+    uid_name: str | None = None,
 ) -> Path:
     """Write :func:`plan_to_ics` to ``path``; on bad input nothing is written."""
     data = plan_to_ics(
@@ -183,5 +199,6 @@ def write_plan_ics(
         stamp=stamp,
         time_zone=time_zone,
         hours=hours,
+        uid_name=uid_name,
     )
     return write_bytes_atomically(path, data)
