@@ -2,8 +2,8 @@
 
 Coverage keeps each province's members apart: what an attendance event changes depends only on
 the earlier events of its province.  So a rebuild can give each of N worker processes the
-provinces whose name hashes to its number: each reads the attendance events (and the programmes'
-creations, to tell each event's programme) up to the same position, folds those of its
+provinces whose name hashes to its number: each reads the attendance events (and every
+aggregate's creation, which names its programme) up to the same position, folds those of its
 provinces in log order, and writes its provinces' rows into the coverage model's shadow tables
 in one transaction.  The tables are those of a rebuild in one process, row for row: a
 province's rows depend on its own events only, and each is folded by exactly one worker.
@@ -23,9 +23,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from schedcore._topics import topics_of
-from schedcore.projections import _events as domain_events
 from schedcore.projections._database import ViewDatabase, reopen
-from schedcore.projections.catalogue import ProgrammeCatalogue
+from schedcore.projections.catalogue import CREATION_EVENTS, ProgrammeCatalogue
 from schedcore.projections.coverage import CoverageModel
 from schedcore.projections.model import Envelope
 
@@ -58,7 +57,7 @@ def fold_partition(
     coverage.only = lambda province: partition_of(province, parts) == part
     catalogue = ProgrammeCatalogue()
     handled = coverage.handled() or frozenset()
-    topics = tuple(sorted(topics_of(handled | {domain_events.PROGRAMME_CREATED})))
+    topics = tuple(sorted(topics_of(handled | CREATION_EVENTS)))
     coverage.begin(database, tables)
     after = 0
     to_domain_event = app.mapper.to_domain_event
