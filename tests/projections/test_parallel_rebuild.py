@@ -138,3 +138,20 @@ def test_on_random_histories_parallel_and_sequential_rebuilds_agree(
         finally:
             runner.close()
             app.close()
+
+
+def test_workers_open_the_store_without_creating_its_tables(
+    app: Scheduler, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # workers that each created the store's tables raced in PostgreSQL's catalogue ("tuple
+    # concurrently updated"): a worker died, and coverage was folded again here
+    record_everywhere(app)
+    runner = ProjectionRunner(app)
+    runner.rebuild()
+    sequential = view_tables(runner)
+    capfd.readouterr()
+    for _ in range(4):
+        runner.rebuild(workers=3)
+        assert view_tables(runner) == sequential
+    assert "Traceback" not in capfd.readouterr().err
+    runner.close()

@@ -27,6 +27,7 @@ from schedcore.projections._database import ViewDatabase, reopen
 from schedcore.projections.catalogue import CREATION_EVENTS, ProgrammeCatalogue
 from schedcore.projections.coverage import CoverageModel
 from schedcore.projections.model import Envelope
+from schedcore.stores import disable_prepared_statements
 
 __all__ = ["can_fork", "fold_partition", "partition_of", "start_workers"]
 
@@ -87,7 +88,12 @@ def _work(
     page_size: int,
 ) -> None:
     """A worker process: its own connections to the store and the views, then its part."""
-    own_app = type(app)(env=dict(app.env))
+    # the store's tables exist: workers creating them at once would race in PostgreSQL's
+    # catalogue ("tuple concurrently updated"); connections prepare no statements, as the
+    # application's own do (see schedcore.stores.disable_prepared_statements)
+    own_app = type(app)(env={**app.env, "CREATE_TABLE": "n"})
+    if "postgres" in type(getattr(own_app.recorder, "datastore", None)).__name__.lower():
+        disable_prepared_statements(own_app)
     views = reopen(database)
     assert views is not None
     try:

@@ -67,6 +67,7 @@ from schedcore.projections.roster import RosterModel
 from schedcore.projections.snapshots import (
     DEFAULT_SNAPSHOT_EVERY,
     DEFAULT_SNAPSHOTS_KEPT,
+    discard,
     snapshots,
     take_snapshot,
 )
@@ -734,6 +735,8 @@ class ProjectionRunner:
                 )
                 self.checkpoints.delete(cursor, name, "shadow")
                 swapped.append(name)
+            # snapshots of the replaced tables may hold what made the rebuild necessary
+            discard(cursor, swapped)
         for name in swapped:
             self._forget(self._by_name[name])
         # the old tables are renamed now and dropped after the commit: freeing their pages

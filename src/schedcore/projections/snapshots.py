@@ -23,6 +23,9 @@ or before the position it is asked about and folds only the events after it.
   ever far from one.
 * A model with parked events is not snapshot: its tables skip events that a replay would stop
   at.
+* **Rebuilt**: a rebuild swaps in tables folded afresh, so the snapshots taken from the tables
+  it replaces are dropped in the swap's transaction (:func:`discard`): they may hold whatever
+  made the rebuild necessary.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ __all__ = [
     "DEFAULT_SNAPSHOT_EVERY",
     "SNAPSHOTS_TABLE",
     "Snapshot",
+    "discard",
     "latest_snapshot",
     "load_snapshot",
     "snapshots",
@@ -268,6 +272,31 @@ def prune(cursor: Cursor, runner: str, fingerprints: Mapping[str, str], keep: in
             for n in names_.split(",")
         }
         for name in sorted(emptied - used):
+            cursor.execute(f"DROP TABLE {name}")
+
+
+def discard(cursor: Cursor, models: Sequence[str]) -> None:
+    """Drop every snapshot of ``models``, of every runner, with the tables no snapshot reads
+    any more: the tables they were copied from are being replaced by a rebuild."""
+    if not models or table_columns(cursor, SNAPSHOTS_TABLE) is None:
+        return
+    doomed = [
+        (r[0], r[1])
+        for r in cursor.query(f"SELECT model, tables FROM {SNAPSHOTS_TABLE}")
+        if r[0] in models
+    ]
+    if not doomed:
+        return
+    for model in sorted({model for model, _ in doomed}):
+        cursor.execute(f"DELETE FROM {SNAPSHOTS_TABLE} WHERE model = ?", (model,))
+    used = {
+        n
+        for (names_,) in cursor.query(f"SELECT tables FROM {SNAPSHOTS_TABLE}")
+        for n in names_.split(",")
+    }
+    names = {n for _, tables in doomed for n in tables.split(",") if n}
+    for name in sorted(names - used):
+        if table_columns(cursor, name) is not None:
             cursor.execute(f"DROP TABLE {name}")
 
 
