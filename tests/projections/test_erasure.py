@@ -169,7 +169,10 @@ def test_erase_leaves_no_byte_of_the_identifier_and_every_count_as_it_was(
     for content in _store_bytes(store_url):
         assert ERASED.encode() in content  # the search finds an identifier the vault holds
 
-    assert main(["erase", "--member", ERASED, "--store", store_url, "--programme", NAME]) == 0
+    # patience for transactions of other clients of a PostgreSQL database (older snapshots
+    # hold the scrub back)
+    patient = f"{store_url}{'&' if '?' in store_url else '?'}lock_timeout=30"
+    assert main(["erase", "--member", ERASED, "--store", patient, "--programme", NAME]) == 0
 
     after = _report(store_url, tmp_path / "after.json")
     assert after == before
@@ -406,7 +409,7 @@ def test_postgres_erase_waits_for_an_older_snapshot_then_scrubs(
 ) -> None:
     import threading
 
-    url = f"{postgres_store_url}&lock_timeout=10"
+    url = f"{postgres_store_url}&lock_timeout=30"
     app = _record_secret(url)
     try:
         assert SECRET.encode() in _vault_file(url)
@@ -425,9 +428,16 @@ def test_postgres_erase_waits_for_an_older_snapshot_then_scrubs(
         app.close()
 
 
+@pytest.mark.parametrize("report", ["read", "unreadable"])
 def test_postgres_erase_says_an_older_snapshot_kept_a_copy_and_erasing_again_scrubs(
-    postgres_store_url: str, tmp_path: Path
+    postgres_store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, report: str
 ) -> None:
+    if report == "unreadable":
+        # a server whose messages are not in English: VACUUM's count of the dead rows it
+        # kept cannot be read, so the snapshots of the other backends are checked instead
+        import re
+
+        monkeypatch.setattr("schedcore.vault._KEPT_DEAD", re.compile(r"(\d+) never said"))
     url = f"{postgres_store_url}&lock_timeout=1"
     app = _record_secret(url)
     try:
@@ -443,6 +453,8 @@ def test_postgres_erase_says_an_older_snapshot_kept_a_copy_and_erasing_again_scr
     finally:
         app.close()
     out = tmp_path / "erase.json"
+    # patience for transactions of other clients of the database, which hold snapshots too
+    url = f"{postgres_store_url}&lock_timeout=30"
     arguments = ["erase", "--member", SECRET, "--store", url, "--programme", NAME]
     assert main([*arguments, "--json", str(out)]) == 0
     answer = json.loads(out.read_text(encoding="utf-8"))
