@@ -510,14 +510,18 @@ class PostgresVault:
         (since,) = connection.execute(
             "SELECT (pg_snapshot_xmax(pg_current_snapshot())::text::bigint % 4294967296)::text::xid"
         ).fetchone()
+        vacuum = sql.SQL("VACUUM (FULL, VERBOSE) {}").format(self._table())
         connection.add_notice_handler(notice)
         try:
             while True:
                 kept.clear()
-                connection.execute(sql.SQL("VACUUM (FULL, VERBOSE) {}").format(self._table()))
-                if not any(kept) and (kept or not self._older_snapshots(connection, since)):
-                    # no dead row kept; or, when the report is not in English, no snapshot
-                    # that could need one was left when the table was rewritten
+                connection.execute(vacuum)
+                if kept and not any(kept):
+                    return  # no dead row version kept
+                if not kept and not self._older_snapshots(connection, since):
+                    # The report is not in English: no snapshot older than the deletes is
+                    # left now, and none can begin, so this rewrite keeps no dead row.
+                    connection.execute(vacuum)
                     return
                 if time.monotonic() + pause > deadline:
                     break
@@ -535,14 +539,18 @@ class PostgresVault:
 
     @staticmethod
     def _older_snapshots(connection: Any, since: Any) -> bool:
-        """Whether a backend of the database (or a standby's feedback, or a replication
-        slot) still holds a snapshot taken before transaction ``since``."""
+        """Whether a backend of the database (or a standby's feedback, a replication slot,
+        a prepared transaction) still holds a snapshot taken, or runs a transaction begun,
+        before transaction ``since``."""
         (found,) = connection.execute(
             "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
             "AND (datname = current_database() OR datname IS NULL) "
-            "AND backend_xmin IS NOT NULL AND age(backend_xmin) > age(%(since)s::xid)) "
+            "AND (age(backend_xmin) > age(%(since)s::xid) "
+            "OR age(backend_xid) > age(%(since)s::xid))) "
             "OR EXISTS (SELECT 1 FROM pg_replication_slots WHERE xmin IS NOT NULL "
-            "AND age(xmin) > age(%(since)s::xid))",
+            "AND age(xmin) > age(%(since)s::xid)) "
+            "OR EXISTS (SELECT 1 FROM pg_prepared_xacts "
+            "WHERE age(transaction) > age(%(since)s::xid))",
             {"since": since},
         ).fetchone()
         return bool(found)
