@@ -10,8 +10,12 @@ between the pseudonym and the person: the events, views and counts keep the pseu
 
 When the store has a cipher key, the identifier in the vault is encrypted with it and the
 digest is keyed with it, as the events would have been.  Deleting a row also scrubs it from
-the file: SQLite deletes with ``secure_delete`` and then truncates its write-ahead log;
-PostgreSQL rewrites the table (``VACUUM FULL``), so no dead copy of the row stays in its data.
+the files (:meth:`IdentityVault.scrub`): SQLite deletes with ``secure_delete`` and then
+truncates its write-ahead log; PostgreSQL rewrites the table (``VACUUM FULL``) once no
+transaction older than the delete is left that could still see the row, so no dead copy of it
+stays in the data.  A scrub that cannot finish within the store's lock timeout (a reader keeps
+the log, an old snapshot keeps the dead row) raises :class:`~schedcore.errors.StoreBusyError`;
+the row is gone from the live rows by then, and scrubbing again later finishes the job.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import re
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -109,8 +114,15 @@ class IdentityVault(Protocol):
         ...
 
     def forget(self, programme: UUID, member: str) -> str | None:
-        """Delete the member's row and scrub it from the store; returns its pseudonym, or
-        ``None`` when the vault held no such member."""
+        """Delete the member's row and scrub it from the store (:meth:`scrub`); returns its
+        pseudonym, or ``None`` when the vault held no such member (nothing is scrubbed)."""
+        ...
+
+    def scrub(self) -> None:
+        """Remove from the store's files every copy of vault rows deleted before: the
+        write-ahead log (SQLite), dead row versions (PostgreSQL).  Raises
+        :class:`~schedcore.errors.StoreBusyError` when another connection keeps a copy
+        alive for longer than the store's lock timeout; calling it again later finishes."""
         ...
 
     def everyone(self, programme: UUID) -> dict[str, str]:
@@ -165,6 +177,9 @@ class MemoryVault:
                 return None
             del self._by_pseudonym[(programme, row[0])]
             return row[0]
+
+    def scrub(self) -> None:
+        """Nothing to do: a forgotten row is dropped from this process's memory."""
 
 
 class SqliteVault:
@@ -299,17 +314,35 @@ class SqliteVault:
                     f"DELETE FROM {TABLE} WHERE programme = ? AND digest = ?",
                     (programme.hex, self._sealer.digest(programme, member)),
                 )
-            # The page images of the row in the write-ahead log go too: they are copied into
-            # the (zeroed) pages of the file, and the log is cut to nothing.
-            busy = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            if busy is not None and busy[0]:
-                raise StoreError(
-                    f"the member's identity is erased from {self._path}, but another "
-                    "connection kept its write-ahead log from being truncated, and the log may "
-                    "still hold a copy of it: the log is deleted when the last process using "
-                    "the store closes it"
-                )
+            self._truncate_log(connection)
             return found
+
+    def scrub(self) -> None:
+        with self._connection(write=False) as connection:
+            self._truncate_log(connection)
+
+    def _truncate_log(self, connection: sqlite3.Connection) -> None:
+        """Copy the write-ahead log into the (zeroed) pages of the file and cut it to
+        nothing, retrying while a reader still needs it, up to the lock timeout."""
+        deadline = time.monotonic() + self._timeout
+        pause = 0.05
+        while True:
+            # The busy handler waits for readers too (up to the connection's timeout).
+            connection.execute(f"PRAGMA busy_timeout = {int(min(pause, 1.0) * 1000)}")
+            row = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if row is None or not row[0]:
+                return  # not in WAL mode (no log), or the log is cut to nothing
+            if time.monotonic() + pause > deadline:
+                break
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+        raise StoreBusyError(
+            f"the member's identity is gone from the identity vault of {self._path}, but "
+            "another connection reading the store kept its write-ahead log from being "
+            f"truncated for longer than the lock timeout ({self._timeout:g} s), and the log "
+            "may still hold a copy of it: run the same erase again once that reader is done "
+            "(it scrubs the log and writes nothing else)"
+        )
 
 
 class PostgresVault:
@@ -445,11 +478,86 @@ class PostgresVault:
                 ),
                 (programme.hex, self._sealer.digest(programme, member)),
             )
-            # A deleted row stays in the table's pages as a dead tuple until the table is
-            # rewritten: rewrite it (and its indexes) now.
-            connection.execute(sql.SQL("VACUUM (FULL) {}").format(self._table()))
+            self._rewrite(connection)
             return found
 
+    def scrub(self) -> None:
+        with self._connection(write=False) as connection:
+            if self._exists(connection):
+                self._rewrite(connection)
+
+    def _rewrite(self, connection: Any) -> None:
+        """Rewrite the table (and its indexes) with no dead row version in it.
+
+        ``VACUUM FULL`` copies a deleted row into the new file while any transaction of the
+        database holds a snapshot older than the delete (a report, a projection mid-batch,
+        ``pg_dump``): the copy is what such a snapshot still sees.  Its report says how many
+        dead row versions it had to keep; the rewrite is repeated until none is, waiting
+        for the old snapshots to end, up to the store's lock timeout."""
+        from psycopg import sql
+
+        kept: list[int] = []
+
+        def notice(diagnostic: Any) -> None:
+            found = _KEPT_DEAD.search(diagnostic.message_detail or "")
+            if found is not None:
+                kept.append(int(found[1]))
+
+        timeout = float(self._settings.get("POSTGRES_LOCK_TIMEOUT") or 5)
+        deadline = time.monotonic() + timeout
+        pause = 0.05
+        # Every transaction that deleted a row is older than this one's snapshot.
+        (since,) = connection.execute(
+            "SELECT (pg_snapshot_xmax(pg_current_snapshot())::text::bigint % 4294967296)::text::xid"
+        ).fetchone()
+        vacuum = sql.SQL("VACUUM (FULL, VERBOSE) {}").format(self._table())
+        connection.add_notice_handler(notice)
+        try:
+            while True:
+                kept.clear()
+                connection.execute(vacuum)
+                if kept and not any(kept):
+                    return  # no dead row version kept
+                if not kept and not self._older_snapshots(connection, since):
+                    # The report is not in English: no snapshot older than the deletes is
+                    # left now, and none can begin, so this rewrite keeps no dead row.
+                    connection.execute(vacuum)
+                    return
+                if time.monotonic() + pause > deadline:
+                    break
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
+        finally:
+            connection.remove_notice_handler(notice)
+        raise StoreBusyError(
+            f"the member's identity is gone from the live rows of the identity vault of "
+            f"{self._display}, but a transaction older than the erasure (a report, a "
+            "projection, a backup) kept a dead copy of its row in the table's files for longer "
+            f"than the lock timeout ({timeout:g} s): run the same erase again once older "
+            "transactions have ended (it scrubs the table and writes nothing else)"
+        )
+
+    @staticmethod
+    def _older_snapshots(connection: Any, since: Any) -> bool:
+        """Whether a backend of the database (or a standby's feedback, a replication slot,
+        a prepared transaction) still holds a snapshot taken, or runs a transaction begun,
+        before transaction ``since``."""
+        (found,) = connection.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+            "AND (datname = current_database() OR datname IS NULL) "
+            "AND (age(backend_xmin) > age(%(since)s::xid) "
+            "OR age(backend_xid) > age(%(since)s::xid))) "
+            "OR EXISTS (SELECT 1 FROM pg_replication_slots WHERE xmin IS NOT NULL "
+            "AND age(xmin) > age(%(since)s::xid)) "
+            "OR EXISTS (SELECT 1 FROM pg_prepared_xacts "
+            "WHERE age(transaction) > age(%(since)s::xid))",
+            {"since": since},
+        ).fetchone()
+        return bool(found)
+
+
+#: ``VACUUM (FULL, VERBOSE)``'s detail on the dead row versions a snapshot still needs.
+_KEPT_DEAD = re.compile(r"(\d+) dead row versions cannot be removed yet")
 
 #: Above this many members, a lookup reads the programme's rows once rather than by digest.
 _SCAN = 5000
@@ -486,6 +594,7 @@ def vault_for_app(app: Any) -> IdentityVault:
             "POSTGRES_PASSWORD",
             "POSTGRES_SCHEMA",
             "POSTGRES_CONNECT_TIMEOUT",
+            "POSTGRES_LOCK_TIMEOUT",
         )
         display = getattr(app, "store_display", "postgresql://")
         return PostgresVault({key: env.get(key) or "" for key in keys}, display, sealer)

@@ -11,7 +11,10 @@ A member recorded plainly by a release before erasure support keeps its identifi
 log: commands go on naming it so (it stays one member), and erasing it is refused.
 
 Erasing records ``Attendance.MemberErased`` (the pseudonym, never the identifier) in each
-province the member is in, then deletes the member's vault row.  Every fact and count stays.
+province the member is in, then deletes the member's vault row and scrubs the store's files.
+Every fact and count stays.  A scrub that could not finish (another connection kept a copy
+alive) is finished by erasing again: the vault no longer holds the member, the log records
+erasures, so the store is scrubbed again and nothing is written.
 """
 
 from __future__ import annotations
@@ -52,11 +55,18 @@ ERASED = "(erased)"
 class MemberErasure:
     """What :meth:`Scheduler.erase_member <schedcore.application.Scheduler.erase_member>`
     erased: the member's pseudonym (which the log, the views and the counts keep), the
-    provinces whose attendance recorded the erasure, and how many events that took."""
+    provinces whose attendance recorded the erasure, and how many events that took.
 
-    pseudonym: str
+    ``already_erased`` is true when the vault no longer held the member and the programme's
+    log records erasures: the store's files were scrubbed again and nothing was written
+    (``pseudonym`` is then ``None``, ``provinces`` empty and ``events`` 0).  The vault keeps
+    nothing of an erased member, so such an answer cannot tell a member erased before from
+    an identifier never recorded."""
+
+    pseudonym: str | None
     provinces: tuple[str, ...]
     events: int
+    already_erased: bool = False
 
 
 class Pseudonyms:
@@ -166,6 +176,12 @@ def erase_member(
     command = Command("erase_member", actor, programme, _not_yet)
     pid, _ = authorized(app, command)  # before anything is read
     current = app._programme_of(programme)
+    if PSEUDONYM.fullmatch(member.strip()):
+        raise ErasureRefusedError(
+            f"{member!r} is a pseudonym, not a member's identifier: a member is erased by the "
+            "identifier it was recorded with (the member column of record), which the "
+            "identity vault links to its pseudonym; nothing was changed"
+        )
     books = _books(app, pid, current.units)
     plain = sorted(province for province, book in books.items() if member in book.members)
     if plain:
@@ -178,6 +194,12 @@ def erase_member(
     with app._translated():
         pseudonym = app.vault.pseudonyms(pid, [member]).get(member)
     if pseudonym is None:
+        if any(book.erased for book in books.values()):
+            # Erased already, or never recorded (the vault cannot tell): finish a scrub an
+            # earlier erasure could not, and write nothing.
+            with app._translated():
+                app.vault.scrub()
+            return MemberErasure(pseudonym=None, provinces=(), events=0, already_erased=True)
         raise NotFoundError(
             f"no member {member!r} in the identity vault of programme {current.name!r}: it "
             "was never recorded, or its identity is erased already; nothing was changed"

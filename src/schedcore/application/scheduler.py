@@ -849,11 +849,17 @@ class Scheduler(Queries):
         ``Attendance.MemberErased`` (the pseudonym, the actor) records the erasure in each
         province the member is in.
 
-        Raises :class:`~schedcore.errors.NotFoundError` when the vault holds no such member
-        (never recorded, or erased already) and
-        :class:`~schedcore.errors.ErasureRefusedError` when events written before erasure
-        support name the member by its identifier; both change nothing.  A national
-        planner's command (or an operator's).  See ``docs/concepts/personal-data.md``.
+        When the vault no longer holds the member and the programme's log records erasures
+        (the member was erased already, or never recorded: the vault cannot tell), the store
+        is scrubbed again, nothing is written, and the answer has ``already_erased`` set.
+        Raises :class:`~schedcore.errors.StoreBusyError` when another connection kept a copy
+        of the deleted row alive past the store's lock timeout (the identity is gone from the
+        vault's live rows; erasing again later finishes the scrub);
+        :class:`~schedcore.errors.NotFoundError` when the vault holds no such member and no
+        erasure was ever recorded; :class:`~schedcore.errors.ErasureRefusedError` when events
+        written before erasure support name the member by its identifier, or ``member`` is a
+        pseudonym; the last two change nothing.  A national planner's command (or an
+        operator's).  See ``docs/concepts/personal-data.md``.
         """
         return identities.erase_member(self, member, actor=actor, programme=programme)
 

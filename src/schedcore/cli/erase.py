@@ -5,7 +5,10 @@ store's files; the events, views and counts keep the member's pseudonym, which n
 to the person any more.  ``Attendance.MemberErased`` records who erased it (never the
 identifier).  A member named by its identifier in events written before erasure support
 cannot be erased (the log is immutable): the command says so and changes nothing.  Backups
-taken before still hold the identity.  The programme is the store's only one, or the one
+taken before still hold the identity.  When another connection keeps a copy of the deleted
+row alive (a reader of a SQLite store, an older PostgreSQL transaction) past the store's lock
+timeout, the command fails with exit code 4: run it again once that reader is done, it
+finishes the scrub and records nothing more.  The programme is the store's only one, or the one
 ``--programme`` (or ``--programme-file``) names.
 """
 
@@ -67,12 +70,20 @@ def run(args: argparse.Namespace) -> int:
         erased = app.erase_member(args.member, actor=actor)
     finally:
         app.close()
-    where = ", ".join(erased.provinces) or "no province (never written to the log)"
-    print(
-        f"erased the identity of member {erased.pseudonym} ({where}); its facts and counts "
-        "stay under that pseudonym",
-        file=human_output(args),
-    )
+    if erased.already_erased:
+        print(
+            f"member {args.member!r} is not in the identity vault: its identity is erased "
+            "already (or it was never recorded); nothing was recorded, and the store's files "
+            "were scrubbed of every erased identity",
+            file=human_output(args),
+        )
+    else:
+        where = ", ".join(erased.provinces) or "no province (never written to the log)"
+        print(
+            f"erased the identity of member {erased.pseudonym} ({where}); its facts and "
+            "counts stay under that pseudonym",
+            file=human_output(args),
+        )
     write_json(
         args.json,
         {
@@ -80,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
             "pseudonym": erased.pseudonym,
             "provinces": list(erased.provinces),
             "events": erased.events,
+            "already_erased": erased.already_erased,
         },
     )
     return 0
