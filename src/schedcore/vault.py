@@ -75,11 +75,15 @@ class Sealer:
 
     def digester(self, programme: UUID) -> Callable[[str], bytes]:
         """The digest of members of one programme: BLAKE2b keyed with the vault's key, over
-        the programme's id and the identifier (one C call a member)."""
-        prefix, key, blake2b = programme.bytes, self._key, hashlib.blake2b
+        the programme's id and the identifier."""
+        # Keyed once and fed the programme's id once; each member then copies that state.
+        start = hashlib.blake2b(programme.bytes, key=self._key, digest_size=32)
+        copy = start.copy
 
         def digest(member: str) -> bytes:
-            return blake2b(prefix + member.encode(), key=key, digest_size=32).digest()
+            state = copy()
+            state.update(member.encode())
+            return state.digest()
 
         return digest
 
@@ -185,6 +189,10 @@ class SqliteVault:
             # Freed pages of the vault are overwritten with zeros, not left to be read.
             connection.execute("PRAGMA secure_delete=ON")
             if write:
+                # A bulk import adds many rows at random places of two indexes (digests and
+                # pseudonyms are random): a page cache large enough to hold them spares
+                # re-reading pages it evicted.  Pages are taken only as they are used.
+                connection.execute(f"PRAGMA cache_size=-{_WRITE_CACHE_KIB}")
                 # The digest covers the programme, and pseudonyms are random: each is a key.
                 connection.execute(
                     f"CREATE TABLE IF NOT EXISTS {TABLE} ("
@@ -451,6 +459,8 @@ class PostgresVault:
             return found
 
 
+#: The page cache of a connection that writes to the SQLite vault, in KiB.
+_WRITE_CACHE_KIB = 65536
 #: Above this many members, a lookup reads the programme's rows once rather than by digest.
 _SCAN = 5000
 
