@@ -212,10 +212,13 @@ class SqliteVault:
                 # re-reading pages it evicted.  Pages are taken only as they are used.
                 connection.execute(f"PRAGMA cache_size=-{_WRITE_CACHE_KIB}")
                 # The digest covers the programme, and pseudonyms are random: each is a key.
+                # Rows go in rowid order (appended); only the two keys' indexes take them at
+                # random places, which is cheaper than whole rows kept in digest order.  (A
+                # vault made earlier, ``WITHOUT ROWID``, works the same.)
                 connection.execute(
                     f"CREATE TABLE IF NOT EXISTS {TABLE} ("
                     " digest BLOB NOT NULL PRIMARY KEY, programme TEXT NOT NULL,"
-                    " pseudonym TEXT NOT NULL UNIQUE, identity BLOB NOT NULL) WITHOUT ROWID"
+                    " pseudonym TEXT NOT NULL UNIQUE, identity BLOB NOT NULL)"
                 )
             yield connection
         except sqlite3.Error as exc:
