@@ -82,6 +82,7 @@ class Pseudonyms:
         unknown = wanted - self.known.keys()
         self.fresh: dict[str, str] = dict(zip(unknown, new_pseudonyms(len(unknown)), strict=True))
         self._shown: dict[str, str] | None = None
+        self._names: dict[str, str] | None = None
 
     def of(self, member: str, book: Attendance | None) -> str:
         """How ``book`` (the member's province) names the member: as recorded before erasure
@@ -93,11 +94,26 @@ class Pseudonyms:
 
     def rows(self, rows: Sequence[AttendanceRow], book: Attendance | None) -> list[AttendanceRow]:
         """The rows of one province with their members named as the province names them."""
-        of = self.of
+        # One lookup a row in a table of every member's name, made once (see :meth:`of`).
+        names = self._names
+        if names is None:
+            names = self._names = {**self.fresh, **self.known}
+        plain = book.members if book is not None else None
+        if plain:
+            return [
+                AttendanceRow(
+                    r.member if r.member in plain else names[r.member],
+                    r.team,
+                    r.province,
+                    r.commune,
+                    r.activity,
+                    r.day,
+                    r.line,
+                )
+                for r in rows
+            ]
         return [
-            AttendanceRow(
-                of(r.member, book), r.team, r.province, r.commune, r.activity, r.day, r.line
-            )
+            AttendanceRow(names[r.member], r.team, r.province, r.commune, r.activity, r.day, r.line)
             for r in rows
         ]
 
@@ -111,7 +127,7 @@ class Pseudonyms:
             return True
         with self._app._translated():
             kept = self._app.vault.add(self._programme_id, new)
-        self._shown = None
+        self._shown = self._names = None
         same = True
         for member, pseudonym in kept.items():
             self.known[member] = pseudonym
