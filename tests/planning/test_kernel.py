@@ -72,9 +72,6 @@ def test_the_kernel_keeps_the_incumbent_and_returns_a_valid_plan_no_worse(
     assert solved is not None
     host_of, cost = solved
     assert cost <= found.cost
-    assert set(host_of.items()) <= pairs | kernel.kernel_pairs(
-        problem, ranked, *kernel.KERNELS[1], found.host_of
-    )
     assert validate(problem, plan_of(problem, host_of)) == ()
     assert cost == sum(problem.delegate_cost(i, j) for i, j in host_of.items())
 
@@ -98,3 +95,22 @@ def test_neighbourhoods_open_only_promising_or_current_hosts(seed: int) -> None:
         assert {job.units[b] for b in job.chosen.values()} <= allowed
         assert large._apply(state, job) or job.chosen_cost() >= job.before
         assert validate(problem, plan_of(problem, dict(enumerate(state.host_of)))) == ()
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(6, 12), seed=st.integers(0, 10_000), unequal=st.booleans())
+def test_the_largest_kernel_of_a_small_problem_is_the_whole_problem(
+    n: int, seed: int, unequal: bool
+) -> None:
+    # 10p hosts, 12 per unit: every pair of a problem of at most 12 units, so its optimum
+    problem = random_problem(n, seed, unequal=unequal)
+    exact = solve_allocation(problem, time_limit=30)
+    if exact.infeasible or not exact.proven or exact.cost is None:
+        return
+    lagrange = bounds.lagrangian_bound(problem, upper_bound=exact.cost, seconds=1)
+    ranked = lagrange.hosts_by_promise(problem)
+    assert kernel.kernel_pairs(problem, ranked, *kernel.KERNELS[-1]) == set(problem.pairs())
+    solved = kernel.solve_kernels(
+        problem, ranked, incumbent=None, deadline=time.perf_counter() + 20, threads=2
+    )
+    assert solved is not None and solved[1] == exact.cost
