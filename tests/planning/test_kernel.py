@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import _thread
+import threading
 import time
 
 import numpy as np
@@ -66,10 +68,10 @@ def test_the_kernel_keeps_the_incumbent_and_returns_a_valid_plan_no_worse(
     assert set(found.host_of.items()) <= pairs
     offered = {j for _, j in pairs}
     assert offered <= set(ranked[: round(1.5 * problem.clusters)]) | set(found.host_of.values())
-    solved = kernel.solve_kernels(
+    solved, interrupted = kernel.solve_kernels(
         problem, ranked, incumbent=found.host_of, deadline=time.perf_counter() + 2, threads=2
     )
-    assert solved is not None
+    assert solved is not None and not interrupted
     host_of, cost = solved
     assert cost <= found.cost
     assert validate(problem, plan_of(problem, host_of)) == ()
@@ -110,7 +112,29 @@ def test_the_largest_kernel_of_a_small_problem_is_the_whole_problem(
     lagrange = bounds.lagrangian_bound(problem, upper_bound=exact.cost, seconds=1)
     ranked = lagrange.hosts_by_promise(problem)
     assert kernel.kernel_pairs(problem, ranked, *kernel.KERNELS[-1]) == set(problem.pairs())
-    solved = kernel.solve_kernels(
+    solved, _ = kernel.solve_kernels(
         problem, ranked, incumbent=None, deadline=time.perf_counter() + 20, threads=2
     )
     assert solved is not None and solved[1] == exact.cost
+
+
+def test_an_interrupt_during_the_kernels_returns_their_best_plan_so_far() -> None:
+    problem = random_problem(400, 7, unequal=True)
+    found = large.search(problem, deadline=time.perf_counter() + 0.2)
+    assert found.host_of is not None and found.cost is not None
+    lagrange = bounds.lagrangian_bound(problem, upper_bound=found.cost, seconds=1)
+    timer = threading.Timer(1.0, _thread.interrupt_main)
+    timer.start()
+    began = time.perf_counter()
+    solved, interrupted = kernel.solve_kernels(
+        problem,
+        lagrange.hosts_by_promise(problem),
+        incumbent=found.host_of,
+        deadline=time.perf_counter() + 60,
+        threads=2,
+    )
+    timer.cancel()
+    assert interrupted
+    assert time.perf_counter() - began < 10  # every solver stopped, far before the deadline
+    assert solved is not None and solved[1] <= found.cost
+    assert validate(problem, plan_of(problem, solved[0])) == ()

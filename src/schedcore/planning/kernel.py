@@ -78,12 +78,14 @@ def solve_kernels(
     incumbent: dict[int, int] | None,
     deadline: float,
     threads: int,
-) -> tuple[dict[int, int], int] | None:
-    """The best plan (unit -> host positions, weighted delegate cost) of growing kernels.
+) -> tuple[tuple[dict[int, int], int] | None, bool]:
+    """The best plan (unit -> host positions, weighted delegate cost) of growing kernels, or
+    ``None`` if none has a plan; and whether an interrupt (Ctrl-C) ended the solves.
 
     ``threads`` workers each take the next kernel of :data:`KERNELS` (one CP-SAT worker each,
     hinted with the best plan so far, its pairs included) until ``deadline``, or until the
-    kernels grow beyond :data:`KERNEL_PAIRS` or the hosts; ``None`` if none has a plan.
+    kernels grow beyond :data:`KERNEL_PAIRS` or the hosts.  An interrupt stops every solve and
+    returns the best plan so far.
     """
     from schedcore.planning.large import solve_exact
 
@@ -139,21 +141,20 @@ def solve_kernels(
     ]
     for helper in helpers:
         helper.start()
+    interrupted = False
     try:
         for helper in helpers:
             while helper.is_alive():  # each solve keeps the deadline
                 helper.join(0.05)
     except KeyboardInterrupt:
+        interrupted = True
         stopping.set()
         # a solve may start after the first stop: stop every solver again until all end
         while any(helper.is_alive() for helper in helpers):
             for solver in list(solvers):
                 solver.stop_search()
             time.sleep(0.05)
-        raise
-    if not best:
-        return None
-    return best[-1]
+    return (best[-1] if best else None), interrupted
 
 
 def _cost(problem: Problem, host_of: dict[int, int]) -> int:

@@ -691,11 +691,13 @@ def search(
     until: Callable[[], bool] | None = None,
     threads: int = 1,
     promising: Collection[int] | None = None,
+    polish: bool = False,
 ) -> SearchResult:
     """The best allocation of ``problem`` (its allocation rules only) found before ``deadline``.
 
     ``start``: an allocation (unit -> host positions) keeping every allocation rule, to improve
-    instead of constructing one.  ``until``: checked after every neighbourhood, ends the search
+    instead of constructing one (``polish``: improve it as a constructed start is, by exact
+    re-assignment and local moves, before the neighbourhoods).  ``until``: checked after every neighbourhood, ends the search
     early when true.  ``threads``: how many exact neighbourhoods are solved at once (one per
     core the search may use).  ``promising``: host positions the neighbourhoods may open besides
     the current hosts (e.g. those a lower bound favours; every host when ``None``).  An interrupt
@@ -715,6 +717,7 @@ def _search(
     until: Callable[[], bool] | None = None,
     threads: int = 1,
     promising: Collection[int] | None = None,
+    polish: bool = False,
 ) -> SearchResult:
     started = time.perf_counter()
     rng = random.Random(problem.seed)
@@ -728,7 +731,11 @@ def _search(
     interrupted = False
     try:
         candidates = candidate_hosts(problem, k)
-        while state is None and time.perf_counter() < deadline:
+        # one attempt at least, however long the candidate lists took: a caller that gave
+        # time to search wants a plan (a retry with longer lists keeps the deadline)
+        attempts = 0
+        while state is None and (attempts == 0 or time.perf_counter() < deadline):
+            attempts += 1
             if _simple(problem):
                 state = _construct(problem, candidates, rng)
             else:
@@ -753,7 +760,7 @@ def _search(
             return SearchResult(None, None, False, 0, 0, time.perf_counter() - started, k)
         if improved is not None:
             improved(state.cost * weight, time.perf_counter() - started)
-        if _simple(problem) and start is None:
+        if _simple(problem) and (start is None or polish):
             if problem.size > ALTERNATE_FROM:
                 state = _alternate(problem, state, 10, started + 0.4 * (deadline - started))
             _local_search(state, candidates, _fixed_units(problem), deadline)

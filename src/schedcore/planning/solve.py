@@ -200,7 +200,7 @@ def _search_allocation(
     # nothing runs beside this search: it may solve a neighbourhood per worker at once.  Only a
     # first plan (the start and its local moves) is wanted here: the bound then ranks the hosts
     # for the kernel, or for the neighbourhoods of the main search
-    first_until = time.perf_counter() + min(1.0, 0.1 * budget)
+    first_until = time.perf_counter() + min(max(1.0, 0.02 * budget), 0.1 * budget)
     found = large.search(view, deadline=first_until, improved=improved, threads=threads)
     notes.append(
         f"searched: {found.neighbourhoods} exact neighbourhoods, {found.improvements} improving "
@@ -235,6 +235,8 @@ def _search_allocation(
             view,
             deadline=search_until,
             improved=improved,
+            start=best.host_of,
+            polish=True,
             threads=threads,
             promising=promising,
         )
@@ -320,21 +322,20 @@ def _kernel_then_search(
     assert best.host_of is not None and best.cost is not None
     threads = max(1, view.workers)
     until = min(search_until, time.perf_counter() + KERNEL_SHARE * budget)
-    try:
-        solved = kernel.solve_kernels(
-            view,
-            lagrange.hosts_by_promise(view),
-            incumbent=best.host_of,
-            deadline=until,
-            threads=threads,
-        )
-    except KeyboardInterrupt:
-        notes.append("interrupted: the best plan found so far")
-        return best, True
+    solved, interrupted = kernel.solve_kernels(
+        view,
+        lagrange.hosts_by_promise(view),
+        incumbent=best.host_of,
+        deadline=until,
+        threads=threads,
+    )
     if solved is not None and solved[1] < best.cost:
         best = attrs.evolve(best, host_of=solved[0], cost=solved[1])
         improved(solved[1], time.perf_counter() - started)
         notes.append(f"kernel of the hosts the bound favours: {solved[1]}")
+    if interrupted:
+        notes.append("interrupted: the best plan found so far")
+        return best, True
     if search_until - time.perf_counter() < 0.5:
         return best, False
     more = large.search(
