@@ -183,6 +183,7 @@ class _Bound0:
 def test_the_race_with_a_stale_cp_sat_plan_proves_the_true_optimum(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(portfolio, "SPARE_CORE_SHARE", 0.0)  # whatever else runs
     instance = load_cpmp(CPMP / "pmedcap01.txt", time_limit=60.0, workers=2)
     view = portfolio.allocation_view(instance.problem)
     other = load_cpmp(CPMP / "pmedcap02.txt")
@@ -201,6 +202,7 @@ def test_the_race_with_a_stale_cp_sat_plan_proves_the_true_optimum(
 
 
 def test_the_cutoff_child_proves_when_plain_highs_cannot(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(portfolio, "SPARE_CORE_SHARE", 0.0)  # whatever else runs
     instance = load_cpmp(CPMP / "pmedcap01.txt", time_limit=60.0, workers=2)
     view = portfolio.allocation_view(instance.problem)
     best = solve_allocation(view, time_limit=60.0)
@@ -215,6 +217,7 @@ def test_the_cutoff_child_proves_when_plain_highs_cannot(monkeypatch: pytest.Mon
 
 
 def test_the_time_limit_is_kept_with_both_highs_children(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(portfolio, "SPARE_CORE_SHARE", 0.0)  # whatever else runs
     instance = load_cpmp(CPMP / "pmedcap08.txt", time_limit=5.0, workers=2)  # HiGHS: 20-30 s
     monkeypatch.setattr(portfolio, "CP_SAT_BUDGET_SECONDS", 1.0)
     started = time.perf_counter()
@@ -229,6 +232,7 @@ def test_the_time_limit_is_kept_with_both_highs_children(monkeypatch: pytest.Mon
 def test_an_interrupt_while_highs_proves_returns_the_best_plan_so_far(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(portfolio, "SPARE_CORE_SHARE", 0.0)  # whatever else runs
     instance = load_cpmp(CPMP / "pmedcap08.txt", time_limit=60.0, workers=2)
     monkeypatch.setattr(portfolio, "CP_SAT_BUDGET_SECONDS", 1.0)
     timer = threading.Timer(4.0, os.kill, (os.getpid(), signal.SIGINT))  # as Ctrl-C
@@ -247,6 +251,7 @@ def test_an_interrupt_while_highs_proves_returns_the_best_plan_so_far(
 def test_when_the_cutoff_child_dies_plain_highs_still_proves(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(portfolio, "SPARE_CORE_SHARE", 0.0)  # whatever else runs
     instance = load_cpmp(CPMP / "pmedcap07.txt", time_limit=60.0, workers=2)
 
     def dies(*_: Any) -> None:
@@ -256,3 +261,32 @@ def test_when_the_cutoff_child_dies_plain_highs_still_proves(
     monkeypatch.setattr(portfolio, "CP_SAT_BUDGET_SECONDS", 0.5)
     result = portfolio.prove_allocation(instance.problem, time_limit=60.0)
     assert result.proven and result.cost == instance.optimum
+
+
+def test_no_second_highs_child_without_a_spare_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    instance = load_cpmp(CPMP / "pmedcap01.txt", time_limit=60.0, workers=2)
+    view = portfolio.allocation_view(instance.problem)
+    best = solve_allocation(view, time_limit=60.0)
+    assert best.host_of is not None
+    second = solve_allocation(view, time_limit=60.0, exclude=[best.host_of])
+    monkeypatch.setattr(portfolio._Race, "_cp_sat", _cp_sat_returns(second.host_of))
+    monkeypatch.setattr(portfolio._Usage, "cores", lambda self: 1.0)  # another job holds a core
+    monkeypatch.setattr(portfolio, "_highs_child", _slow_highs)
+    result = portfolio.prove_allocation(instance.problem, time_limit=60.0)
+    assert result.proven and result.cost == 713
+    assert result.proven_by is not None and "cutoff" not in result.proven_by
+
+
+def _slow_highs(view: Any, time_limit: float, sender: Any) -> None:
+    time.sleep(portfolio.HEAD_START_SECONDS + 1.0)
+    sender.send(solve_allocation(view, time_limit=time_limit))
+    sender.close()
+
+
+def test_the_cores_used_are_measured() -> None:
+    usage = portfolio._Usage(os.getpid())  # this process, counted twice
+    started = time.perf_counter()
+    while time.perf_counter() - started < 0.6:
+        pass
+    assert 0.0 < usage.cores() <= 2.2
+    assert portfolio._Usage(None).cores() == float("inf")
