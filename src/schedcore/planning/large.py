@@ -696,12 +696,13 @@ def search(
     """The best allocation of ``problem`` (its allocation rules only) found before ``deadline``.
 
     ``start``: an allocation (unit -> host positions) keeping every allocation rule, to improve
-    instead of constructing one (``polish``: improve it as a constructed start is, by exact
-    re-assignment and local moves, before the neighbourhoods).  ``until``: checked after every neighbourhood, ends the search
-    early when true.  ``threads``: how many exact neighbourhoods are solved at once (one per
-    core the search may use).  ``promising``: host positions the neighbourhoods may open besides
-    the current hosts (e.g. those a lower bound favours; every host when ``None``).  An interrupt
-    (Ctrl-C, ``KeyboardInterrupt``) ends the search with the best allocation so far.
+    instead of constructing one; ``polish``: improve it as a constructed start is (exact
+    re-assignment, local moves) before the neighbourhoods.  ``until``: checked after every
+    neighbourhood, ends the search early when true.  ``threads``: how many exact
+    neighbourhoods are solved at once (one per core the search may use).  ``promising``: host
+    positions the neighbourhoods may open besides the current hosts (e.g. those a lower bound
+    favours; every host when ``None``).  An interrupt (Ctrl-C, ``KeyboardInterrupt``) ends the
+    search with the best allocation so far.
     """
     with interrupts_noted() as stop:
         return _search(problem, deadline, improved, start_k, stop, start, until, threads, promising)
