@@ -691,13 +691,11 @@ def search(
     until: Callable[[], bool] | None = None,
     threads: int = 1,
     promising: Collection[int] | None = None,
-    polish: bool = False,
 ) -> SearchResult:
     """The best allocation of ``problem`` (its allocation rules only) found before ``deadline``.
 
     ``start``: an allocation (unit -> host positions) keeping every allocation rule, to improve
-    instead of constructing one; ``polish``: improve it as a constructed start is (exact
-    re-assignment, local moves) before the neighbourhoods.  ``until``: checked after every
+    instead of constructing one (its neighbourhoods come at once).  ``until``: checked after every
     neighbourhood, ends the search early when true.  ``threads``: how many exact
     neighbourhoods are solved at once (one per core the search may use).  ``promising``: host
     positions the neighbourhoods may open besides the current hosts (e.g. those a lower bound
@@ -718,7 +716,6 @@ def _search(
     until: Callable[[], bool] | None = None,
     threads: int = 1,
     promising: Collection[int] | None = None,
-    polish: bool = False,
 ) -> SearchResult:
     started = time.perf_counter()
     rng = random.Random(problem.seed)
@@ -761,7 +758,7 @@ def _search(
             return SearchResult(None, None, False, 0, 0, time.perf_counter() - started, k)
         if improved is not None:
             improved(state.cost * weight, time.perf_counter() - started)
-        if _simple(problem) and (start is None or polish):
+        if _simple(problem) and start is None:
             if problem.size > ALTERNATE_FROM:
                 state = _alternate(problem, state, 10, started + 0.4 * (deadline - started))
             _local_search(state, candidates, _fixed_units(problem), deadline)

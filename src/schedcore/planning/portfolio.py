@@ -411,10 +411,13 @@ class _Usage:
         self.child_cpu = _cpu_seconds(child)
 
     def cores(self) -> float:
-        """Cores used on average; ``inf`` where unknown or too short to tell."""
+        """Cores used on average; ``inf`` when too short to tell, ``0`` where unknown (no
+        ``/proc``: then no core is taken to be spare)."""
         wall = time.perf_counter() - self.wall
         child_cpu = _cpu_seconds(self.child)
-        if wall < 0.5 or child_cpu is None or self.child_cpu is None:
+        if child_cpu is None or self.child_cpu is None:
+            return 0.0
+        if wall < 0.5:
             return math.inf
         return (time.process_time() - self.cpu + child_cpu - self.child_cpu) / wall
 

@@ -189,7 +189,8 @@ def _search_allocation(
     bound_seconds = min(30.0, max(0.5, 0.1 * budget))
     search_until = time.perf_counter() + (SEARCH_SHARE_BEFORE_PROOF if prove else 0.85) * budget
     threads = max(1, view.workers)
-    with_kernel = view.size * kernel.KERNELS[0][1] <= kernel.KERNEL_PAIRS
+    # the smallest kernel: each unit's pairs to its nearest kernel hosts, and its first plan's
+    with_kernel = view.size * (kernel.KERNELS[0][1] + 1) <= kernel.KERNEL_PAIRS
     count = [0]
 
     def improved(cost: int, _: float) -> None:
@@ -218,6 +219,7 @@ def _search_allocation(
             start=_unit_costs(view, found.host_of),
             seconds=bound_seconds,
         )
+        ranked = lagrange.hosts_by_promise(view)
     except KeyboardInterrupt:
         notes.append("interrupted: the best plan found so far, without a bound")
         return Allocation(found.host_of, found.cost, None, False, False, found.seconds), notes
@@ -226,17 +228,15 @@ def _search_allocation(
     interrupted = found.interrupted
     if with_kernel and not interrupted and lagrange.bound < found.cost:
         best, interrupted = _kernel_then_search(
-            view, lagrange, best, started, budget, search_until, improved, notes
+            view, ranked, best, started, budget, search_until, improved, notes
         )
     elif not interrupted and lagrange.bound < found.cost:
-        ranked = lagrange.hosts_by_promise(view)
         promising = frozenset(ranked[: round(PROMISING_HOSTS * view.clusters)])
         main = large.search(
             view,
             deadline=search_until,
             improved=improved,
             start=best.host_of,
-            polish=True,
             threads=threads,
             promising=promising,
         )
@@ -256,7 +256,11 @@ def _search_allocation(
         return best, notes
     if not prove:
         return _search_on(view, best, deadline, improved, notes), notes
-    keep = lagrange.surviving_pairs(view, best.cost) | set(best.host_of.items())
+    try:
+        keep = lagrange.surviving_pairs(view, best.cost) | set(best.host_of.items())
+    except KeyboardInterrupt:
+        notes.append("interrupted: the best plan found so far")
+        return best, notes
     notes.append(f"Lagrangian reduced costs kept {len(keep)} of {pairs} unit-host pairs")
     if len(keep) > PROOF_PAIRS or remaining < BUILD_SECONDS_PER_THOUSAND_PAIRS * len(keep) / 1000:
         notes.append("no proof attempted: too many pairs left for the time")
@@ -309,7 +313,7 @@ def _unit_costs(view: Problem, host_of: dict[int, int]) -> Any:
 
 def _kernel_then_search(
     view: Problem,
-    lagrange: bounds.LagrangianBound,
+    ranked: list[int],
     best: Allocation,
     started: float,
     budget: float,
@@ -324,7 +328,7 @@ def _kernel_then_search(
     until = min(search_until, time.perf_counter() + KERNEL_SHARE * budget)
     solved, interrupted = kernel.solve_kernels(
         view,
-        lagrange.hosts_by_promise(view),
+        ranked,
         incumbent=best.host_of,
         deadline=until,
         threads=threads,
