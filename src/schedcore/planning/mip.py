@@ -51,9 +51,6 @@ def solve_allocation(
     interrupter: SolveInterrupter | None = None,
     threads: int | None = 1,
     on_built: Callable[[], None] | None = None,
-    below: int | None = None,
-    hint: dict[int, int] | None = None,
-    heuristics: bool = True,
 ) -> Allocation:
     """Minimise weighted delegate travel under the allocation constraints and allocation pins.
 
@@ -63,15 +60,6 @@ def solve_allocation(
     ``threads`` is HiGHS's thread count (``None``: HiGHS's default); one thread by default, so
     CP-SAT can race it on the other core (:mod:`schedcore.planning.portfolio`).  ``on_built``
     is called once the model is built, before HiGHS starts.
-
-    ``below`` searches only for allocations costing less than ``below`` (HiGHS's
-    ``objective_bound`` at ``below - 0.5``: the objective is integer).  Then an exhausted search
-    without such an allocation is returned as no plan with ``bound == below``, whatever HiGHS
-    reports: measured, HiGHS then says OPTIMAL for a plan *above* its cutoff, with a dual bound
-    that holds only below the cutoff (pmedcap01 with a cutoff of 712.5: "optimal 714, bound
-    714" where 713 exists).  Every bound returned with ``below`` is capped at ``below``.
-    ``hint`` (unit -> host position) is given to HiGHS as a solution hint; ``heuristics=False``
-    sets HiGHS's ``mip_heuristic_effort`` to 0 (with a good cutoff, branching is all it needs).
     """
     started = time.perf_counter()
     n = problem.size
@@ -123,17 +111,6 @@ def solve_allocation(
         chosen = [x[i, j] for i, j in previous.items() if (i, j) in x]
         model.add_linear_constraint(sum(chosen) <= len(chosen) - 1)
     model.minimize(sum(weight * problem.delegate_cost(i, j) * v for (i, j), v in x.items()))
-    double_options: dict[str, float] = {}
-    if below is not None:
-        double_options["objective_bound"] = below - _ABSOLUTE_GAP
-    if not heuristics:
-        double_options["mip_heuristic_effort"] = 0.0
-    model_params = None
-    if hint is not None:
-        values = {v: 1.0 if hint.get(i) == j else 0.0 for (i, j), v in x.items()}
-        model_params = mathopt.ModelSolveParameters(
-            solution_hints=[mathopt.SolutionHint(variable_values=values)]
-        )
     params = mathopt.SolveParameters(
         # building a large model takes a while too: it counts against the limit
         time_limit=timedelta(seconds=max(0.1, time_limit - (time.perf_counter() - started))),
@@ -141,23 +118,14 @@ def solve_allocation(
         absolute_gap_tolerance=_ABSOLUTE_GAP,
         random_seed=problem.seed,
         highs=highs_pb2.HighsOptionsProto(
-            int_options={} if threads is None else {"threads": threads},
-            double_options=double_options,
+            int_options={} if threads is None else {"threads": threads}
         ),
     )
     if on_built is not None:
         on_built()
-    result = mathopt.solve(
-        model,
-        mathopt.SolverType.HIGHS,
-        params=params,
-        model_params=model_params,
-        interrupter=interrupter,
-    )
+    result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params, interrupter=interrupter)
     seconds = time.perf_counter() - started
     reason = result.termination.reason
-    if below is not None:
-        return _below(problem, x, result, below, seconds)
     if reason in (
         mathopt.TerminationReason.INFEASIBLE,
         mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED,
@@ -186,62 +154,6 @@ def solve_allocation(
         bound = min(bound, cost)
     return Allocation(host_of, cost, bound, proven, False, seconds, proven_by)
 
-
-def _below(
-    problem: Problem,
-    x: dict[tuple[int, int], mathopt.Variable],
-    result: mathopt.SolveResult,
-    below: int,
-    seconds: float,
-) -> Allocation:
-    """What a search under the cutoff ``below - 0.5`` shows, in integers.
-
-    HiGHS prunes every node whose bound reaches the cutoff, so its dual bound holds for the
-    allocations below the cutoff only; the others cost ``below`` or more.  Hence every bound is
-    capped at ``below``, and a plan HiGHS returns at or above the cutoff is dropped.
-    """
-    reason = result.termination.reason
-    exhausted = reason in (
-        mathopt.TerminationReason.OPTIMAL,
-        mathopt.TerminationReason.INFEASIBLE,
-        mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED,
-    )
-    host_of: dict[int, int] | None = None
-    cost: int | None = None
-    if result.has_primal_feasible_solution():
-        values = result.variable_values()
-        host_of = {i: j for (i, j), v in x.items() if values[v] > 0.5}
-        weight = problem.weights.delegate_travel
-        cost = sum(weight * problem.delegate_cost(i, j) for i, j in host_of.items())
-        if cost >= below:  # at or above the cutoff: not what was asked for
-            host_of, cost = None, None
-    reported = _bound(result)
-    bound = None if reported is None else min(below, reported)
-    if cost is None:
-        # searched to the end without a plan below the cutoff: none exists
-        return Allocation(None, None, below if exhausted else bound, False, False, seconds)
-    assert host_of is not None
-    # OPTIMAL below the cutoff: nothing below it is cheaper, nothing above it is either
-    optimal = reason == mathopt.TerminationReason.OPTIMAL
-    proven = optimal and reported is not None and reported >= cost
-    proven_by = None
-    if proven:
-        proven_by = (
-            f"HiGHS MIP with the cutoff {below - _ABSOLUTE_GAP:g} (below an incumbent of "
-            f"{below}): dual bound, rounded up, reaches the integer objective {cost}; "
-            f"{_TOLERANCE_NOTE.format(tolerance=HIGHS_FEASIBILITY_TOLERANCE * max(1.0, cost))}"
-        )
-        bound = cost
-    elif bound is not None:
-        bound = min(bound, cost)
-    return Allocation(host_of, cost, bound, proven, False, seconds, proven_by)
-
-
-#: How exact a HiGHS proof is (its feasibility tolerance, relative).
-_TOLERANCE_NOTE = (
-    "exact up to HiGHS's feasibility tolerance (1e-07 relative, about {tolerance:.2g} at this "
-    "magnitude)"
-)
 
 #: HiGHS's default primal feasibility tolerance: its proofs hold up to this, relative.
 HIGHS_FEASIBILITY_TOLERANCE = 1e-7
