@@ -47,9 +47,23 @@ def euclidean(x1: float, y1: float, x2: float, y2: float) -> float:
     return math.hypot(x2 - x1, y2 - y1)
 
 
+class DistanceMatrix(tuple[tuple[int, ...], ...]):
+    """A matrix already checked (whole numbers in range, square, zero on the diagonal,
+    symmetric): a problem built from another's matrix, or from a part of it, is not checked
+    again (checking 9 million entries of a 3,038-unit matrix took about 10 s)."""
+
+    __slots__ = ()
+
+    def part(self, rows: Sequence[int]) -> DistanceMatrix:
+        """The matrix of the units at positions ``rows`` (in that order): checked too."""
+        return DistanceMatrix(tuple(tuple(self[a][b] for b in rows) for a in rows))
+
+
 def check_distances(rows: Sequence[Sequence[float]]) -> tuple[tuple[int, ...], ...]:
     """A user's matrix as whole numbers: every entry a finite number from 0 to
     :data:`MAX_DISTANCE` (NaN, infinity, a negative or absurd distance, text: refused)."""
+    if isinstance(rows, DistanceMatrix):
+        return rows
     checked = []
     try:
         for i, row in enumerate(rows):
@@ -80,6 +94,8 @@ def distance_matrix(
     Symmetrise such a matrix first (e.g. the mean or the larger of both directions).
     """
     n = len(units)
+    if isinstance(given, DistanceMatrix) and len(given) == n and all(len(r) == n for r in given):
+        return given
     if given is not None:
         given = check_distances(given)
         if len(given) != n or any(len(row) != n for row in given):
@@ -94,14 +110,14 @@ def distance_matrix(
                         f"{units[k].code} is {row[k]}, back is {given[k][i]}; travel is "
                         "counted one way, so give one distance for both (e.g. their mean)"
                     )
-        return given
+        return DistanceMatrix(given)
     if all(u.lat is not None and u.lon is not None for u in units):
-        return tuple(
+        return DistanceMatrix(
             tuple(round(great_circle_km(a.lat, a.lon, b.lat, b.lon)) for b in units)  # type: ignore[arg-type]
             for a in units
         )
     if all(u.x is not None and u.y is not None for u in units):
-        return tuple(
+        return DistanceMatrix(
             tuple(round(euclidean(a.x, a.y, b.x, b.y)) for b in units)  # type: ignore[arg-type]
             for a in units
         )

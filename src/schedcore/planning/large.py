@@ -33,13 +33,14 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from types import FrameType
 
 import attrs
 import numpy as np
 from ortools.sat.python import cp_model
 
+from schedcore.planning.distances import DistanceMatrix
 from schedcore.planning.model import build_model, hint_from
 from schedcore.planning.objective import weighted_sum
 from schedcore.planning.problem import ObjectiveKind, Pin, Problem
@@ -399,6 +400,13 @@ def _local_search(
             return
 
 
+def _part(km: Sequence[Sequence[int]], units: list[int]) -> Sequence[Sequence[int]]:
+    """The distances among ``units`` (not checked again when ``km`` was checked)."""
+    if isinstance(km, DistanceMatrix):
+        return km.part(units)
+    return [[km[a][b] for b in units] for a in units]
+
+
 def _sub_problem(problem: Problem, units: list[int], clusters: int) -> Problem:
     codes = {problem.units[i].code for i in units}
     pins = [
@@ -418,7 +426,7 @@ def _sub_problem(problem: Problem, units: list[int], clusters: int) -> Problem:
         pins=[Pin(unit=p.unit, host=p.host, with_unit=p.with_unit) for p in pins],
         weights=problem.weights,
         objective=problem.objective,
-        distances=[[km[a][b] for b in units] for a in units],
+        distances=_part(km, units),
         max_travel_km=problem.max_travel_km,  # the same distances: the same cap
         workers=1,
         seed=problem.seed,
