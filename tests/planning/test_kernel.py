@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from schedcore.planning import bounds, kernel, large, validate
+from schedcore.planning import Problem, bounds, kernel, large, validate
 from schedcore.planning.bounds import _Data, _evaluate
 from schedcore.planning.mip import solve_allocation
 from schedcore.planning.plan import Plan, PlanStatus
@@ -19,7 +19,7 @@ from schedcore.planning.solve import clusters_from
 from tests.planning.test_scale import random_problem
 
 
-def plan_of(problem, host_of):  # type: ignore[no-untyped-def]
+def plan_of(problem: Problem, host_of: dict[int, int]) -> Plan:
     return Plan(status=PlanStatus.FEASIBLE, clusters=clusters_from(problem, host_of))
 
 

@@ -23,6 +23,7 @@ import time
 import numpy as np
 from ortools.sat.python import cp_model
 
+from schedcore.planning.large import solve_exact
 from schedcore.planning.problem import Problem
 
 __all__ = ["KERNELS", "KERNEL_PAIRS", "kernel_pairs", "solve_kernels"]
@@ -87,8 +88,6 @@ def solve_kernels(
     kernels grow beyond :data:`KERNEL_PAIRS` or the hosts.  An interrupt stops every solve and
     returns the best plan so far.
     """
-    from schedcore.planning.large import solve_exact
-
     weight = problem.weights.delegate_travel
     lock = threading.Lock()
     best: list[tuple[dict[int, int], int]] = []
