@@ -149,6 +149,26 @@ def test_neighbourhoods_solved_together_share_no_cluster() -> None:
     assert validate(problem, plan_of(problem, dict(enumerate(state.host_of)))) == ()
 
 
+def test_a_neighbourhood_of_small_clusters_fills_its_unit_limit() -> None:
+    # 240 units in 80 clusters (3 units each on average): a neighbourhood of up to 60 units
+    # holds far more than 10 clusters, and stops only where the next cluster would overflow it
+    problem = attrs.evolve(random_problem(240, 7), clusters=80)
+    found = large.search(problem, deadline=_now() + 1.0)
+    assert found.host_of is not None
+    state = large._State(problem, [found.host_of[i] for i in range(problem.size)])
+    medians = sorted(j for j, m in state.members.items() if m)
+    km = np.asarray(problem.km, dtype=np.int64)[np.ix_(medians, medians)]
+    seed = medians[0]
+    chosen = large._neighbourhood(state, seed, medians, km, 60)
+    units = sum(len(state.members[j]) for j in chosen)
+    assert chosen[0] == seed and len(chosen) > 10
+    assert units <= 60
+    # the clusters taken are the seed's nearest; the next nearest would pass the limit
+    order = [medians[int(k)] for k in np.argsort(km[medians.index(seed)], kind="stable")]
+    assert chosen == order[: len(chosen)]
+    assert units + len(state.members[order[len(chosen)]]) > 60
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(8, 30), seed=st.integers(0, 10_000), unequal=st.booleans())
 def test_the_lagrangian_bound_never_exceeds_the_optimum_and_fixing_keeps_an_optimum(
