@@ -68,12 +68,21 @@ def test_the_kernel_keeps_the_incumbent_and_returns_a_valid_plan_no_worse(
     assert set(found.host_of.items()) <= pairs
     offered = {j for _, j in pairs}
     assert offered <= set(ranked[: round(1.5 * problem.clusters)]) | set(found.host_of.values())
+    reports: list[int] = []
     solved, interrupted = kernel.solve_kernels(
-        problem, ranked, incumbent=found.host_of, deadline=time.perf_counter() + 2, threads=2
+        problem,
+        ranked,
+        incumbent=found.host_of,
+        deadline=time.perf_counter() + 2,
+        threads=2,
+        improved=reports.append,
     )
     assert solved is not None and not interrupted
     host_of, cost = solved
     assert cost <= found.cost
+    # every better plan reported as found, each better than the last, the last the one returned
+    assert all(a > b for a, b in zip([found.cost, *reports], reports, strict=False))
+    assert reports[-1] == cost if reports else cost == found.cost
     assert validate(problem, plan_of(problem, host_of)) == ()
     assert cost == sum(problem.delegate_cost(i, j) for i, j in host_of.items())
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -79,14 +80,17 @@ def solve_kernels(
     incumbent: dict[int, int] | None,
     deadline: float,
     threads: int,
+    improved: Callable[[int], None] | None = None,
 ) -> tuple[tuple[dict[int, int], int] | None, bool]:
     """The best plan (unit -> host positions, weighted delegate cost) of growing kernels, or
     ``None`` if none has a plan; and whether an interrupt (Ctrl-C) ended the solves.
 
     ``threads`` workers each take the next kernel of :data:`KERNELS` (one CP-SAT worker each,
     hinted with the best plan so far, its pairs included) until ``deadline``, or until the
-    kernels grow beyond :data:`KERNEL_PAIRS` or the hosts.  An interrupt stops every solve and
-    returns the best plan so far.
+    kernels grow beyond :data:`KERNEL_PAIRS` or the hosts.  Every better plan a solve finds is
+    kept at once (the next kernel is hinted with it) and its weighted cost passed to
+    ``improved``, in decreasing order.  An interrupt stops every solve and returns the best plan
+    so far.
     """
     weight = problem.weights.delegate_travel
     lock = threading.Lock()
@@ -110,6 +114,15 @@ def solve_kernels(
                 return pairs if len(pairs) <= KERNEL_PAIRS else None
             return None
 
+    def keep(chosen: dict[int, int]) -> None:
+        cost = _cost(problem, chosen) * weight
+        with lock:  # reported under the lock: the reports keep decreasing
+            if best and cost >= best[-1][1]:
+                return
+            best.append((chosen, cost))
+            if improved is not None:
+                improved(cost)
+
     def climb(seed: int) -> None:
         while not stopping.is_set() and deadline - time.perf_counter() > 0.05:
             pairs = next_kernel()
@@ -125,13 +138,10 @@ def solve_kernels(
                 workers=1,
                 seed=seed,
                 register=solvers.append,
+                on_solution=keep,
             )
-            if chosen is None:
-                continue
-            cost = _cost(problem, chosen) * weight
-            with lock:
-                if not best or cost < best[-1][1]:
-                    best.append((chosen, cost))
+            if chosen is not None:
+                keep(chosen)
 
     # every solve in a thread of its own: the main thread waits in Python, where Ctrl-C lands
     helpers = [

@@ -54,7 +54,7 @@ NEIGHBOURHOOD_UNITS = 30
 #: Neighbourhoods never grow beyond this many units.  Only units count, not clusters: where
 #: clusters are small (p3038 with p = 800: 3.8 units each), a neighbourhood of 160 units holds
 #: about 40 of them (a cap of 10 clusters left p3038_800 at 2.0% above the best known at 300 s;
-#: without it, 1.0-1.3%).
+#: without it, 1.0-1.7% over four runs).
 MAX_NEIGHBOURHOOD_UNITS = 160
 #: Time one exact neighbourhood may take.
 SUB_SECONDS = 1.0
@@ -444,12 +444,14 @@ def solve_exact(
     workers: int,
     seed: int,
     register: Callable[[cp_model.CpSolver], None] | None = None,
+    on_solution: Callable[[dict[int, int]], None] | None = None,
 ) -> tuple[dict[int, int] | None, int | None, bool]:
     """CP-SAT on ``problem`` (optionally restricted to ``pairs``), hinted with ``host_of``.
 
     Returns the allocation (or ``None``), its cost, and whether CP-SAT proved it (optimal,
     or infeasible when there is no allocation).  ``register`` receives the solver before it
-    starts (so another thread may stop it).
+    starts (so another thread may stop it); ``on_solution`` each allocation (unit -> host
+    positions) CP-SAT finds, while it goes on searching.
     """
     planning = build_model(problem, pairs=pairs)
     planning.model.minimize(weighted_sum(planning))
@@ -464,11 +466,26 @@ def solve_exact(
     solver.parameters.catch_sigint_signal = False  # Ctrl-C reaches Python once this returns
     if register is not None:
         register(solver)
-    code = solver.solve(planning.model)
+    callback = None if on_solution is None else _Solutions(planning.assign, on_solution)
+    code = solver.solve(planning.model, callback)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, None, code == cp_model.INFEASIBLE  # proven: nothing fits
     chosen = {i: j for (i, j), v in planning.assign.items() if solver.boolean_value(v)}
     return chosen, round(solver.objective_value), code == cp_model.OPTIMAL
+
+
+class _Solutions(cp_model.CpSolverSolutionCallback):
+    """Hands each allocation CP-SAT finds to a function, while the solve goes on."""
+
+    def __init__(
+        self, assign: dict[tuple[int, int], cp_model.IntVar], to: Callable[[dict[int, int]], None]
+    ) -> None:
+        super().__init__()
+        self._assign = assign
+        self._to = to
+
+    def on_solution_callback(self) -> None:
+        self._to({i: j for (i, j), v in self._assign.items() if self.boolean_value(v)})
 
 
 def _neighbourhood(
@@ -480,7 +497,7 @@ def _neighbourhood(
     taken: Collection[int] = (),
 ) -> list[int]:
     """The seed cluster and its nearest clusters (still open, not ``taken`` by a neighbourhood
-    being solved beside), up to the size limits."""
+    being solved beside), up to ``limit`` units (the seed cluster is always taken)."""
     row = median_km[medians.index(seed_host)]
     order = np.argsort(row, kind="stable")
     chosen: list[int] = []

@@ -332,10 +332,10 @@ def _kernel_then_search(
         incumbent=best.host_of,
         deadline=until,
         threads=threads,
+        improved=lambda cost: improved(cost, time.perf_counter() - started),
     )
     if solved is not None and solved[1] < best.cost:
         best = attrs.evolve(best, host_of=solved[0], cost=solved[1])
-        improved(solved[1], time.perf_counter() - started)
         notes.append(f"kernel of the hosts the bound favours: {solved[1]}")
     if interrupted:
         notes.append("interrupted: the best plan found so far")
