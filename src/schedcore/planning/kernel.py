@@ -102,7 +102,8 @@ def solve_kernels(
     solvers: list[cp_model.CpSolver] = []
     stopping = threading.Event()
 
-    def next_kernel() -> set[tuple[int, int]] | None:
+    def next_kernel() -> tuple[set[tuple[int, int]], dict[int, int] | None] | None:
+        """The next kernel's pairs and the plan they include (its hint), or ``None``."""
         with lock:
             for factor, per_unit in ladder:
                 size = min(len(ranked_hosts), round(factor * problem.clusters))
@@ -111,7 +112,7 @@ def solve_kernels(
                 seen.add(size)
                 start = best[-1][0] if best else None
                 pairs = kernel_pairs(problem, ranked_hosts, factor, per_unit, start)
-                return pairs if len(pairs) <= KERNEL_PAIRS else None
+                return (pairs, start) if len(pairs) <= KERNEL_PAIRS else None
             return None
 
     def keep(chosen: dict[int, int]) -> None:
@@ -125,11 +126,12 @@ def solve_kernels(
 
     def climb(seed: int) -> None:
         while not stopping.is_set() and deadline - time.perf_counter() > 0.05:
-            pairs = next_kernel()
-            if pairs is None:
+            kernel = next_kernel()
+            if kernel is None:
                 return
-            with lock:
-                hint = best[-1][0] if best else None
+            # hinted with the plan whose pairs the kernel holds (a better one found since
+            # may use pairs outside it)
+            pairs, hint = kernel
             chosen, _, _ = solve_exact(
                 problem,
                 hint,

@@ -62,7 +62,9 @@ class SolveProgress:
     seconds: float
 
 
-#: What ``solve(problem, progress=...)`` calls with each improving solution.
+#: What ``solve(problem, progress=...)`` calls with each improving solution.  It may be called
+#: from a solver's thread, not the caller's, one call at a time: it should return quickly and
+#: not raise (hand the report to a queue to act on it elsewhere).
 ProgressCallback = Callable[[SolveProgress], None]
 
 #: Time allowed to schedule the optimal allocation (a small model: hosts are fixed).
@@ -140,7 +142,8 @@ def solve(
     model, reduced to the unit-host pairs that a better plan could still use, with
     ``delegate travel >= A*`` and the incumbent as a hint.  ``hint`` (a previous plan of the
     same units) is validated and re-costed under ``problem`` before it is used, and ignored if
-    it breaks a rule.  ``progress`` is called for each improving solution.
+    it breaks a rule.  ``progress`` is called for each improving solution (possibly from a
+    solver's thread: see :data:`ProgressCallback`).
 
     Anytime: the time limit is kept, and an interrupt (``KeyboardInterrupt``) during the search
     returns the best plan found so far.  Every returned plan with clusters has been re-checked
