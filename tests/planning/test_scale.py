@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import _thread
+import importlib
 import math
+import multiprocessing
 import random
 import threading
 from datetime import date, timedelta
 
 import attrs
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -320,3 +323,25 @@ def _now() -> float:
     import time
 
     return time.perf_counter()
+
+
+def test_an_interrupt_while_highs_proves_a_middling_problem_returns_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 260 units: searched first, then HiGHS proves on the pairs the bound keeps (in a child
+    # process) while the search goes on beside it; the proof starts at a fifth of the time
+    solve_module = importlib.import_module("schedcore.planning.solve")
+    monkeypatch.setattr(solve_module, "SEARCH_SHARE_BEFORE_PROOF", 0.2)
+    problem = random_problem(260, 5, time_limit=120.0).with_changes(workers=2)
+    assert searched(problem)
+    timer = threading.Timer(35.0, _thread.interrupt_main)
+    timer.start()
+    try:
+        plan = solve(problem)
+    finally:
+        timer.cancel()
+    assert any("beside the proof" in note for note in plan.notes), plan.notes
+    assert any("interrupted" in note for note in plan.notes), plan.notes
+    assert plan.has_solution and validate(problem, plan) == ()
+    assert plan.wall_seconds < 45  # not the 120 s limit, nor HiGHS's time limit
+    assert multiprocessing.active_children() == []

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from datetime import timedelta
 
 import attrs
 from ortools.math_opt.python import mathopt
 from ortools.math_opt.solvers import highs_pb2
-from ortools.util.python.solve_interrupter import SolveInterrupter
 
 from schedcore.planning.problem import Problem
 
-__all__ = ["Allocation", "solve_allocation"]
+__all__ = ["Allocation", "last_improving_plan", "solve_allocation"]
 
 #: A gap below one unit of an integer objective proves optimality.
 _ABSOLUTE_GAP = 0.5
@@ -40,6 +39,8 @@ class Allocation:
     seconds: float
     #: Which solver proved ``cost`` optimal, and up to what tolerance (``None``: not proven).
     proven_by: str | None = None
+    #: Whether an interrupt (Ctrl-C) ended the solve: the best allocation found until then.
+    interrupted: bool = False
 
 
 def solve_allocation(
@@ -48,9 +49,8 @@ def solve_allocation(
     time_limit: float,
     pairs: Collection[tuple[int, int]] | None = None,
     exclude: Collection[dict[int, int]] = (),
-    interrupter: SolveInterrupter | None = None,
     threads: int | None = 1,
-    on_built: Callable[[], None] | None = None,
+    improving_file: str | None = None,
 ) -> Allocation:
     """Minimise weighted delegate travel under the allocation constraints and allocation pins.
 
@@ -58,8 +58,11 @@ def solve_allocation(
     P clusters, hosts in their clusters, hall capacity, cluster size, host and companion pins.
     ``exclude`` lists allocations (unit -> host position) that must not be returned again.
     ``threads`` is HiGHS's thread count (``None``: HiGHS's default); one thread by default, so
-    CP-SAT can race it on the other core (:mod:`schedcore.planning.portfolio`).  ``on_built``
-    is called once the model is built, before HiGHS starts.
+    CP-SAT can race it on the other core (:mod:`schedcore.planning.portfolio`).
+    ``improving_file``: HiGHS writes each better plan it finds there
+    (:func:`last_improving_plan` reads the last one back: MathOpt cannot interrupt HiGHS, so a
+    solve that must stop early runs in a process that is ended,
+    :mod:`schedcore.planning.highs_process`).
     """
     started = time.perf_counter()
     n = problem.size
@@ -118,12 +121,14 @@ def solve_allocation(
         absolute_gap_tolerance=_ABSOLUTE_GAP,
         random_seed=problem.seed,
         highs=highs_pb2.HighsOptionsProto(
-            int_options={} if threads is None else {"threads": threads}
+            int_options={} if threads is None else {"threads": threads},
+            bool_options={} if improving_file is None else {"mip_improving_solution_save": True},
+            string_options={}
+            if improving_file is None
+            else {"mip_improving_solution_file": improving_file},
         ),
     )
-    if on_built is not None:
-        on_built()
-    result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params, interrupter=interrupter)
+    result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params)
     seconds = time.perf_counter() - started
     reason = result.termination.reason
     if reason in (
@@ -166,3 +171,51 @@ def _bound(result: mathopt.SolveResult) -> int | None:
         return None
     bound: int = math.ceil(value - 1e-9 * max(1.0, abs(value)))
     return bound
+
+
+def last_improving_plan(path: str, problem: Problem) -> dict[int, int] | None:
+    """The last complete plan HiGHS wrote to ``improving_file`` (unit -> host positions), or
+    ``None``: blocks of ``Objective v``, ``# Columns n``, then ``x[i,j] value`` lines; the last
+    block may be cut short by the process's end."""
+    try:
+        with open(path, encoding="ascii") as file:
+            text = file.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    end = len(text)
+    while (start := text.rfind("Objective ", 0, end)) >= 0:
+        plan = _plan_of_block(text[start:end], problem)
+        if plan is not None:
+            return plan
+        end = start
+    return None
+
+
+def _plan_of_block(block: str, problem: Problem) -> dict[int, int] | None:
+    lines = block.splitlines()
+    if len(lines) < 2 or not lines[1].startswith("# Columns "):
+        return None
+    try:
+        columns = int(lines[1].split()[2])
+    except (IndexError, ValueError):
+        return None
+    rows = lines[2 : 2 + columns]
+    if len(rows) != columns:
+        return None  # cut short
+    host_of: dict[int, int] = {}
+    for row in rows:
+        name, _, value = row.rpartition(" ")
+        try:
+            chosen = float(value) > 0.5
+        except ValueError:
+            return None
+        if chosen and name.startswith("x[") and name.endswith("]"):
+            unit, _, host = name[2:-1].partition(",")
+            if int(unit) in host_of:
+                return None
+            host_of[int(unit)] = int(host)
+    if sorted(host_of) != list(range(problem.size)):
+        return None
+    if any(host_of.get(j) != j for j in set(host_of.values())):
+        return None  # a host outside its own cluster: not a plan of this problem
+    return host_of

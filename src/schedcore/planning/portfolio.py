@@ -2,11 +2,19 @@
 
 Measured (``docs/benchmarks.md``): on the OR-Library n = 100 instances HiGHS proves optimality
 where CP-SAT stalls on its lower bound; on the 63-province allocation CP-SAT proves it about
-three times sooner.  So HiGHS runs in a child process (MathOpt cannot interrupt HiGHS, a child
-process can be ended) with a one-second head start, then CP-SAT races it for a few seconds and
-stops; the first proof ends the other solver.  Instances HiGHS proves at once pay nothing for
-the race, hard ones pay at most the few seconds CP-SAT shares the machine.  With one worker, or
-where processes cannot be forked, only HiGHS runs, which keeps the result deterministic.
+three times sooner.  So HiGHS runs in a child process
+(:mod:`schedcore.planning.highs_process`: MathOpt cannot interrupt HiGHS, a child process can
+be ended) with a one-second head start, then CP-SAT races it for a few seconds and stops; the
+first proof ends the other solver.  During the head start this process searches for a good
+plan on the other core (:func:`schedcore.planning.large.search`): a plan to report at once,
+and to return if the solve is interrupted.  Instances HiGHS proves at once pay nothing for the
+race, hard ones pay at most the few seconds CP-SAT shares the machine.  With one worker only
+HiGHS runs (in the child), which keeps the result deterministic; where processes cannot be
+forked, HiGHS runs in this process and an interrupt waits for its time limit.
+
+Anytime: an interrupt (Ctrl-C, ``KeyboardInterrupt``) at any point stops CP-SAT, ends HiGHS,
+and returns the best plan either side found (``Allocation.interrupted``).  The child ignores
+the terminal's Ctrl-C itself: this process decides what happens.
 
 Two failures are covered: when neither solver has any plan once CP-SAT's budget is spent (large
 instances), CP-SAT searches on until HiGHS has one or the time is up; when HiGHS's process ends
@@ -15,25 +23,37 @@ without a result (killed, out of memory), HiGHS solves in this process with the 
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 import time
-from multiprocessing.connection import Connection
+from collections.abc import Callable
 from typing import Any
 
+import attrs
 from ortools.sat.python import cp_model
 
+from schedcore.planning import highs_process, large
+from schedcore.planning.highs_process import HighsProcess
 from schedcore.planning.mip import Allocation, solve_allocation
 from schedcore.planning.model import build_model
 from schedcore.planning.objective import weighted_sum
 from schedcore.planning.problem import Pin, Problem, Weights
 
-__all__ = ["CP_SAT_BUDGET_SECONDS", "HEAD_START_SECONDS", "allocation_view", "prove_allocation"]
+__all__ = [
+    "CP_SAT_BUDGET_SECONDS",
+    "HEAD_START_SECONDS",
+    "Improved",
+    "allocation_view",
+    "prove_allocation",
+]
 
-#: HiGHS runs alone this long before CP-SAT joins the race.
+#: HiGHS runs alone this long before CP-SAT joins the race (this process searches meanwhile).
 HEAD_START_SECONDS = 1.0
 #: CP-SAT races for at most this long, then leaves the machine to HiGHS.
 CP_SAT_BUDGET_SECONDS = 6.0
+
+#: Called with the weighted cost of each better allocation found (from any thread, one call at
+#: a time, in decreasing order).
+Improved = Callable[[int], None]
 
 
 def allocation_view(problem: Problem) -> Problem:
@@ -54,104 +74,257 @@ def allocation_view(problem: Problem) -> Problem:
     )
 
 
-def _highs_child(view: Problem, time_limit: float, sender: Connection) -> None:
-    sender.send(solve_allocation(view, time_limit=time_limit, threads=None))
-    sender.close()
+class _Best:
+    """The best allocation found by the search or CP-SAT so far; each better one reported."""
+
+    def __init__(self, view: Problem, improved: Improved | None) -> None:
+        self._view = view
+        self._improved = improved
+        self._lock = threading.Lock()
+        self.host_of: dict[int, int] | None = None
+        self.cost: int | None = None
+
+    def offer(self, host_of: dict[int, int]) -> None:
+        view = self._view
+        weight = view.weights.delegate_travel
+        cost = sum(weight * view.delegate_cost(i, j) for i, j in host_of.items())
+        with self._lock:  # reported under the lock: the reports keep decreasing
+            if self.cost is not None and cost >= self.cost:
+                return
+            self.host_of, self.cost = dict(host_of), cost
+            if self._improved is not None:
+                self._improved(cost)
+
+    def allocation(self, started: float, bound: int | None = None) -> Allocation:
+        """The best plan as an unproven allocation (its bound capped at its cost)."""
+        if bound is not None and self.cost is not None:
+            bound = min(bound, self.cost)
+        return Allocation(self.host_of, self.cost, bound, False, False, _since(started))
 
 
-def prove_allocation(problem: Problem, *, time_limit: float) -> Allocation:
-    """The optimal allocation of ``problem``'s allocation view, from whichever solver proves it."""
+def _since(started: float) -> float:
+    return time.perf_counter() - started
+
+
+def _first_plan(view: Problem, deadline: float, until: Callable[[], bool], best: _Best) -> bool:
+    """A good plan by local and neighbourhood search (one core) before ``deadline``, or until
+    ``until()``; returns whether an interrupt ended it."""
+    found = large.search(view.with_changes(workers=1), deadline=deadline, until=until, threads=1)
+    if found.host_of is not None:
+        best.offer(found.host_of)
+    return found.interrupted
+
+
+def _highs_here(view: Problem, time_limit: float, best: _Best, started: float) -> Allocation:
+    """HiGHS in this process (no child could be forked, or the child died).  MathOpt cannot
+    interrupt it: an interrupt here takes effect when HiGHS returns, at its time limit."""
+    interrupted = False
+    result: list[Allocation] = []
+    worker = threading.Thread(
+        target=lambda: result.append(solve_allocation(view, time_limit=time_limit)), name="highs"
+    )
+    worker.start()
+    while worker.is_alive():
+        try:
+            worker.join(0.05)
+        except KeyboardInterrupt:
+            interrupted = True
+    mip = result[0] if result else Allocation(None, None, None, False, False, _since(started))
+    if best.cost is not None and (mip.cost is None or best.cost < mip.cost) and not mip.proven:
+        mip = best.allocation(started, mip.bound)
+    return attrs.evolve(mip, interrupted=interrupted) if interrupted else mip
+
+
+def prove_allocation(
+    problem: Problem, *, time_limit: float, improved: Improved | None = None
+) -> Allocation:
+    """The optimal allocation of ``problem``'s allocation view, from whichever solver proves it;
+    on an interrupt or at the time limit, the best allocation either found.  ``improved``: see
+    :data:`Improved` (the search's and CP-SAT's plans; HiGHS's only at its end)."""
     view = allocation_view(problem)
-    if problem.workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return solve_allocation(view, time_limit=time_limit)
+    best = _Best(view, improved)
     started = time.perf_counter()
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_highs_child, args=(view, time_limit, sender), daemon=True)
-    child.start()
-    sender.close()
-    # HiGHS alone first: most small instances are proven within the head start, and then
-    # CP-SAT would only have taken CPU from it.
-    if receiver.poll(min(HEAD_START_SECONDS, time_limit)):
-        try:
-            early: Allocation | None = receiver.recv()
-        except EOFError:  # the child died: solve here with the time left
-            early = None
-        child.join()
-        receiver.close()
-        if early is not None:
-            return early
-        remaining = max(0.1, time_limit - (time.perf_counter() - started))
-        return solve_allocation(view, time_limit=remaining)
-    planning = build_model(view)
-    planning.model.minimize(weighted_sum(planning))
-    solver = cp_model.CpSolver()
-    remaining = time_limit - (time.perf_counter() - started)
-    solver.parameters.max_time_in_seconds = max(0.1, min(CP_SAT_BUDGET_SECONDS, remaining))
-    solver.parameters.num_workers = problem.workers - 1
-    solver.parameters.random_seed = problem.seed
-    solver.parameters.linearization_level = 2
-    received: dict[str, Any] = {}
-    # Once CP-SAT's budget is spent without a plan, it keeps searching until HiGHS has one.
-    phase = {"searching_for_any_plan": False}
+    if not highs_process.available():
+        return _highs_here(view, time_limit, best, started)
+    race = _Race(view, time_limit, best, started)
+    try:
+        return race.run() if problem.workers >= 2 else race.highs_alone()
+    except KeyboardInterrupt:
+        return race.interrupted()
+    finally:
+        race.close()
 
-    def watch_highs() -> None:
-        try:
-            if receiver.poll(time_limit + 5.0):
-                received["mip"] = receiver.recv()
-        except (EOFError, OSError):  # the child died without a result
-            received["died"] = True
-            if phase["searching_for_any_plan"]:
-                solver.stop_search()  # HiGHS takes over in this process
+
+class _Race:
+    """One race: HiGHS in a child process, this process's search, then CP-SAT beside it."""
+
+    def __init__(self, view: Problem, time_limit: float, best: _Best, started: float) -> None:
+        self.view, self.time_limit, self.best, self.started = view, time_limit, best, started
+        #: Once CP-SAT's budget is spent without a plan, it keeps searching until HiGHS has one.
+        self.searching_for_any_plan = False
+        self.solver: cp_model.CpSolver | None = None
+        self.cp_thread: threading.Thread | None = None
+        self.highs = HighsProcess(view, time_limit=time_limit, on_done=self._highs_ended)
+
+    def _highs_ended(self, highs: HighsProcess) -> None:
+        """HiGHS's answer ends CP-SAT when it is a proof, or any plan while none was found."""
+        solver = self.solver
+        if solver is None:
             return
-        mip = received.get("mip")
-        if not isinstance(mip, Allocation):
-            return
-        if mip.proven or (phase["searching_for_any_plan"] and mip.cost is not None):
+        mip = highs.result
+        if highs.died and self.searching_for_any_plan:
+            solver.stop_search()  # HiGHS takes over in this process
+        elif mip is not None and (
+            mip.proven or (self.searching_for_any_plan and mip.cost is not None)
+        ):
             solver.stop_search()
 
-    watcher = threading.Thread(target=watch_highs, name="highs-watcher", daemon=True)
-    watcher.start()
-    status = solver.solve(planning.model)
-    if status == cp_model.UNKNOWN and not _has_plan(received.get("mip")):
-        # Neither solver has a plan yet (large instances): giving up here would waste the rest
-        # of the time limit, so CP-SAT searches on beside HiGHS.
-        phase["searching_for_any_plan"] = True
-        remaining = time_limit - (time.perf_counter() - started)
-        if remaining > 0.1 and not _has_plan(received.get("mip")) and "died" not in received:
-            solver.parameters.max_time_in_seconds = remaining
-            status = solver.solve(planning.model)
-    cp_proved = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
-    if cp_proved and "mip" not in received:
-        child.terminate()
-    watcher.join()  # HiGHS's result, its death, or its time limit (+5 s) passing
-    if child.is_alive():
-        child.terminate()  # over its time limit (building a large model counts too)
-    child.join()
-    receiver.close()
-    if "died" in received and not cp_proved:
-        # HiGHS's process ended without a result (killed, out of memory): it is the stronger
-        # prover, so it solves here with the time left rather than leaving CP-SAT's bound.
-        remaining = max(0.1, time_limit - (time.perf_counter() - started))
-        received["mip"] = solve_allocation(view, time_limit=remaining)
-    mip: Allocation | None = received.get("mip")
-    if mip is not None and (mip.proven or (not cp_proved and status != cp_model.FEASIBLE)):
-        return mip
-    if mip is not None and not cp_proved and mip.cost is not None:
-        cp_cost = round(solver.objective_value) if status == cp_model.FEASIBLE else None
-        if cp_cost is None or mip.cost <= cp_cost:
+    def _remaining(self) -> float:
+        return self.time_limit - _since(self.started)
+
+    def _wait(self, thread: threading.Thread) -> None:
+        """Wait in Python (where an interrupt lands) for ``thread`` to end."""
+        while thread.is_alive():
+            thread.join(0.05)
+
+    def run(self) -> Allocation:
+        # HiGHS alone first: most small instances are proven within the head start.  Meanwhile
+        # this process searches on the other core: a plan at once.
+        head_start = self.started + min(HEAD_START_SECONDS, self.time_limit)
+        highs = self.highs
+        if _first_plan(self.view, head_start, highs.done.is_set, self.best):
+            raise KeyboardInterrupt
+        while not highs.done.is_set() and time.perf_counter() < head_start:
+            highs.done.wait(0.05)
+        if highs.done.is_set():
+            if highs.result is not None:
+                return self._better_of_mip(highs.result)
+            return _highs_here(self.view, max(0.1, self._remaining()), self.best, self.started)
+        status = self._cp_sat(min(CP_SAT_BUDGET_SECONDS, self._remaining()))
+        if status == cp_model.UNKNOWN and not _has_plan(highs.result):
+            # Neither solver has a plan yet (large instances): giving up here would waste the
+            # rest of the time limit, so CP-SAT searches on beside HiGHS.
+            self.searching_for_any_plan = True
+            remaining = self._remaining()
+            if remaining > 0.1 and not highs.done.is_set():
+                status = self._cp_sat(remaining)
+        cp_proved = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+        if cp_proved:
+            highs.close()  # not wanted any more
+        highs.wait()  # HiGHS's result, its death, or its time limit (+5 s) passing
+        if highs.died and not cp_proved:
+            # HiGHS's process ended without a result (killed, out of memory): it is the stronger
+            # prover, so it solves here with the time left rather than leaving CP-SAT's bound.
+            return _highs_here(self.view, max(0.1, self._remaining()), self.best, self.started)
+        mip = highs.result
+        if status == cp_model.INFEASIBLE:
+            return Allocation(None, None, None, True, True, _since(self.started))
+        if mip is not None and (mip.proven or mip.infeasible) and not cp_proved:
             return mip
-    seconds = time.perf_counter() - started
-    if status == cp_model.INFEASIBLE:
-        return Allocation(None, None, None, True, True, seconds)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Allocation(None, None, None, False, False, seconds)
-    host_of = {i: j for (i, j), v in planning.assign.items() if solver.boolean_value(v)}
-    cost = sum(view.weights.delegate_travel * view.delegate_cost(i, j) for i, j in host_of.items())
-    bound = min(cost, round(solver.best_objective_bound))
-    proven = status == cp_model.OPTIMAL and bound >= cost
-    proven_by = "CP-SAT (exact integer arithmetic)" if proven else None
-    return Allocation(host_of, cost, bound, proven, False, seconds, proven_by)
+        if cp_proved:
+            assert self.best.host_of is not None and self.best.cost is not None
+            return Allocation(
+                self.best.host_of,
+                self.best.cost,
+                self.best.cost,
+                True,
+                False,
+                _since(self.started),
+                "CP-SAT (exact integer arithmetic)",
+            )
+        if mip is not None:
+            return self._better_of_mip(mip)
+        return self.best.allocation(self.started, self._cp_bound())
+
+    def _cp_sat(self, budget: float) -> Any:
+        """CP-SAT on the whole allocation, in a thread of its own; its plans are offered."""
+        planning = build_model(self.view)
+        planning.model.minimize(weighted_sum(planning))
+        # no hint from the search's plan: measured on the 2022 allocation, CP-SAT hinted with it
+        # proved the optimum in a median 4.0 s against 3.2 s without (six runs each)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.1, budget)
+        solver.parameters.num_workers = max(1, self.view.workers - 1)
+        solver.parameters.random_seed = self.view.seed
+        solver.parameters.linearization_level = 2
+        solver.parameters.catch_sigint_signal = False  # the interrupt lands in Python here
+        assign = planning.assign
+        best = self.best
+
+        class Solutions(cp_model.CpSolverSolutionCallback):
+            def on_solution_callback(self) -> None:
+                best.offer({i: j for (i, j), v in assign.items() if self.boolean_value(v)})
+
+        callback = Solutions()
+        outcome: list[Any] = []
+        self.solver = solver
+        if self.highs.done.is_set():  # HiGHS ended while the model was built
+            mip = self.highs.result
+            if mip is not None and (mip.proven or self.searching_for_any_plan):
+                return cp_model.UNKNOWN
+        self.cp_thread = threading.Thread(
+            target=lambda: outcome.append(solver.solve(planning.model, callback)), name="cp-sat"
+        )
+        self.cp_thread.start()
+        self._wait(self.cp_thread)
+        return outcome[0] if outcome else cp_model.UNKNOWN
+
+    def _cp_bound(self) -> int | None:
+        if self.solver is None:
+            return None
+        try:
+            return round(self.solver.best_objective_bound)
+        except (RuntimeError, ValueError):  # pragma: no cover - no response yet
+            return None
+
+    def _better_of_mip(self, mip: Allocation) -> Allocation:
+        """HiGHS's result, or the search's and CP-SAT's plan when it is better (unproven)."""
+        if mip.proven or mip.infeasible or self.best.cost is None:
+            return mip
+        if mip.cost is not None and mip.cost <= self.best.cost:
+            return mip
+        bounds = [b for b in (mip.bound, self._cp_bound()) if b is not None]
+        return self.best.allocation(self.started, max(bounds) if bounds else None)
+
+    def highs_alone(self) -> Allocation:
+        """One worker: HiGHS alone (deterministic), waited for where an interrupt lands."""
+        self.highs.wait()
+        if self.highs.result is not None:
+            return self.highs.result
+        return _highs_here(self.view, max(0.1, self._remaining()), self.best, self.started)
+
+    def interrupted(self) -> Allocation:
+        """After an interrupt: stop CP-SAT, end HiGHS, keep the best plan either side found."""
+        if self.solver is not None:
+            self.solver.stop_search()
+        mip = self.highs.result
+        highs_plan = self.highs.end()
+        if mip is None and highs_plan is not None:
+            self.best.offer(highs_plan)
+        self.close()
+        result = (
+            self._better_of_mip(mip)
+            if mip is not None
+            else self.best.allocation(self.started, self._cp_bound())
+        )
+        return attrs.evolve(result, interrupted=True, seconds=_since(self.started))
+
+    def close(self) -> None:
+        """End the child and the helper threads, whatever happened (again: harmless)."""
+        if self.solver is not None:
+            self.solver.stop_search()
+        if self.cp_thread is not None:
+            _join(self.cp_thread, self.solver.stop_search if self.solver else lambda: None)
+        self.highs.close()
+
+
+def _join(thread: threading.Thread, stop: Callable[[], None]) -> None:
+    """Wait for ``thread`` to end, calling ``stop`` again on every further interrupt."""
+    while thread.is_alive():
+        try:
+            thread.join(0.05)
+        except KeyboardInterrupt:
+            stop()
 
 
 def _has_plan(result: object) -> bool:

@@ -15,7 +15,6 @@ its gap; a stage that runs out of time is ``UNKNOWN``, never "infeasible".
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -23,10 +22,9 @@ from typing import Any
 import attrs
 import numpy as np
 from ortools.sat.python import cp_model
-from ortools.util.python.solve_interrupter import SolveInterrupter
 
 from schedcore.errors import SchedcoreError
-from schedcore.planning import bounds, kernel, large
+from schedcore.planning import bounds, highs_process, kernel, large
 from schedcore.planning.costs import allocation_is_objective, breakdown, objective_of
 from schedcore.planning.mip import HIGHS_FEASIBILITY_TOLERANCE, Allocation, solve_allocation
 from schedcore.planning.model import PlanningModel, build_model, hint_from
@@ -177,8 +175,21 @@ def _allocate(
 ) -> tuple[Allocation, list[str]]:
     """The allocation stage: the exact race for small problems, else search, bound, proof."""
     if not searched(problem):
-        return prove_allocation(problem, time_limit=time_limit), []
-    return _search_allocation(problem, started, started + time_limit, progress)
+        count = [0]
+
+        def improved(cost: int) -> None:
+            if progress is not None:
+                count[0] += 1
+                progress(SolveProgress(count[0], cost, 0, time.perf_counter() - started))
+
+        allocation = prove_allocation(problem, time_limit=time_limit, improved=improved)
+        if allocation.interrupted:
+            return allocation, ["interrupted: the best plan found so far"]
+        return allocation, []
+    allocation, notes = _search_allocation(problem, started, started + time_limit, progress)
+    if any(note.startswith("interrupted") for note in notes):
+        allocation = attrs.evolve(allocation, interrupted=True)
+    return allocation, notes
 
 
 def _search_allocation(
@@ -388,62 +399,57 @@ def _prove_while_searching(
     improved: Callable[[int, float], None],
     notes: list[str],
 ) -> tuple[Allocation | None, Allocation]:
-    """HiGHS proves on ``pairs`` in a thread while, with two workers, the search goes on here.
+    """HiGHS proves on ``pairs`` in a child process while, with two workers, the search goes on
+    here (:mod:`schedcore.planning.highs_process`: only a child process can be ended early).
 
-    The first to finish its time, or HiGHS's proof, ends both; an interrupt stops HiGHS and
-    keeps the best plan found.  Returns HiGHS's result (``None`` if it has none) and the
+    The first to finish its time, or HiGHS's proof, ends both; an interrupt ends HiGHS and
+    keeps the best plan either found.  Returns HiGHS's result (``None`` if it has none) and the
     search's best allocation.
     """
-    interrupter = SolveInterrupter()
-    result: list[Allocation] = []
-    built = threading.Event()
-
-    def run() -> None:
-        result.append(
-            solve_allocation(
-                view,
-                # HiGHS overran its limit by 1-2 s under load (measured): a margin
-                time_limit=max(0.1, deadline - time.perf_counter() - 1.0),
-                pairs=pairs,
-                interrupter=interrupter,
-                on_built=built.set,
-                # HiGHS's thread pool is set once per process: always one thread here
-                # (the exact race runs HiGHS with more threads in a child process)
-                threads=1,
-            )
-        )
-
-    worker = threading.Thread(target=run, name="highs-proof", daemon=True)
-    worker.start()
+    # HiGHS overran its limit by 1-2 s under load (measured): a margin
+    time_limit = max(0.1, deadline - time.perf_counter() - 1.0)
+    if not highs_process.available():
+        return solve_allocation(view, time_limit=time_limit, pairs=pairs), best
+    highs = highs_process.HighsProcess(
+        # one HiGHS thread: the search has the other core
+        view,
+        time_limit=time_limit,
+        pairs=pairs,
+        threads=1 if view.workers >= 2 else None,
+    )
     interrupted = False
     try:
-        # the model is built first: building is Python, which a search beside it would slow
-        while worker.is_alive() and not built.wait(0.1) and time.perf_counter() < deadline:
-            pass
         if view.workers >= 2 and best.host_of is not None and best.cost is not None:
             more = large.search(
                 view,
                 deadline=deadline,
                 improved=improved,
                 start=best.host_of,
-                until=lambda: not worker.is_alive(),
+                until=highs.done.is_set,
             )
             notes.append(f"searched on beside the proof: {more.neighbourhoods} neighbourhoods")
             interrupted = more.interrupted
             if more.host_of is not None and more.cost is not None and more.cost < best.cost:
                 bound = None if best.bound is None else min(best.bound, more.cost)
                 best = attrs.evolve(best, host_of=more.host_of, cost=more.cost, bound=bound)
-        if interrupted:
-            interrupter.interrupt()
-        while worker.is_alive():  # HiGHS keeps its own time limit (the deadline)
-            worker.join(0.1)
+        if not interrupted:
+            highs.wait()  # HiGHS keeps its own time limit (the deadline)
     except KeyboardInterrupt:
         interrupted = True
-        interrupter.interrupt()
-        worker.join()
-    if interrupted:
-        notes.append("interrupted: the best plan found so far")
-    return (result[0] if result else None), best
+    try:
+        if interrupted:
+            notes.append("interrupted: the best plan found so far")
+            found = highs.end()
+            if found is not None and highs.result is None:
+                cost = sum(
+                    view.weights.delegate_travel * view.delegate_cost(i, j)
+                    for i, j in found.items()
+                )
+                if best.cost is None or cost < best.cost:
+                    best = attrs.evolve(best, host_of=found, cost=cost)
+        return highs.result, best
+    finally:
+        highs.close()
 
 
 def _certified(problem: Problem, plan: Plan, started: float) -> Plan:
@@ -585,8 +591,9 @@ def _solve_joint(
             notes.append("the allocation found has no feasible schedule")
         else:
             notes.append("scheduling the allocation found ran out of time (UNKNOWN)")
-    if large_problem:
-        # the joint model over every host is what does not scale: keep the scheduled plan
+    if large_problem or allocation.interrupted:
+        # the joint model over every host is what does not scale, and an interrupted solve
+        # ends here: keep the scheduled plan
         wall = time.perf_counter() - started
         if incumbent is None:
             return Plan(
