@@ -18,7 +18,8 @@ import pytest
 from ortools.sat.python import cp_model
 
 from schedcore.planning import highs_process, load_cpmp, portfolio
-from schedcore.planning.mip import Allocation, last_improving_plan, solve_allocation
+from schedcore.planning.highs_process import last_improving_plan
+from schedcore.planning.mip import Allocation, solve_allocation
 
 CPMP = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "cpmp"
 pytestmark = pytest.mark.skipif(
@@ -188,3 +189,20 @@ def test_ctrl_c_to_the_plan_command_prints_the_best_plan_and_ends_highs(tmp_path
     assert (tmp_path / "plan.json").exists()
     with pytest.raises(ProcessLookupError):
         os.killpg(child.pid, 0)  # nothing of the group is left running
+
+
+def test_highs_plans_are_passed_on_while_it_solves() -> None:
+    instance = load_cpmp(CPMP / "pmedcap20.txt")  # no proof in 6 s: HiGHS improves meanwhile
+    plans: list[dict[int, int]] = []
+    highs = highs_process.HighsProcess(instance.problem, time_limit=6.0, on_plan=plans.append)
+    try:
+        highs.wait()
+    finally:
+        highs.close()
+    assert highs.result is not None and highs.result.cost is not None
+    assert plans, "HiGHS's first plans come within a second"
+    costs = [sum(instance.problem.delegate_cost(i, j) for i, j in plan.items()) for plan in plans]
+    assert all(a > b for a, b in itertools.pairwise(costs))
+    assert costs[-1] >= highs.result.cost
+    for plan in plans:
+        _assert_is_an_allocation(Allocation(plan, 0, None, False, False, 0.0), 100, 10)

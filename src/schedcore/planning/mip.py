@@ -21,7 +21,7 @@ from ortools.math_opt.solvers import highs_pb2
 
 from schedcore.planning.problem import Problem
 
-__all__ = ["Allocation", "last_improving_plan", "solve_allocation"]
+__all__ = ["Allocation", "solve_allocation"]
 
 #: A gap below one unit of an integer objective proves optimality.
 _ABSOLUTE_GAP = 0.5
@@ -59,10 +59,9 @@ def solve_allocation(
     ``exclude`` lists allocations (unit -> host position) that must not be returned again.
     ``threads`` is HiGHS's thread count (``None``: HiGHS's default); one thread by default, so
     CP-SAT can race it on the other core (:mod:`schedcore.planning.portfolio`).
-    ``improving_file``: HiGHS writes each better plan it finds there
-    (:func:`last_improving_plan` reads the last one back: MathOpt cannot interrupt HiGHS, so a
-    solve that must stop early runs in a process that is ended,
-    :mod:`schedcore.planning.highs_process`).
+    ``improving_file``: HiGHS writes each better plan it finds there, as it finds it
+    (:class:`schedcore.planning.highs_process.ImprovingPlans` reads them back: MathOpt cannot
+    interrupt HiGHS, so a solve that must stop early runs in a process that is ended).
     """
     started = time.perf_counter()
     n = problem.size
@@ -171,51 +170,3 @@ def _bound(result: mathopt.SolveResult) -> int | None:
         return None
     bound: int = math.ceil(value - 1e-9 * max(1.0, abs(value)))
     return bound
-
-
-def last_improving_plan(path: str, problem: Problem) -> dict[int, int] | None:
-    """The last complete plan HiGHS wrote to ``improving_file`` (unit -> host positions), or
-    ``None``: blocks of ``Objective v``, ``# Columns n``, then ``x[i,j] value`` lines; the last
-    block may be cut short by the process's end."""
-    try:
-        with open(path, encoding="ascii") as file:
-            text = file.read()
-    except (OSError, UnicodeDecodeError):
-        return None
-    end = len(text)
-    while (start := text.rfind("Objective ", 0, end)) >= 0:
-        plan = _plan_of_block(text[start:end], problem)
-        if plan is not None:
-            return plan
-        end = start
-    return None
-
-
-def _plan_of_block(block: str, problem: Problem) -> dict[int, int] | None:
-    lines = block.splitlines()
-    if len(lines) < 2 or not lines[1].startswith("# Columns "):
-        return None
-    try:
-        columns = int(lines[1].split()[2])
-    except (IndexError, ValueError):
-        return None
-    rows = lines[2 : 2 + columns]
-    if len(rows) != columns:
-        return None  # cut short
-    host_of: dict[int, int] = {}
-    for row in rows:
-        name, _, value = row.rpartition(" ")
-        try:
-            chosen = float(value) > 0.5
-        except ValueError:
-            return None
-        if chosen and name.startswith("x[") and name.endswith("]"):
-            unit, _, host = name[2:-1].partition(",")
-            if int(unit) in host_of:
-                return None
-            host_of[int(unit)] = int(host)
-    if sorted(host_of) != list(range(problem.size)):
-        return None
-    if any(host_of.get(j) != j for j in set(host_of.values())):
-        return None  # a host outside its own cluster: not a plan of this problem
-    return host_of

@@ -164,7 +164,10 @@ class _Race:
         self.searching_for_any_plan = False
         self.solver: cp_model.CpSolver | None = None
         self.cp_thread: threading.Thread | None = None
-        self.highs = HighsProcess(view, time_limit=time_limit, on_done=self._highs_ended)
+        # HiGHS's plans count as they come: reported, and kept should the solve be interrupted
+        self.highs = HighsProcess(
+            view, time_limit=time_limit, on_done=self._highs_ended, on_plan=best.offer
+        )
 
     def _highs_ended(self, highs: HighsProcess) -> None:
         """HiGHS's answer ends CP-SAT when it is a proof, or any plan while none was found."""
