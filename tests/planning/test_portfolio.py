@@ -206,3 +206,18 @@ def test_highs_plans_are_passed_on_while_it_solves() -> None:
     assert costs[-1] >= highs.result.cost
     for plan in plans:
         _assert_is_an_allocation(Allocation(plan, 0, None, False, False, 0.0), 100, 10)
+
+
+def test_highs_ended_mid_solve_still_gives_the_plan_it_wrote() -> None:
+    instance = load_cpmp(CPMP / "pmedcap20.txt")
+    highs = highs_process.HighsProcess(instance.problem, time_limit=60.0)
+    try:
+        waited = time.perf_counter()
+        while highs.newest is None and time.perf_counter() - waited < 20.0:
+            time.sleep(0.1)
+        plan = highs.end()  # the child is killed in the middle of its search
+        assert highs.result is None and plan is not None
+        _assert_is_an_allocation(Allocation(plan, 0, None, False, False, 0.0), 100, 10)
+    finally:
+        highs.close()
+    assert multiprocessing.active_children() == []

@@ -44,7 +44,11 @@ def _child(
     pairs: Collection[tuple[int, int]] | None,
     threads: int | None,
 ) -> None:
+    # the terminal's Ctrl-C is the parent's to handle; an ending is a plain SIGTERM (a handler
+    # inherited from an embedding application could not run while HiGHS is in C)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     sender.send(
         solve_allocation(
             problem, time_limit=time_limit, pairs=pairs, threads=threads, improving_file=improving
@@ -171,7 +175,12 @@ class HighsProcess:
             name="highs",
             daemon=True,
         )
-        self._child.start()
+        # SIGINT is held back while the child starts: it ignores it only once it runs
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._child.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         sender.close()
         self._watcher = threading.Thread(
             target=self._watch, args=(time_limit + 5.0,), name="highs-watcher", daemon=True
@@ -222,6 +231,9 @@ class HighsProcess:
     def _stop_child(self) -> None:
         if self._child.is_alive():
             self._child.terminate()
+            self._child.join(2.0)
+            if self._child.is_alive():  # pragma: no cover - SIGTERM not taken
+                self._child.kill()
         self._child.join()
 
     def close(self) -> None:

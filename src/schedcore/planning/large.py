@@ -717,6 +717,7 @@ def search(
     until: Callable[[], bool] | None = None,
     threads: int = 1,
     promising: Collection[int] | None = None,
+    polish: bool = True,
 ) -> SearchResult:
     """The best allocation of ``problem`` (its allocation rules only) found before ``deadline``.
 
@@ -725,11 +726,15 @@ def search(
     neighbourhood, ends the search early when true.  ``threads``: how many exact
     neighbourhoods are solved at once (one per core the search may use).  ``promising``: host
     positions the neighbourhoods may open besides the current hosts (e.g. those a lower bound
-    favours; every host when ``None``).  An interrupt (Ctrl-C, ``KeyboardInterrupt``) ends the
-    search with the best allocation so far.
+    favours; every host when ``None``).  ``polish=False``: the constructive start and its local
+    moves only, no exact re-assignment or neighbourhood (milliseconds on a few hundred units,
+    for a plan at once).  An interrupt (Ctrl-C, ``KeyboardInterrupt``) ends the search with the
+    best allocation so far.
     """
     with interrupts_noted() as stop:
-        return _search(problem, deadline, improved, start_k, stop, start, until, threads, promising)
+        return _search(
+            problem, deadline, improved, start_k, stop, start, until, threads, promising, polish
+        )
 
 
 def _search(
@@ -742,6 +747,7 @@ def _search(
     until: Callable[[], bool] | None = None,
     threads: int = 1,
     promising: Collection[int] | None = None,
+    polish: bool = True,
 ) -> SearchResult:
     started = time.perf_counter()
     rng = random.Random(problem.seed)
@@ -785,16 +791,17 @@ def _search(
         if improved is not None:
             improved(state.cost * weight, time.perf_counter() - started)
         if _simple(problem) and start is None:
-            if problem.size > ALTERNATE_FROM:
+            if polish and problem.size > ALTERNATE_FROM:
                 state = _alternate(problem, state, 10, started + 0.4 * (deadline - started))
             _local_search(state, candidates, _fixed_units(problem), deadline)
             if improved is not None:
                 improved(state.cost * weight, time.perf_counter() - started)
         if stop.is_set():
             raise KeyboardInterrupt
-        neighbourhoods, improvements = _lns(
-            state, deadline, rng, improved, started, stop, until, threads, promising
-        )
+        if polish:
+            neighbourhoods, improvements = _lns(
+                state, deadline, rng, improved, started, stop, until, threads, promising
+            )
     except KeyboardInterrupt:
         interrupted = True
     seconds = time.perf_counter() - started

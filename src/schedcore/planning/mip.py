@@ -121,7 +121,6 @@ def solve_allocation(
         random_seed=problem.seed,
         highs=highs_pb2.HighsOptionsProto(
             int_options={} if threads is None else {"threads": threads},
-            bool_options={} if improving_file is None else {"mip_improving_solution_save": True},
             string_options={}
             if improving_file is None
             else {"mip_improving_solution_file": improving_file},

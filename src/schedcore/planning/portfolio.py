@@ -5,10 +5,12 @@ where CP-SAT stalls on its lower bound; on the 63-province allocation CP-SAT pro
 three times sooner.  So HiGHS runs in a child process
 (:mod:`schedcore.planning.highs_process`: MathOpt cannot interrupt HiGHS, a child process can
 be ended) with a one-second head start, then CP-SAT races it for a few seconds and stops; the
-first proof ends the other solver.  During the head start this process searches for a good
-plan on the other core (:func:`schedcore.planning.large.search`): a plan to report at once,
-and to return if the solve is interrupted.  Instances HiGHS proves at once pay nothing for the
-race, hard ones pay at most the few seconds CP-SAT shares the machine.  With one worker only
+first proof ends the other solver.  Meanwhile this process builds a first plan at once (the
+constructive start of :func:`schedcore.planning.large.search` and its local moves, a few
+milliseconds), to report and to return if the solve is interrupted; HiGHS's plans are read
+as it writes them (:class:`~schedcore.planning.highs_process.HighsProcess`).  Instances HiGHS
+proves at once pay nothing for the race, hard ones pay at most the few seconds CP-SAT shares
+the machine.  With one worker only
 HiGHS runs (in the child), which keeps the result deterministic; where processes cannot be
 forked, HiGHS runs in this process and an interrupt waits for its time limit.
 
@@ -46,7 +48,7 @@ __all__ = [
     "prove_allocation",
 ]
 
-#: HiGHS runs alone this long before CP-SAT joins the race (this process searches meanwhile).
+#: HiGHS runs alone this long before CP-SAT joins the race.
 HEAD_START_SECONDS = 1.0
 #: CP-SAT races for at most this long, then leaves the machine to HiGHS.
 CP_SAT_BUDGET_SECONDS = 6.0
@@ -106,10 +108,16 @@ def _since(started: float) -> float:
     return time.perf_counter() - started
 
 
-def _first_plan(view: Problem, deadline: float, until: Callable[[], bool], best: _Best) -> bool:
-    """A good plan by local and neighbourhood search (one core) before ``deadline``, or until
-    ``until()``; returns whether an interrupt ended it."""
-    found = large.search(view.with_changes(workers=1), deadline=deadline, until=until, threads=1)
+def _first_plan(view: Problem, until: Callable[[], bool], best: _Best) -> bool:
+    """A plan at once: the constructive start and its local moves (milliseconds, one core);
+    returns whether an interrupt ended it."""
+    found = large.search(
+        view.with_changes(workers=1),
+        deadline=time.perf_counter() + HEAD_START_SECONDS,
+        until=until,
+        threads=1,
+        polish=False,
+    )
     if found.host_of is not None:
         best.offer(found.host_of)
     return found.interrupted
@@ -140,19 +148,26 @@ def prove_allocation(
 ) -> Allocation:
     """The optimal allocation of ``problem``'s allocation view, from whichever solver proves it;
     on an interrupt or at the time limit, the best allocation either found.  ``improved``: see
-    :data:`Improved` (the search's and CP-SAT's plans; HiGHS's only at its end)."""
+    :data:`Improved` (the search's, CP-SAT's and HiGHS's plans, as each is found)."""
     view = allocation_view(problem)
     best = _Best(view, improved)
     started = time.perf_counter()
     if not highs_process.available():
         return _highs_here(view, time_limit, best, started)
-    race = _Race(view, time_limit, best, started)
-    try:
-        return race.run() if problem.workers >= 2 else race.highs_alone()
-    except KeyboardInterrupt:
-        return race.interrupted()
-    finally:
-        race.close()
+    # a CP-SAT solve elsewhere in this process may have left SIGINT's default action behind
+    # it (it restores that, not Python's handler): Ctrl-C must reach Python here
+    with large.interrupts_noted():
+        race: _Race | None = None
+        try:
+            race = _Race(view, time_limit, best, started)
+            return race.run() if problem.workers >= 2 else race.highs_alone()
+        except KeyboardInterrupt:
+            if race is None:
+                raise
+            return race.interrupted()
+        finally:
+            if race is not None:
+                race.close()
 
 
 class _Race:
@@ -164,44 +179,59 @@ class _Race:
         self.searching_for_any_plan = False
         self.solver: cp_model.CpSolver | None = None
         self.cp_thread: threading.Thread | None = None
-        # HiGHS's plans count as they come: reported, and kept should the solve be interrupted
+        #: Set when CP-SAT should stop: checked on every wait, as a stop asked of a solver
+        #: before its search has begun is lost.
+        self.stop_wanted = threading.Event()
+        #: CP-SAT's own proof, if it made one: its allocation, cost and bound.
+        self.cp_proof: Allocation | None = None
+        # HiGHS's plans count as they come: reported, and kept should the solve be interrupted.
+        # One worker: HiGHS on one thread, deterministic; else its default.
         self.highs = HighsProcess(
-            view, time_limit=time_limit, on_done=self._highs_ended, on_plan=best.offer
+            view,
+            time_limit=time_limit,
+            threads=None if view.workers >= 2 else 1,
+            on_done=self._highs_ended,
+            on_plan=best.offer,
         )
 
     def _highs_ended(self, highs: HighsProcess) -> None:
-        """HiGHS's answer ends CP-SAT when it is a proof, or any plan while none was found."""
-        solver = self.solver
-        if solver is None:
-            return
+        if self._cp_sat_needless():
+            self.stop_wanted.set()
+
+    def _cp_sat_needless(self) -> bool:
+        """HiGHS ended with a proof, or (while any plan is wanted) with a plan or in death."""
+        highs = self.highs
+        if not highs.done.is_set():
+            return False
         mip = highs.result
-        if highs.died and self.searching_for_any_plan:
-            solver.stop_search()  # HiGHS takes over in this process
-        elif mip is not None and (
-            mip.proven or (self.searching_for_any_plan and mip.cost is not None)
-        ):
-            solver.stop_search()
+        if mip is not None and mip.proven:
+            return True
+        if not self.searching_for_any_plan:
+            return False
+        return highs.died or (mip is not None and mip.cost is not None)
 
     def _remaining(self) -> float:
         return self.time_limit - _since(self.started)
 
-    def _wait(self, thread: threading.Thread) -> None:
-        """Wait in Python (where an interrupt lands) for ``thread`` to end."""
-        while thread.is_alive():
-            thread.join(0.05)
+    def _highs_plan_on_disk(self) -> None:
+        """HiGHS ended without a result (died, or overran): keep the best plan it wrote."""
+        plan = self.highs.end()
+        if plan is not None:
+            self.best.offer(plan)
 
     def run(self) -> Allocation:
         # HiGHS alone first: most small instances are proven within the head start.  Meanwhile
-        # this process searches on the other core: a plan at once.
+        # this process finds a plan on the other core, at once.
         head_start = self.started + min(HEAD_START_SECONDS, self.time_limit)
         highs = self.highs
-        if _first_plan(self.view, head_start, highs.done.is_set, self.best):
+        if _first_plan(self.view, highs.done.is_set, self.best):
             raise KeyboardInterrupt
         while not highs.done.is_set() and time.perf_counter() < head_start:
             highs.done.wait(0.05)
         if highs.done.is_set():
             if highs.result is not None:
                 return self._better_of_mip(highs.result)
+            self._highs_plan_on_disk()
             return _highs_here(self.view, max(0.1, self._remaining()), self.best, self.started)
         status = self._cp_sat(min(CP_SAT_BUDGET_SECONDS, self._remaining()))
         if status == cp_model.UNKNOWN and not _has_plan(highs.result):
@@ -211,33 +241,22 @@ class _Race:
             remaining = self._remaining()
             if remaining > 0.1 and not highs.done.is_set():
                 status = self._cp_sat(remaining)
-        cp_proved = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
-        if cp_proved:
+        if self.cp_proof is not None:
             highs.close()  # not wanted any more
-        highs.wait()  # HiGHS's result, its death, or its time limit (+5 s) passing
-        if highs.died and not cp_proved:
-            # HiGHS's process ended without a result (killed, out of memory): it is the stronger
-            # prover, so it solves here with the time left rather than leaving CP-SAT's bound.
-            return _highs_here(self.view, max(0.1, self._remaining()), self.best, self.started)
-        mip = highs.result
+            return self.cp_proof
         if status == cp_model.INFEASIBLE:
+            highs.close()
             return Allocation(None, None, None, True, True, _since(self.started))
-        if mip is not None and (mip.proven or mip.infeasible) and not cp_proved:
-            return mip
-        if cp_proved:
-            assert self.best.host_of is not None and self.best.cost is not None
-            return Allocation(
-                self.best.host_of,
-                self.best.cost,
-                self.best.cost,
-                True,
-                False,
-                _since(self.started),
-                "CP-SAT (exact integer arithmetic)",
-            )
-        if mip is not None:
-            return self._better_of_mip(mip)
-        return self.best.allocation(self.started, self._cp_bound())
+        highs.wait()  # HiGHS's result, its death, or its time limit (+5 s) passing
+        mip = highs.result
+        if mip is None:
+            self._highs_plan_on_disk()
+            if highs.died:
+                # HiGHS's process ended without a result (killed, out of memory): it is the
+                # stronger prover, so it solves here with the time left.
+                return _highs_here(self.view, max(0.1, self._remaining()), self.best, self.started)
+            return self.best.allocation(self.started, self._cp_bound())
+        return self._better_of_mip(mip)
 
     def _cp_sat(self, budget: float) -> Any:
         """CP-SAT on the whole allocation, in a thread of its own; its plans are offered."""
@@ -261,16 +280,36 @@ class _Race:
         callback = Solutions()
         outcome: list[Any] = []
         self.solver = solver
-        if self.highs.done.is_set():  # HiGHS ended while the model was built
-            mip = self.highs.result
-            if mip is not None and (mip.proven or self.searching_for_any_plan):
-                return cp_model.UNKNOWN
+        if self._cp_sat_needless():  # HiGHS ended while the model was built
+            return cp_model.UNKNOWN
         self.cp_thread = threading.Thread(
             target=lambda: outcome.append(solver.solve(planning.model, callback)), name="cp-sat"
         )
         self.cp_thread.start()
-        self._wait(self.cp_thread)
-        return outcome[0] if outcome else cp_model.UNKNOWN
+        while self.cp_thread.is_alive():  # here, where an interrupt lands
+            self.cp_thread.join(0.05)
+            if self.stop_wanted.is_set():
+                solver.stop_search()
+        status = outcome[0] if outcome else cp_model.UNKNOWN
+        if status == cp_model.OPTIMAL:
+            chosen = {i: j for (i, j), v in assign.items() if solver.boolean_value(v)}
+            view = self.view
+            cost = sum(
+                view.weights.delegate_travel * view.delegate_cost(i, j) for i, j in chosen.items()
+            )
+            best.offer(chosen)
+            # claimed only when CP-SAT's bound reaches the plan's cost, recomputed in integers
+            if round(solver.best_objective_bound) >= cost:
+                self.cp_proof = Allocation(
+                    chosen,
+                    cost,
+                    cost,
+                    True,
+                    False,
+                    _since(self.started),
+                    "CP-SAT (exact integer arithmetic)",
+                )
+        return status
 
     def _cp_bound(self) -> int | None:
         if self.solver is None:
@@ -294,40 +333,43 @@ class _Race:
         self.highs.wait()
         if self.highs.result is not None:
             return self.highs.result
+        self._highs_plan_on_disk()
         return _highs_here(self.view, max(0.1, self._remaining()), self.best, self.started)
 
     def interrupted(self) -> Allocation:
-        """After an interrupt: stop CP-SAT, end HiGHS, keep the best plan either side found."""
-        if self.solver is not None:
-            self.solver.stop_search()
-        mip = self.highs.result
+        """After an interrupt: stop CP-SAT, end HiGHS, keep the best plan either side found
+        (a proof that had already arrived is kept as one)."""
+        self._stop_cp_sat()
         highs_plan = self.highs.end()
+        mip = self.highs.result
         if mip is None and highs_plan is not None:
             self.best.offer(highs_plan)
-        self.close()
-        result = (
-            self._better_of_mip(mip)
-            if mip is not None
-            else self.best.allocation(self.started, self._cp_bound())
-        )
+        if self.cp_proof is not None:
+            result = self.cp_proof
+        elif mip is not None:
+            result = self._better_of_mip(mip)
+        else:
+            result = self.best.allocation(self.started, self._cp_bound())
         return attrs.evolve(result, interrupted=True, seconds=_since(self.started))
+
+    def _stop_cp_sat(self) -> None:
+        """Stop CP-SAT and wait for its thread (asking again each moment: a stop asked before
+        its search has begun is lost)."""
+        self.stop_wanted.set()
+        solver, thread = self.solver, self.cp_thread
+        if solver is None or thread is None:
+            return
+        while thread.is_alive():
+            solver.stop_search()
+            try:
+                thread.join(0.05)
+            except KeyboardInterrupt:
+                continue  # interrupted again: still stopping
 
     def close(self) -> None:
         """End the child and the helper threads, whatever happened (again: harmless)."""
-        if self.solver is not None:
-            self.solver.stop_search()
-        if self.cp_thread is not None:
-            _join(self.cp_thread, self.solver.stop_search if self.solver else lambda: None)
+        self._stop_cp_sat()
         self.highs.close()
-
-
-def _join(thread: threading.Thread, stop: Callable[[], None]) -> None:
-    """Wait for ``thread`` to end, calling ``stop`` again on every further interrupt."""
-    while thread.is_alive():
-        try:
-            thread.join(0.05)
-        except KeyboardInterrupt:
-            stop()
 
 
 def _has_plan(result: object) -> bool:

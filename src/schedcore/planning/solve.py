@@ -15,6 +15,7 @@ its gap; a stage that runs out of time is ``UNKNOWN``, never "infeasible".
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -409,38 +410,50 @@ def _prove_while_searching(
     # HiGHS overran its limit by 1-2 s under load (measured): a margin
     time_limit = max(0.1, deadline - time.perf_counter() - 1.0)
     if not highs_process.available():
-        return solve_allocation(view, time_limit=time_limit, pairs=pairs), best
+        # no child process here: HiGHS alone, in a thread (an interrupt waits for its limit)
+        result: list[Allocation] = []
+        worker = threading.Thread(
+            target=lambda: result.append(solve_allocation(view, time_limit=time_limit, pairs=pairs))
+        )
+        worker.start()
+        while worker.is_alive():
+            try:
+                worker.join(0.05)
+            except KeyboardInterrupt:
+                notes.append("interrupted: the best plan found so far")
+        return (result[0] if result else None), best
     highs = highs_process.HighsProcess(
         # one HiGHS thread: the search has the other core
         view,
         time_limit=time_limit,
         pairs=pairs,
-        threads=1 if view.workers >= 2 else None,
+        threads=1,
     )
-    interrupted = False
     try:
-        if view.workers >= 2 and best.host_of is not None and best.cost is not None:
-            more = large.search(
-                view,
-                deadline=deadline,
-                improved=improved,
-                start=best.host_of,
-                until=highs.done.is_set,
-            )
-            notes.append(f"searched on beside the proof: {more.neighbourhoods} neighbourhoods")
-            interrupted = more.interrupted
-            if more.host_of is not None and more.cost is not None and more.cost < best.cost:
-                bound = None if best.bound is None else min(best.bound, more.cost)
-                best = attrs.evolve(best, host_of=more.host_of, cost=more.cost, bound=bound)
-        if not interrupted:
-            highs.wait()  # HiGHS keeps its own time limit (the deadline)
-    except KeyboardInterrupt:
-        interrupted = True
-    try:
+        interrupted = False
+        try:
+            if view.workers >= 2 and best.host_of is not None and best.cost is not None:
+                more = large.search(
+                    view,
+                    deadline=deadline,
+                    improved=improved,
+                    start=best.host_of,
+                    until=highs.done.is_set,
+                )
+                notes.append(f"searched on beside the proof: {more.neighbourhoods} neighbourhoods")
+                interrupted = more.interrupted
+                if more.host_of is not None and more.cost is not None and more.cost < best.cost:
+                    bound = None if best.bound is None else min(best.bound, more.cost)
+                    best = attrs.evolve(best, host_of=more.host_of, cost=more.cost, bound=bound)
+            if not interrupted:
+                highs.wait()  # HiGHS keeps its own time limit (the deadline)
+        except KeyboardInterrupt:
+            interrupted = True
         if interrupted:
             notes.append("interrupted: the best plan found so far")
+        if highs.result is None:  # interrupted, died or overran: its best plan so far
             found = highs.end()
-            if found is not None and highs.result is None:
+            if found is not None:
                 cost = sum(
                     view.weights.delegate_travel * view.delegate_cost(i, j)
                     for i, j in found.items()
