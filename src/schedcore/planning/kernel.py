@@ -150,10 +150,12 @@ def solve_kernels(
         threading.Thread(target=climb, args=(problem.seed + k,), name="kernel")
         for k in range(max(1, threads))
     ]
-    for helper in helpers:
-        helper.start()
     interrupted = False
     try:
+        # started within the try: Ctrl-C can land while a thread starts, and the threads
+        # already running must then be stopped too
+        for helper in helpers:
+            helper.start()
         for helper in helpers:
             while helper.is_alive():  # each solve keeps the deadline
                 helper.join(0.05)

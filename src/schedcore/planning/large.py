@@ -592,9 +592,9 @@ def _run_together(jobs: list[_Job]) -> None:
     """Solve the jobs at once, one per thread (CP-SAT releases the interpreter while it
     searches); every thread is joined before this returns, also on an interrupt."""
     helpers = [threading.Thread(target=job.run, name="neighbourhood") for job in jobs[1:]]
-    for helper in helpers:
-        helper.start()
     try:
+        for helper in helpers:  # within the try: Ctrl-C can land while a thread starts
+            helper.start()
         jobs[0].run()
     finally:
         for helper in helpers:

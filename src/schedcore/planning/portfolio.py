@@ -282,9 +282,12 @@ class _Race:
         self.solver = solver
         if self._cp_sat_needless():  # HiGHS ended while the model was built
             return cp_model.UNKNOWN
-        self.cp_thread = threading.Thread(
-            target=lambda: outcome.append(solver.solve(planning.model, callback)), name="cp-sat"
-        )
+
+        def run() -> None:
+            if not self.stop_wanted.is_set():  # an interrupt while this thread started
+                outcome.append(solver.solve(planning.model, callback))
+
+        self.cp_thread = threading.Thread(target=run, name="cp-sat")
         self.cp_thread.start()
         while self.cp_thread.is_alive():  # here, where an interrupt lands
             self.cp_thread.join(0.05)
