@@ -196,6 +196,7 @@ def test_highs_plans_are_passed_on_while_it_solves() -> None:
     plans: list[dict[int, int]] = []
     highs = highs_process.HighsProcess(instance.problem, time_limit=6.0, on_plan=plans.append)
     try:
+        highs.start()
         highs.wait()
     finally:
         highs.close()
@@ -212,6 +213,7 @@ def test_highs_ended_mid_solve_still_gives_the_plan_it_wrote() -> None:
     instance = load_cpmp(CPMP / "pmedcap20.txt")
     highs = highs_process.HighsProcess(instance.problem, time_limit=60.0)
     try:
+        highs.start()
         waited = time.perf_counter()
         while highs.newest is None and time.perf_counter() - waited < 20.0:
             time.sleep(0.1)

@@ -136,7 +136,8 @@ def _plan_of_block(block: str, problem: Problem, *, whole: bool) -> dict[int, in
 
 
 class HighsProcess:
-    """One HiGHS solve of ``problem``'s allocation (on ``pairs`` if given) in a child process.
+    """One HiGHS solve of ``problem``'s allocation (on ``pairs`` if given) in a child process,
+    begun by ``start()``.
 
     ``done`` is set once its result has arrived (``result``), the child died without one
     (``died``), or the time limit passed by five seconds; ``on_done`` is then called from
@@ -175,17 +176,35 @@ class HighsProcess:
             name="highs",
             daemon=True,
         )
-        # SIGINT is held back while the child starts: it ignores it only once it runs
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            self._child.start()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        sender.close()
+        self._sender = sender
+        self._started = False
         self._watcher = threading.Thread(
             target=self._watch, args=(time_limit + 5.0,), name="highs-watcher", daemon=True
         )
-        self._watcher.start()
+
+    def start(self) -> None:
+        """Fork the child and watch it.  A Ctrl-C arriving meanwhile is held until both are
+        running (an interrupt in the middle of a fork would lose the child's process id), then
+        raised here, so that the caller's ``close()`` ends the child."""
+        held_back: list[int] = []
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = signal.getsignal(signal.SIGINT) if in_main else None
+        if in_main:
+            signal.signal(signal.SIGINT, lambda signum, _frame: held_back.append(signum))
+        # blocked in this thread while it forks: the child inherits the mask and unblocks
+        # SIGINT only once it ignores it
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._child.start()
+            self._started = True
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            self._sender.close()
+            self._watcher.start()  # a child that never started reads as died
+            if in_main:
+                signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+        if held_back:
+            signal.raise_signal(signal.SIGINT)
 
     def _watch(self, patience: float) -> None:
         give_up = time.monotonic() + patience
@@ -229,18 +248,30 @@ class HighsProcess:
         return self.newest
 
     def _stop_child(self) -> None:
-        if self._child.is_alive():
-            self._child.terminate()
-            self._child.join(2.0)
-            if self._child.is_alive():  # pragma: no cover - SIGTERM not taken
-                self._child.kill()
-        self._child.join()
+        """End the child (a further Ctrl-C meanwhile does not stop the ending)."""
+        if not self._started:
+            return
+        while True:
+            try:
+                if self._child.is_alive():
+                    self._child.terminate()
+                    self._child.join(2.0)
+                    if self._child.is_alive():  # pragma: no cover - SIGTERM not taken
+                        self._child.kill()
+                self._child.join()
+                return
+            except KeyboardInterrupt:
+                continue
 
     def close(self) -> None:
         """End the child and release the pipe and the file (safe to call again)."""
-        self._stop_child()
-        self._watcher.join(1.0)  # the child's end of the pipe is closed: it returns at once
-        if not self._watcher.is_alive():
-            self._results.close()
-        with contextlib.suppress(OSError):
-            os.remove(self._improving)
+        try:
+            self._stop_child()
+        finally:
+            if self._watcher.is_alive():
+                with contextlib.suppress(KeyboardInterrupt):
+                    self._watcher.join(1.0)  # the child's end of the pipe is closed by now
+            if not self._watcher.is_alive():
+                self._results.close()
+            with contextlib.suppress(OSError):
+                os.remove(self._improving)

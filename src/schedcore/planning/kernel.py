@@ -164,9 +164,12 @@ def solve_kernels(
         stopping.set()
         # a solve may start after the first stop: stop every solver again until all end
         while any(helper.is_alive() for helper in helpers):
-            for solver in list(solvers):
-                solver.stop_search()
-            time.sleep(0.05)
+            try:
+                for solver in list(solvers):
+                    solver.stop_search()
+                time.sleep(0.05)
+            except KeyboardInterrupt:
+                continue  # interrupted again: still stopping
     return (best[-1] if best else None), interrupted
 
 

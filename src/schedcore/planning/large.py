@@ -294,6 +294,8 @@ def _recentre(problem: Problem, state: _State, fixed: set[int]) -> list[int]:
 
 
 def _construct(problem: Problem, candidates: list[list[int]], rng: random.Random) -> _State | None:
+    if len(problem.hosts()) < problem.clusters:
+        return None  # fewer units may host than clusters are wanted: no plan at all
     fixed = _fixed_units(problem)
     best: _State | None = None
     for attempt in range(3):
@@ -599,7 +601,8 @@ def _run_together(jobs: list[_Job]) -> None:
     finally:
         for helper in helpers:
             while helper.is_alive():  # each sub-solve keeps its own short limit
-                helper.join(0.05)
+                with contextlib.suppress(KeyboardInterrupt):  # interrupted again: still waiting
+                    helper.join(0.05)
 
 
 def _apply(state: _State, job: _Job) -> bool:

@@ -25,6 +25,7 @@ without a result (killed, out of memory), HiGHS solves in this process with the 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -108,12 +109,13 @@ def _since(started: float) -> float:
     return time.perf_counter() - started
 
 
-def _first_plan(view: Problem, until: Callable[[], bool], best: _Best) -> bool:
-    """A plan at once: the constructive start and its local moves (milliseconds, one core);
-    returns whether an interrupt ended it."""
+def _first_plan(view: Problem, deadline: float, until: Callable[[], bool], best: _Best) -> bool:
+    """A plan at once: the constructive start and its local moves (milliseconds, one core;
+    CP-SAT on the nearest hosts where clusters have a minimum size or companions, until
+    ``deadline`` at most); returns whether an interrupt ended it."""
     found = large.search(
         view.with_changes(workers=1),
-        deadline=time.perf_counter() + HEAD_START_SECONDS,
+        deadline=deadline,
         until=until,
         threads=1,
         polish=False,
@@ -160,6 +162,7 @@ def prove_allocation(
         race: _Race | None = None
         try:
             race = _Race(view, time_limit, best, started)
+            race.highs.start()
             return race.run() if problem.workers >= 2 else race.highs_alone()
         except KeyboardInterrupt:
             if race is None:
@@ -184,6 +187,8 @@ class _Race:
         self.stop_wanted = threading.Event()
         #: CP-SAT's own proof, if it made one: its allocation, cost and bound.
         self.cp_proof: Allocation | None = None
+        #: CP-SAT's best lower bound so far.
+        self.cp_bound: int | None = None
         # HiGHS's plans count as they come: reported, and kept should the solve be interrupted.
         # One worker: HiGHS on one thread, deterministic; else its default.
         self.highs = HighsProcess(
@@ -224,7 +229,7 @@ class _Race:
         # this process finds a plan on the other core, at once.
         head_start = self.started + min(HEAD_START_SECONDS, self.time_limit)
         highs = self.highs
-        if _first_plan(self.view, highs.done.is_set, self.best):
+        if _first_plan(self.view, head_start, highs.done.is_set, self.best):
             raise KeyboardInterrupt
         while not highs.done.is_set() and time.perf_counter() < head_start:
             highs.done.wait(0.05)
@@ -279,6 +284,7 @@ class _Race:
 
         callback = Solutions()
         outcome: list[Any] = []
+        self._cp_bound()  # the first solve's bound is kept
         self.solver = solver
         if self._cp_sat_needless():  # HiGHS ended while the model was built
             return cp_model.UNKNOWN
@@ -315,12 +321,14 @@ class _Race:
         return status
 
     def _cp_bound(self) -> int | None:
-        if self.solver is None:
-            return None
-        try:
-            return round(self.solver.best_objective_bound)
-        except (RuntimeError, ValueError):  # pragma: no cover - no response yet
-            return None
+        """CP-SAT's best lower bound, over both of its solves (the same model)."""
+        solver = self.solver
+        if solver is not None:
+            with contextlib.suppress(RuntimeError, ValueError):  # no response yet
+                bound = round(solver.best_objective_bound)
+                if self.cp_bound is None or bound > self.cp_bound:
+                    self.cp_bound = bound
+        return self.cp_bound
 
     def _better_of_mip(self, mip: Allocation) -> Allocation:
         """HiGHS's result, or the search's and CP-SAT's plan when it is better (unproven)."""
@@ -362,17 +370,21 @@ class _Race:
         solver, thread = self.solver, self.cp_thread
         if solver is None or thread is None:
             return
-        while thread.is_alive():
-            solver.stop_search()
+        while True:
             try:
+                if not thread.is_alive():
+                    return
+                solver.stop_search()
                 thread.join(0.05)
             except KeyboardInterrupt:
                 continue  # interrupted again: still stopping
 
     def close(self) -> None:
         """End the child and the helper threads, whatever happened (again: harmless)."""
-        self._stop_cp_sat()
-        self.highs.close()
+        try:
+            self._stop_cp_sat()
+        finally:
+            self.highs.close()
 
 
 def _has_plan(result: object) -> bool:

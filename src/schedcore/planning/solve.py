@@ -432,6 +432,7 @@ def _prove_while_searching(
     try:
         interrupted = False
         try:
+            highs.start()
             if view.workers >= 2 and best.host_of is not None and best.cost is not None:
                 more = large.search(
                     view,
