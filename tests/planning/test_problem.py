@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from schedcore.errors import InvalidInputError
@@ -61,3 +62,17 @@ def test_the_2022_scenario_documents_its_defaults() -> None:
     assert p.bridge_capacity == 1590
     assert p.days is not None and len(p.days) == 15
     assert [t.name for t in p.trainer_teams] == ["T1", "T2"]
+
+
+def test_an_allocation_costs_its_weighted_delegate_travel() -> None:
+    # three units on a line: demands 2, 3, 4 at km 0, 10, 30; person-km, weight 5
+    units = [
+        Unit(code=c, name=c, demand=d, capacity=20, x=x, y=0)
+        for c, d, x in (("a", 2, 0), ("b", 3, 10), ("c", 4, 30))
+    ]
+    base = Problem(units=units, clusters=2)
+    weighted = base.with_changes(weights=attrs.evolve(base.weights, delegate_travel=5))
+    host_of = {0: 0, 1: 0, 2: 2}  # b travels 10 km to a; c hosts itself
+    assert base.allocation_cost(host_of) == 3 * 10
+    assert weighted.allocation_cost(host_of) == 5 * 3 * 10
+    assert base.allocation_cost({0: 1, 1: 1, 2: 1}) == 2 * 10 + 0 + 4 * 20

@@ -219,14 +219,19 @@ def test_a_thousand_units_under_a_short_limit_get_a_valid_plan() -> None:
     assert 0 < plan.bound <= plan.objective
 
 
-def test_an_interrupt_returns_the_best_plan_so_far_validated() -> None:
-    problem = random_problem(800, 11, time_limit=60.0).with_changes(workers=2)
-    timer = threading.Timer(4.0, _thread.interrupt_main)
+def _solved_with_an_interrupt_after(seconds: float, problem: Problem) -> Plan:
+    """``solve(problem)`` interrupted as by Ctrl-C after ``seconds``."""
+    timer = threading.Timer(seconds, _thread.interrupt_main)
     timer.start()
     try:
-        plan = solve(problem)
+        return solve(problem)
     finally:
         timer.cancel()
+
+
+def test_an_interrupt_returns_the_best_plan_so_far_validated() -> None:
+    problem = random_problem(800, 11, time_limit=60.0).with_changes(workers=2)
+    plan = _solved_with_an_interrupt_after(4.0, problem)
     assert plan.has_solution
     assert any("interrupted" in note for note in plan.notes), plan.notes
     assert validate(problem, plan) == ()
@@ -334,12 +339,7 @@ def test_an_interrupt_while_highs_proves_a_middling_problem_returns_at_once(
     monkeypatch.setattr(solve_module, "SEARCH_SHARE_BEFORE_PROOF", 0.2)
     problem = random_problem(260, 5, time_limit=120.0).with_changes(workers=2)
     assert searched(problem)
-    timer = threading.Timer(35.0, _thread.interrupt_main)
-    timer.start()
-    try:
-        plan = solve(problem)
-    finally:
-        timer.cancel()
+    plan = _solved_with_an_interrupt_after(35.0, problem)
     assert any("beside the proof" in note for note in plan.notes), plan.notes
     assert any("interrupted" in note for note in plan.notes), plan.notes
     assert plan.has_solution and validate(problem, plan) == ()

@@ -811,5 +811,5 @@ def _search(
     if state is None:
         return SearchResult(None, None, interrupted, 0, 0, seconds, k)
     host_of = dict(enumerate(state.snapshot))
-    cost = sum(problem.delegate_cost(i, j) for i, j in host_of.items()) * weight
+    cost = problem.allocation_cost(host_of)
     return SearchResult(host_of, cost, interrupted, neighbourhoods, improvements, seconds, k)

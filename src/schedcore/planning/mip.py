@@ -140,7 +140,7 @@ def solve_allocation(
     values = result.variable_values()
     host_of = {i: j for (i, j), v in x.items() if values[v] > 0.5}
     # the cost in integers, from the allocation itself (not HiGHS's floating-point objective)
-    cost = sum(weight * problem.delegate_cost(i, j) for i, j in host_of.items())
+    cost = problem.allocation_cost(host_of)
     bound = _bound(result)
     # OPTIMAL only if HiGHS says so *and* its dual bound, rounded up, reaches the integer cost
     proven = reason == mathopt.TerminationReason.OPTIMAL and bound is not None and bound >= cost

@@ -88,9 +88,7 @@ class _Best:
         self.cost: int | None = None
 
     def offer(self, host_of: dict[int, int]) -> None:
-        view = self._view
-        weight = view.weights.delegate_travel
-        cost = sum(weight * view.delegate_cost(i, j) for i, j in host_of.items())
+        cost = self._view.allocation_cost(host_of)
         with self._lock:  # reported under the lock: the reports keep decreasing
             if self.cost is not None and cost >= self.cost:
                 return
@@ -302,10 +300,7 @@ class _Race:
         status = outcome[0] if outcome else cp_model.UNKNOWN
         if status == cp_model.OPTIMAL:
             chosen = {i: j for (i, j), v in assign.items() if solver.boolean_value(v)}
-            view = self.view
-            cost = sum(
-                view.weights.delegate_travel * view.delegate_cost(i, j) for i, j in chosen.items()
-            )
+            cost = self.view.allocation_cost(chosen)
             best.offer(chosen)
             # claimed only when CP-SAT's bound reaches the plan's cost, recomputed in integers
             if round(solver.best_objective_bound) >= cost:

@@ -9,7 +9,7 @@ is built: a bad problem raises :class:`~schedcore.errors.InvalidInputError` befo
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 import attrs
@@ -339,6 +339,12 @@ class Problem:
         if self.objective is ObjectiveKind.PERSON_KM:
             return km * self.units[member].demand
         return km
+
+    def allocation_cost(self, host_of: Mapping[int, int]) -> int:
+        """The weighted delegate travel of an allocation (unit -> host positions): the whole
+        objective of the allocation view."""
+        weight = self.weights.delegate_travel
+        return weight * sum(self.delegate_cost(i, j) for i, j in host_of.items())
 
     def allowed_day_indices(self, member: int) -> tuple[int, ...]:
         """Indices into ``days`` on which ``member`` can take part."""

@@ -455,10 +455,7 @@ def _prove_while_searching(
         if highs.result is None:  # interrupted, died or overran: its best plan so far
             found = highs.end()
             if found is not None:
-                cost = sum(
-                    view.weights.delegate_travel * view.delegate_cost(i, j)
-                    for i, j in found.items()
-                )
+                cost = view.allocation_cost(found)
                 if best.cost is None or cost < best.cost:
                     best = attrs.evolve(best, host_of=found, cost=cost)
         return highs.result, best
