@@ -148,7 +148,7 @@ def prove_allocation(
 ) -> Allocation:
     """The optimal allocation of ``problem``'s allocation view, from whichever solver proves it;
     on an interrupt or at the time limit, the best allocation either found.  ``improved``: see
-    :data:`Improved` (the search's, CP-SAT's and HiGHS's plans, as each is found)."""
+    :data:`Improved` (the first plan and HiGHS's plans as each is found, CP-SAT's at its end)."""
     view = allocation_view(problem)
     best = _Best(view, improved)
     started = time.perf_counter()
@@ -187,6 +187,9 @@ class _Race:
         self.cp_proof: Allocation | None = None
         #: CP-SAT's best lower bound so far.
         self.cp_bound: int | None = None
+        #: The current CP-SAT model's assignment literals, and its solve's status once returned.
+        self.cp_assign: dict[tuple[int, int], Any] = {}
+        self.cp_outcome: list[Any] = []
         # HiGHS's plans count as they come: reported, and kept should the solve be interrupted.
         # One worker: HiGHS on one thread, deterministic; else its default.
         self.highs = HighsProcess(
@@ -262,7 +265,7 @@ class _Race:
         return self._better_of_mip(mip)
 
     def _cp_sat(self, budget: float) -> Any:
-        """CP-SAT on the whole allocation, in a thread of its own; its plans are offered."""
+        """CP-SAT on the whole allocation, in a thread of its own; its final plan is offered."""
         planning = build_model(self.view)
         planning.model.minimize(weighted_sum(planning))
         # no hint from the search's plan: measured on the 2022 allocation, CP-SAT hinted with it
@@ -273,23 +276,20 @@ class _Race:
         solver.parameters.random_seed = self.view.seed
         solver.parameters.linearization_level = 2
         solver.parameters.catch_sigint_signal = False  # the interrupt lands in Python here
-        assign = planning.assign
-        best = self.best
-
-        class Solutions(cp_model.CpSolverSolutionCallback):
-            def on_solution_callback(self) -> None:
-                best.offer({i: j for (i, j), v in assign.items() if self.boolean_value(v)})
-
-        callback = Solutions()
+        self.cp_assign = planning.assign
         outcome: list[Any] = []
+        self.cp_outcome = outcome
         self._cp_bound()  # the first solve's bound is kept
         self.solver = solver
         if self._cp_sat_needless():  # HiGHS ended while the model was built
             return cp_model.UNKNOWN
 
+        # no Python solution callback: with one, the command crashed at exit after an
+        # interrupt in about one run of fifteen (none in thirty without); CP-SAT's plan is
+        # read from its response once it returns, stopped or not
         def run() -> None:
             if not self.stop_wanted.is_set():  # an interrupt while this thread started
-                outcome.append(solver.solve(planning.model, callback))
+                outcome.append(solver.solve(planning.model))
 
         self.cp_thread = threading.Thread(target=run, name="cp-sat")
         self.cp_thread.start()
@@ -298,10 +298,9 @@ class _Race:
             if self.stop_wanted.is_set():
                 solver.stop_search()
         status = outcome[0] if outcome else cp_model.UNKNOWN
-        if status == cp_model.OPTIMAL:
-            chosen = {i: j for (i, j), v in assign.items() if solver.boolean_value(v)}
+        chosen = self._take_cp_plan()
+        if status == cp_model.OPTIMAL and chosen is not None:
             cost = self.view.allocation_cost(chosen)
-            best.offer(chosen)
             # claimed only when CP-SAT's bound reaches the plan's cost, recomputed in integers
             if round(solver.best_objective_bound) >= cost:
                 self.cp_proof = Allocation(
@@ -314,6 +313,15 @@ class _Race:
                     "CP-SAT (exact integer arithmetic)",
                 )
         return status
+
+    def _take_cp_plan(self) -> dict[int, int] | None:
+        """CP-SAT's plan once its solve has returned (offered to the best), or ``None``."""
+        solver, outcome = self.solver, self.cp_outcome
+        if solver is None or not outcome or outcome[0] not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        chosen = {i: j for (i, j), v in self.cp_assign.items() if solver.boolean_value(v)}
+        self.best.offer(chosen)
+        return chosen
 
     def _cp_bound(self) -> int | None:
         """CP-SAT's best lower bound, over both of its solves (the same model)."""
@@ -346,6 +354,7 @@ class _Race:
         """After an interrupt: stop CP-SAT, end HiGHS, keep the best plan either side found
         (a proof that had already arrived is kept as one)."""
         self._stop_cp_sat()
+        self._take_cp_plan()
         highs_plan = self.highs.end()
         mip = self.highs.result
         if mip is None and highs_plan is not None:
