@@ -24,6 +24,7 @@ from multiprocessing.connection import Connection
 
 from schedcore.planning.mip import Allocation, solve_allocation
 from schedcore.planning.problem import Problem
+from schedcore.planning.solver_threads import SolverThread, held_interrupts
 
 __all__ = ["HighsProcess", "ImprovingPlans", "available", "last_improving_plan"]
 
@@ -178,33 +179,25 @@ class HighsProcess:
         )
         self._sender = sender
         self._started = False
-        self._watcher = threading.Thread(
-            target=self._watch, args=(time_limit + 5.0,), name="highs-watcher", daemon=True
+        self._watcher = SolverThread(
+            lambda: self._watch(time_limit + 5.0), name="highs-watcher", daemon=True
         )
 
     def start(self) -> None:
         """Fork the child and watch it.  A Ctrl-C arriving meanwhile is held until both are
         running (an interrupt in the middle of a fork would lose the child's process id), then
         raised here, so that the caller's ``close()`` ends the child."""
-        held_back: list[int] = []
-        in_main = threading.current_thread() is threading.main_thread()
-        previous = signal.getsignal(signal.SIGINT) if in_main else None
-        if in_main:
-            signal.signal(signal.SIGINT, lambda signum, _frame: held_back.append(signum))
-        # blocked in this thread while it forks: the child inherits the mask and unblocks
-        # SIGINT only once it ignores it
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            self._child.start()
-            self._started = True
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-            self._sender.close()
-            self._watcher.start()  # a child that never started reads as died
-            if in_main:
-                signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
-        if held_back:
-            signal.raise_signal(signal.SIGINT)
+        with held_interrupts():
+            # blocked in this thread while it forks: the child inherits the mask and unblocks
+            # SIGINT only once it ignores it
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                self._child.start()
+                self._started = True
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                self._sender.close()
+                self._watcher.start()  # a child that never started reads as died
 
     def _watch(self, patience: float) -> None:
         give_up = time.monotonic() + patience
@@ -268,10 +261,10 @@ class HighsProcess:
         try:
             self._stop_child()
         finally:
-            if self._watcher.is_alive():
+            if self._watcher.running:
                 with contextlib.suppress(KeyboardInterrupt):
-                    self._watcher.join(1.0)  # the child's end of the pipe is closed by now
-            if not self._watcher.is_alive():
+                    self._watcher.wait(1.0)  # the child's end of the pipe is closed by now
+            if not self._watcher.running:
                 self._results.close()
             with contextlib.suppress(OSError):
                 os.remove(self._improving)

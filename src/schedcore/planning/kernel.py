@@ -17,6 +17,7 @@ lock), each hinted with the best plan so far.  Problems whose kernel would be to
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from ortools.sat.python import cp_model
 
 from schedcore.planning.large import solve_exact
 from schedcore.planning.problem import Problem
+from schedcore.planning.solver_threads import SolverThread, finish
 
 __all__ = ["KERNELS", "KERNEL_PAIRS", "kernel_pairs", "solve_kernels"]
 
@@ -147,29 +149,28 @@ def solve_kernels(
 
     # every solve in a thread of its own: the main thread waits in Python, where Ctrl-C lands
     helpers = [
-        threading.Thread(target=climb, args=(problem.seed + k,), name="kernel")
+        SolverThread(functools.partial(climb, problem.seed + k), name="kernel")
         for k in range(max(1, threads))
     ]
+
+    def stop_all() -> None:
+        for solver in list(solvers):
+            solver.stop_search()
+
     interrupted = False
     try:
-        # started within the try: Ctrl-C can land while a thread starts, and the threads
+        # started within the try: Ctrl-C can land once a thread has started, and the threads
         # already running must then be stopped too
         for helper in helpers:
             helper.start()
         for helper in helpers:
-            while helper.is_alive():  # each solve keeps the deadline
-                helper.join(0.05)
+            while helper.running:  # each solve keeps the deadline
+                helper.wait(0.05)
     except KeyboardInterrupt:
         interrupted = True
         stopping.set()
         # a solve may start after the first stop: stop every solver again until all end
-        while any(helper.is_alive() for helper in helpers):
-            try:
-                for solver in list(solvers):
-                    solver.stop_search()
-                time.sleep(0.05)
-            except KeyboardInterrupt:
-                continue  # interrupted again: still stopping
+        finish(helpers, stop_all)
     return (best[-1] if best else None), interrupted
 
 

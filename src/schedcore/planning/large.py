@@ -44,6 +44,7 @@ from schedcore.planning.distances import DistanceMatrix
 from schedcore.planning.model import build_model, hint_from
 from schedcore.planning.objective import weighted_sum
 from schedcore.planning.problem import ObjectiveKind, Pin, Problem
+from schedcore.planning.solver_threads import SolverThread, finish
 
 __all__ = ["SearchResult", "candidate_hosts", "search", "solve_exact"]
 
@@ -593,16 +594,13 @@ def _job(
 def _run_together(jobs: list[_Job]) -> None:
     """Solve the jobs at once, one per thread (CP-SAT releases the interpreter while it
     searches); every thread is joined before this returns, also on an interrupt."""
-    helpers = [threading.Thread(target=job.run, name="neighbourhood") for job in jobs[1:]]
+    helpers = [SolverThread(job.run, name="neighbourhood") for job in jobs[1:]]
     try:
-        for helper in helpers:  # within the try: Ctrl-C can land while a thread starts
+        for helper in helpers:  # within the try: Ctrl-C can land once a thread has started
             helper.start()
         jobs[0].run()
     finally:
-        for helper in helpers:
-            while helper.is_alive():  # each sub-solve keeps its own short limit
-                with contextlib.suppress(KeyboardInterrupt):  # interrupted again: still waiting
-                    helper.join(0.05)
+        finish(helpers)  # each sub-solve keeps its own short limit
 
 
 def _apply(state: _State, job: _Job) -> bool:

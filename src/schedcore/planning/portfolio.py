@@ -40,6 +40,7 @@ from schedcore.planning.mip import Allocation, solve_allocation
 from schedcore.planning.model import build_model
 from schedcore.planning.objective import weighted_sum
 from schedcore.planning.problem import Pin, Problem, Weights
+from schedcore.planning.solver_threads import SolverThread, finish, run_out
 
 __all__ = [
     "CP_SAT_BUDGET_SECONDS",
@@ -126,17 +127,11 @@ def _first_plan(view: Problem, deadline: float, until: Callable[[], bool], best:
 def _highs_here(view: Problem, time_limit: float, best: _Best, started: float) -> Allocation:
     """HiGHS in this process (no child could be forked, or the child died).  MathOpt cannot
     interrupt it: an interrupt here takes effect when HiGHS returns, at its time limit."""
-    interrupted = False
     result: list[Allocation] = []
-    worker = threading.Thread(
-        target=lambda: result.append(solve_allocation(view, time_limit=time_limit)), name="highs"
+    worker = SolverThread(
+        lambda: result.append(solve_allocation(view, time_limit=time_limit)), name="highs"
     )
-    worker.start()
-    while worker.is_alive():
-        try:
-            worker.join(0.05)
-        except KeyboardInterrupt:
-            interrupted = True
+    interrupted = run_out(worker)
     mip = result[0] if result else Allocation(None, None, None, False, False, _since(started))
     if best.cost is not None and (mip.cost is None or best.cost < mip.cost) and not mip.proven:
         mip = best.allocation(started, mip.bound)
@@ -179,7 +174,7 @@ class _Race:
         #: Once CP-SAT's budget is spent without a plan, it keeps searching until HiGHS has one.
         self.searching_for_any_plan = False
         self.solver: cp_model.CpSolver | None = None
-        self.cp_thread: threading.Thread | None = None
+        self.cp_thread: SolverThread | None = None
         #: Set when CP-SAT should stop: checked on every wait, as a stop asked of a solver
         #: before its search has begun is lost.
         self.stop_wanted = threading.Event()
@@ -291,10 +286,10 @@ class _Race:
             if not self.stop_wanted.is_set():  # an interrupt while this thread started
                 outcome.append(solver.solve(planning.model))
 
-        self.cp_thread = threading.Thread(target=run, name="cp-sat")
+        self.cp_thread = SolverThread(run, name="cp-sat")
         self.cp_thread.start()
-        while self.cp_thread.is_alive():  # here, where an interrupt lands
-            self.cp_thread.join(0.05)
+        while self.cp_thread.running:  # here, where an interrupt lands
+            self.cp_thread.wait(0.05)
             if self.stop_wanted.is_set():
                 solver.stop_search()
         status = outcome[0] if outcome else cp_model.UNKNOWN
@@ -372,16 +367,8 @@ class _Race:
         its search has begun is lost)."""
         self.stop_wanted.set()
         solver, thread = self.solver, self.cp_thread
-        if solver is None or thread is None:
-            return
-        while True:
-            try:
-                if not thread.is_alive():
-                    return
-                solver.stop_search()
-                thread.join(0.05)
-            except KeyboardInterrupt:
-                continue  # interrupted again: still stopping
+        if solver is not None and thread is not None:
+            finish([thread], solver.stop_search)
 
     def close(self) -> None:
         """End the child and the helper threads, whatever happened (again: harmless)."""

@@ -15,7 +15,6 @@ its gap; a stage that runs out of time is ``UNKNOWN``, never "infeasible".
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -34,6 +33,7 @@ from schedcore.planning.plan import Plan, PlannedCluster, PlanStatus, cluster_lo
 from schedcore.planning.portfolio import allocation_view, prove_allocation
 from schedcore.planning.problem import Problem
 from schedcore.planning.reduce import relax_allocation, surviving_pairs
+from schedcore.planning.solver_threads import SolverThread, run_out
 from schedcore.planning.validate import validate
 
 __all__ = [
@@ -412,15 +412,12 @@ def _prove_while_searching(
     if not highs_process.available():
         # no child process here: HiGHS alone, in a thread (an interrupt waits for its limit)
         result: list[Allocation] = []
-        worker = threading.Thread(
-            target=lambda: result.append(solve_allocation(view, time_limit=time_limit, pairs=pairs))
+        worker = SolverThread(
+            lambda: result.append(solve_allocation(view, time_limit=time_limit, pairs=pairs)),
+            name="highs",
         )
-        worker.start()
-        while worker.is_alive():
-            try:
-                worker.join(0.05)
-            except KeyboardInterrupt:
-                notes.append("interrupted: the best plan found so far")
+        if run_out(worker):
+            notes.append("interrupted: the best plan found so far")
         return (result[0] if result else None), best
     highs = highs_process.HighsProcess(
         # one HiGHS thread: the search has the other core
