@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from schedcore.planning import PlanStatus, SolveProgress, load_cpmp, solve
@@ -24,6 +25,39 @@ def test_progress_reports_each_improving_solution() -> None:
     assert seen
     assert all(report.bound <= report.objective for report in seen)
     assert seen[-1].objective >= plan.objective  # type: ignore[operator]
+
+
+def _numbered_once(seen: list[SolveProgress]) -> None:
+    """Reports are numbered 1, 2, 3... across the solve's stages; a report repeating the
+    previous objective (the same plan with its bound) repeats its number."""
+    assert seen and seen[0].solutions == 1
+    for before, after in itertools.pairwise(seen):
+        step = 0 if after.objective == before.objective else 1
+        assert after.solutions == before.solutions + step, (before, after)
+
+
+def test_reports_are_numbered_once_across_the_race_and_the_final_word() -> None:
+    # OR-Library's first instance: the race's first plan, HiGHS's or CP-SAT's, then the
+    # allocation's final report with its bound, each stage counting from one on its own
+    seen: list[SolveProgress] = []
+    instance = load_cpmp(CPMP / "pmedcap01.txt")
+    plan = solve(instance.problem, progress=seen.append)
+    _numbered_once(seen)
+    assert len({report.objective for report in seen}) == seen[-1].solutions
+    assert seen[-1].objective == plan.objective and seen[-1].bound == plan.bound
+
+
+def test_reports_are_numbered_once_across_allocation_and_schedule() -> None:
+    seen: list[SolveProgress] = []
+    p = problem(
+        line_units([0, 3, 50, 52, 90, 95, 140]),
+        3,
+        days=days(4),
+        trainer_teams=teams(2),
+        weights=WEIGHTED_TRAINERS,
+    )
+    solve(p, progress=seen.append)
+    _numbered_once(seen)
 
 
 def test_one_worker_and_a_seed_give_the_same_plan_twice() -> None:

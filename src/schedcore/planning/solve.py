@@ -15,6 +15,7 @@ its gap; a stage that runs out of time is ``UNKNOWN``, never "infeasible".
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -53,7 +54,10 @@ __all__ = [
 
 @attrs.frozen
 class SolveProgress:
-    """One improving solution: its objective, the proven bound, seconds since the start."""
+    """One improving solution: its objective, the proven bound, seconds since the start.
+
+    ``solutions`` numbers one solve's reports from one, across its stages; a report repeating
+    the previous objective (the same plan, now with its bound) repeats its number."""
 
     solutions: int
     objective: int
@@ -109,6 +113,26 @@ class ProgressReporter(cp_model.CpSolverSolutionCallback):
         )
 
 
+class _NumberedAcrossStages:
+    """The caller's progress callback, its reports numbered once across the solve: each stage
+    (first plan, race, search, schedule) counts its own solutions from one, and the caller
+    saw "solution 1" again after "solution 4".  A report of the objective just reported (the
+    stage's final word on the same plan, now with its bound) keeps that number."""
+
+    def __init__(self, progress: ProgressCallback) -> None:
+        self._progress = progress
+        self._count = 0
+        self._last: int | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, report: SolveProgress) -> None:
+        with self._lock:
+            if report.objective != self._last or self._count == 0:
+                self._count += 1
+            self._last = report.objective
+            self._progress(attrs.evolve(report, solutions=self._count))
+
+
 def solver_for(problem: Problem, *, time_limit: float | None = None) -> cp_model.CpSolver:
     """A CP-SAT solver set up from the problem's limits (deterministic with one worker)."""
     solver = cp_model.CpSolver()
@@ -149,6 +173,8 @@ def solve(
     by :func:`~schedcore.planning.validate.validate`.
     """
     started = time.perf_counter()
+    if progress is not None:
+        progress = _NumberedAcrossStages(progress)
     if problem.place_what_fits:
         from schedcore.planning.fit import solve_what_fits
 
