@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -47,3 +49,17 @@ def teams(count: int) -> list[TrainerTeam]:
 
 
 WEIGHTED_TRAINERS = Weights(delegate_travel=1, trainer_travel=1)
+
+#: The names of the planner's solver threads (schedcore.planning.solver_threads users).
+SOLVER_THREADS = frozenset({"cp-sat", "kernel", "neighbourhood", "highs"})
+
+
+def solver_threads_left(grace: float = 0.5) -> list[str]:
+    """Solver threads still running ``grace`` seconds from now (a moment for a thread to leave
+    Python's bookkeeping once its solve has returned): after a solve returns, none may."""
+    deadline = time.monotonic() + grace
+    while True:
+        left = [t.name for t in threading.enumerate() if t.name in SOLVER_THREADS]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.01)

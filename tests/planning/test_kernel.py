@@ -16,6 +16,7 @@ from schedcore.planning.bounds import _Data, _evaluate
 from schedcore.planning.mip import solve_allocation
 from schedcore.planning.plan import Plan, PlanStatus
 from schedcore.planning.solve import clusters_from
+from tests.planning.helpers import solver_threads_left
 from tests.planning.test_scale import random_problem
 
 
@@ -145,5 +146,6 @@ def test_an_interrupt_during_the_kernels_returns_their_best_plan_so_far() -> Non
     timer.cancel()
     assert interrupted
     assert time.perf_counter() - began < 10  # every solver stopped, far before the deadline
+    assert solver_threads_left() == []  # and every kernel thread waited for
     assert solved is not None and solved[1] <= found.cost
     assert validate(problem, plan_of(problem, solved[0])) == ()

@@ -20,6 +20,7 @@ from ortools.sat.python import cp_model
 from schedcore.planning import highs_process, load_cpmp, portfolio
 from schedcore.planning.highs_process import last_improving_plan
 from schedcore.planning.mip import Allocation, solve_allocation
+from tests.planning.helpers import solver_threads_left
 
 CPMP = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "cpmp"
 pytestmark = pytest.mark.skipif(
@@ -111,6 +112,26 @@ def test_an_interrupt_during_the_race_returns_the_best_plan_at_once(
     assert result.cost is not None and result.cost >= instance.optimum
     assert after < 10.0  # not the 120 s time limit
     assert multiprocessing.active_children() == []  # HiGHS's process is ended
+
+
+def test_a_real_ctrl_c_during_cp_sat_leaves_no_solver_thread_behind() -> None:
+    # SIGINT, as a terminal sends it, while the race waits for CP-SAT's thread: waited for
+    # with Thread.join, the interrupt marked that thread stopped while CP-SAT searched on
+    # unwatched (its plan and bound lost; the process aborted if it returned during exit)
+    instance = load_cpmp(CPMP / "pmedcap20.txt", time_limit=120.0, workers=2)
+    timer = threading.Timer(3.0, os.kill, args=(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        result = portfolio.prove_allocation(instance.problem, time_limit=120.0)
+    finally:
+        timer.cancel()
+        timer.join()
+    assert result.interrupted
+    _assert_is_an_allocation(result, 100, 10)
+    # CP-SAT was stopped and its thread waited for before the race returned
+    assert solver_threads_left() == []
+    # CP-SAT's bound from the race is kept (lost with the thread before)
+    assert result.bound is not None and 0 < result.bound <= instance.optimum
 
 
 def test_the_race_reports_each_better_plan_and_returns_one_at_least_as_good() -> None:

@@ -35,6 +35,7 @@ from schedcore.planning.plan import PlannedCluster
 from schedcore.planning.solve import _certified, clusters_from, searched
 from schedcore.planning.validate import delegate_travel
 from tests.planning.brute_force import cost, every_plan
+from tests.planning.helpers import solver_threads_left
 from tests.strategies import tiny_planning_problems
 
 
@@ -232,6 +233,7 @@ def _solved_with_an_interrupt_after(seconds: float, problem: Problem) -> Plan:
 def test_an_interrupt_returns_the_best_plan_so_far_validated() -> None:
     problem = random_problem(800, 11, time_limit=60.0).with_changes(workers=2)
     plan = _solved_with_an_interrupt_after(4.0, problem)
+    assert solver_threads_left() == []
     assert plan.has_solution
     assert any("interrupted" in note for note in plan.notes), plan.notes
     assert validate(problem, plan) == ()

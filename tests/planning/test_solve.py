@@ -6,6 +6,7 @@ import itertools
 from pathlib import Path
 
 from schedcore.planning import PlanStatus, SolveProgress, load_cpmp, solve
+from schedcore.planning.solve import _NumberedAcrossStages
 
 from .helpers import WEIGHTED_TRAINERS, days, line_units, problem, teams
 
@@ -34,6 +35,20 @@ def _numbered_once(seen: list[SolveProgress]) -> None:
     for before, after in itertools.pairwise(seen):
         step = 0 if after.objective == before.objective else 1
         assert after.solutions == before.solutions + step, (before, after)
+
+
+def test_each_stage_counting_from_one_is_numbered_once_for_the_caller() -> None:
+    seen: list[SolveProgress] = []
+    numbered = _NumberedAcrossStages(seen.append)
+    # first plan (stage 1), the race's plans (counted from one), its final word with a bound
+    for number, objective, bound in [(1, 900, 0), (1, 850, 0), (2, 800, 0), (1, 800, 700)]:
+        numbered(SolveProgress(number, objective, bound, 0.0))
+    assert [(r.solutions, r.objective, r.bound) for r in seen] == [
+        (1, 900, 0),
+        (2, 850, 0),
+        (3, 800, 0),
+        (3, 800, 700),
+    ]
 
 
 def test_reports_are_numbered_once_across_the_race_and_the_final_word() -> None:

@@ -168,9 +168,13 @@ def solve_kernels(
                 helper.wait(0.05)
     except KeyboardInterrupt:
         interrupted = True
-        stopping.set()
-        # a solve may start after the first stop: stop every solver again until all end
-        finish(helpers, stop_all)
+    finally:
+        # on an interrupt, or any error (a thread that could not start): no solve is left
+        # running; a solve may start after the first stop, so every solver is stopped again
+        # until all have ended
+        if any(helper.running for helper in helpers):
+            stopping.set()
+            finish(helpers, stop_all)
     return (best[-1] if best else None), interrupted
 
 

@@ -91,10 +91,11 @@ def interrupts_noted() -> Iterator[threading.Event]:
     the event survives, and the search checks it after every solve.
     """
     noted = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
+    previous = signal.getsignal(signal.SIGINT)
+    # only the main thread receives Ctrl-C; a handler not set from Python cannot be put back
+    if threading.current_thread() is not threading.main_thread() or previous is None:
         yield noted
         return
-    previous = signal.getsignal(signal.SIGINT)
 
     def note(signum: int, frame: FrameType | None) -> None:
         noted.set()

@@ -173,7 +173,7 @@ def solve(
     by :func:`~schedcore.planning.validate.validate`.
     """
     started = time.perf_counter()
-    if progress is not None:
+    if progress is not None and not isinstance(progress, _NumberedAcrossStages):
         progress = _NumberedAcrossStages(progress)
     if problem.place_what_fits:
         from schedcore.planning.fit import solve_what_fits

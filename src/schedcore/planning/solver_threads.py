@@ -1,16 +1,18 @@
 """Solver threads that a Ctrl-C can neither orphan nor lose.
 
-The planner runs every native solve (CP-SAT, HiGHS) in a thread of its own, so that the main
-thread waits in Python, where Ctrl-C lands.  Waiting with ``Thread.join`` is not safe for that:
-on Python before 3.13, a ``KeyboardInterrupt`` raised inside ``join`` can release the running
-thread's state lock on its behalf and mark it stopped.  ``is_alive()`` then answers ``False``
-while the solver is still searching; nothing waits for it, and when it returns into an
-interpreter that is shutting down the process aborts ("terminate called without an active
-exception", measured: 6 runs in 8 of ``schedcore plan`` interrupted as CP-SAT's race ended).
+The planner runs its long native solves (the race's CP-SAT, kernels, side-by-side
+neighbourhoods, HiGHS where no child process can be forked) in threads of their own, so that
+the main thread waits in Python, where Ctrl-C lands.  Waiting with ``Thread.join`` is not
+safe for that: on Python before 3.13, a ``KeyboardInterrupt`` raised inside ``join`` can
+release the running thread's state lock on its behalf and mark it stopped.  ``is_alive()``
+then answers ``False`` while the solver is still searching; nothing waits for it, and when it
+returns into an interpreter that is shutting down the process aborts ("terminate called
+without an active exception", measured: 6 runs in 8 of ``schedcore plan`` interrupted as the
+race's CP-SAT budget ended).
 
-A :class:`SolverThread` is waited for on an event of its own, set when its target returns,
-which an interrupt leaves intact; and it is started with Ctrl-C held, so it either never
-started or is known to run.
+A :class:`SolverThread` is waited for by polling an event of its own, set when its target
+returns (no lock is taken in the waiting thread, so an interrupt there breaks nothing); and it
+is started with Ctrl-C held, so it either never started or is known to run.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from types import FrameType
 
@@ -28,28 +31,31 @@ __all__ = ["SolverThread", "finish", "held_interrupts", "run_out"]
 def held_interrupts() -> Iterator[None]:
     """Ctrl-C (SIGINT) arriving within the block is held, and raised once it has ended.
 
-    Only the main thread receives ``KeyboardInterrupt``; elsewhere this does nothing.
+    Only the main thread receives ``KeyboardInterrupt``; elsewhere, or where SIGINT's handler
+    was not set from Python (it could not be put back), this does nothing.  An exception
+    raised in the block wins over a held interrupt.
     """
-    if threading.current_thread() is not threading.main_thread():
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous is None:
         yield
         return
-    held: list[int] = []
-    previous = signal.getsignal(signal.SIGINT)
+    held: list[FrameType | None] = []
 
     def hold(signum: int, frame: FrameType | None) -> None:
-        held.append(signum)
+        held.append(frame)
 
     signal.signal(signal.SIGINT, hold)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
-        if held and callable(previous):
-            previous(signal.SIGINT, None)
-        elif held and previous != signal.SIG_IGN:
-            # the default action (a native solver may have left it behind: CP-SAT restores
-            # that, not Python's handler) would end the process with no plan
-            raise KeyboardInterrupt
+        # putting Python's handler back also repairs the C-level one (CP-SAT restores SIGINT's
+        # default action when its solve ends, behind Python's back)
+        signal.signal(signal.SIGINT, previous)
+    if held and callable(previous):
+        previous(signal.SIGINT, held[0])
+    elif held and previous != signal.SIG_IGN:
+        # the default action, set from Python, would end the process with no plan
+        raise KeyboardInterrupt
 
 
 class SolverThread:
@@ -84,7 +90,15 @@ class SolverThread:
         here, harmlessly); whether it has, or never started."""
         if not self.started:
             return True
-        return self.finished.wait(timeout)
+        # polled, not Event.wait: Condition.wait can leave its lock released on an interrupt
+        # and then fail releasing it again (RuntimeError), escaping the waiting loops
+        give_up = time.monotonic() + timeout
+        while not self.finished.is_set():
+            left = give_up - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(0.01, left))
+        return True
 
 
 def run_out(thread: SolverThread) -> bool:
