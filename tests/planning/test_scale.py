@@ -21,6 +21,7 @@ from schedcore.planning import (
     Plan,
     PlanStatus,
     Problem,
+    SolveProgress,
     TrainerTeam,
     Unit,
     Weights,
@@ -213,11 +214,15 @@ def test_a_searched_plan_claimed_optimal_costs_what_the_exact_optimum_costs(
 def test_a_thousand_units_under_a_short_limit_get_a_valid_plan() -> None:
     problem = random_problem(1000, 7, time_limit=6.0, unequal=True).with_changes(workers=2)
     assert searched(problem)
-    plan = solve(problem)
+    reports: list[SolveProgress] = []
+    plan = solve(problem, progress=reports.append)
     assert plan.status is PlanStatus.FEASIBLE
     assert validate(problem, plan) == ()
     assert plan.bound is not None and plan.objective is not None
     assert 0 < plan.bound <= plan.objective
+    # the search's reports carry the Lagrangian bound once it is known, not 0 until the end
+    assert all(0 <= r.bound <= r.objective for r in reports)
+    assert any(r.bound > 0 for r in reports[:-1]), reports
 
 
 def _solved_with_an_interrupt_after(seconds: float, problem: Problem) -> Plan:

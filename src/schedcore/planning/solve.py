@@ -233,11 +233,15 @@ def _search_allocation(
     # the smallest kernel: each unit's pairs to its nearest kernel hosts, and its first plan's
     with_kernel = view.size * (kernel.KERNELS[0][1] + 1) <= kernel.KERNEL_PAIRS
     count = [0]
+    # the Lagrangian bound once it is known (0, a bound of every plan, before): the reports
+    # show the gap while the search goes on, not only at its end
+    known_bound = [0]
 
     def improved(cost: int, _: float) -> None:
         if progress is not None:
             count[0] += 1
-            progress(SolveProgress(count[0], cost, 0, time.perf_counter() - started))
+            bound = min(known_bound[0], cost)
+            progress(SolveProgress(count[0], cost, bound, time.perf_counter() - started))
 
     # nothing runs beside this search: it may solve a neighbourhood per worker at once.  Only a
     # first plan (the start and its local moves) is wanted here: the bound then ranks the hosts
@@ -265,6 +269,7 @@ def _search_allocation(
         notes.append("interrupted: the best plan found so far, without a bound")
         return Allocation(found.host_of, found.cost, None, False, False, found.seconds), notes
     best = Allocation(found.host_of, found.cost, min(lagrange.bound, found.cost), False, False, 0.0)
+    known_bound[0] = lagrange.bound
     notes.append(f"Lagrangian lower bound {lagrange.bound} ({lagrange.iterations} iterations)")
     interrupted = found.interrupted
     if with_kernel and not interrupted and lagrange.bound < found.cost:
