@@ -134,6 +134,23 @@ def test_a_real_ctrl_c_during_cp_sat_leaves_no_solver_thread_behind() -> None:
     assert result.bound is not None and 0 < result.bound <= instance.optimum
 
 
+def test_highs_answers_within_the_race_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # HiGHS's root sub-MIP hands its plans over only when it ends, at HiGHS's limit: that
+    # limit leaves the race time to take the answer within its own
+    limits: list[float] = []
+    real = portfolio.HighsProcess
+
+    def recording(view: Any, *, time_limit: float, **options: Any) -> Any:
+        limits.append(time_limit)
+        return real(view, time_limit=time_limit, **options)
+
+    monkeypatch.setattr(portfolio, "HighsProcess", recording)
+    instance = load_cpmp(CPMP / "pmedcap01.txt", time_limit=30.0, workers=2)
+    result = portfolio.prove_allocation(instance.problem, time_limit=30.0)
+    assert result.proven and result.cost == instance.optimum
+    assert limits == [30.0 - portfolio.HIGHS_ANSWER_SECONDS]
+
+
 def test_the_race_reports_each_better_plan_and_returns_one_at_least_as_good() -> None:
     instance = load_cpmp(CPMP / "pmedcap20.txt", time_limit=4.0, workers=2)
     reports: list[int] = []

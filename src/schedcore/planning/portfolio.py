@@ -45,6 +45,7 @@ from schedcore.planning.solver_threads import SolverThread, finish, run_out
 __all__ = [
     "CP_SAT_BUDGET_SECONDS",
     "HEAD_START_SECONDS",
+    "HIGHS_ANSWER_SECONDS",
     "Improved",
     "allocation_view",
     "prove_allocation",
@@ -54,6 +55,11 @@ __all__ = [
 HEAD_START_SECONDS = 1.0
 #: CP-SAT races for at most this long, then leaves the machine to HiGHS.
 CP_SAT_BUDGET_SECONDS = 6.0
+#: HiGHS's time limit is the race's less this: its answer must be sent, read and checked
+#: within the race's limit (HiGHS returns 0.05-0.1 s after its own).  It matters: HiGHS's
+#: root sub-MIP hands over the plans it finds only when it ends, at the limit if not before
+#: (SJC1's optimum, found inside it, arrived at 10.07 s under a 10 s limit).
+HIGHS_ANSWER_SECONDS = 0.25
 
 #: Called with the weighted cost of each better allocation found (from any thread, one call at
 #: a time, in decreasing order).
@@ -189,7 +195,7 @@ class _Race:
         # One worker: HiGHS on one thread, deterministic; else its default.
         self.highs = HighsProcess(
             view,
-            time_limit=time_limit,
+            time_limit=max(0.1, time_limit - HIGHS_ANSWER_SECONDS),
             threads=None if view.workers >= 2 else 1,
             on_done=self._highs_ended,
             on_plan=best.offer,
