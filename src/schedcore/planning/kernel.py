@@ -94,11 +94,10 @@ def solve_kernels(
     ``improved``, in decreasing order.  An interrupt stops every solve and returns the best plan
     so far.
     """
-    weight = problem.weights.delegate_travel
     lock = threading.Lock()
     best: list[tuple[dict[int, int], int]] = []
     if incumbent is not None:
-        best.append((incumbent, _cost(problem, incumbent) * weight))
+        best.append((incumbent, problem.allocation_cost(incumbent)))
     ladder = iter(KERNELS)
     seen: set[int] = set()
     solvers: list[cp_model.CpSolver] = []
@@ -118,7 +117,7 @@ def solve_kernels(
             return None
 
     def keep(chosen: dict[int, int]) -> None:
-        cost = _cost(problem, chosen) * weight
+        cost = problem.allocation_cost(chosen)
         with lock:  # reported under the lock: the reports keep decreasing
             if best and cost >= best[-1][1]:
                 return
@@ -176,7 +175,3 @@ def solve_kernels(
             stopping.set()
             finish(helpers, stop_all)
     return (best[-1] if best else None), interrupted
-
-
-def _cost(problem: Problem, host_of: dict[int, int]) -> int:
-    return sum(problem.delegate_cost(i, j) for i, j in host_of.items())

@@ -285,9 +285,8 @@ class _Race:
         if self._cp_sat_needless():  # HiGHS ended while the model was built
             return cp_model.UNKNOWN
 
-        # no Python solution callback: with one, the command crashed at exit after an
-        # interrupt in about one run of fifteen (none in thirty without); CP-SAT's plan is
-        # read from its response once it returns, stopped or not
+        # no Python solution callback: CP-SAT's plan is read from its response once it
+        # returns, stopped or not (its intermediate plans are not reported)
         def run() -> None:
             if not self.stop_wanted.is_set():  # an interrupt while this thread started
                 outcome.append(solver.solve(planning.model))
