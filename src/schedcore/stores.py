@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
 
-from schedcore.errors import StoreError
+from schedcore.errors import ConcurrencyError, StoreBusyError, StoreError
 
 __all__ = [
     "CIPHER_KEY_ENV",
@@ -255,7 +255,7 @@ def _sqlite_uri_path(path: str) -> str:
 def _postgres_holds_events(location: StoreLocation) -> tuple[bool, str]:
     schema = location.settings.get("POSTGRES_SCHEMA") or "public"
     table = "schedcore_events"  # eventsourcing: the application's name, then _events
-    with _postgres_connection(location.settings, location.display) as connection:
+    with _postgres_connection(location.settings, location.display, opening=True) as connection:
         from psycopg import sql
 
         row = connection.execute(
@@ -272,9 +272,17 @@ def _postgres_holds_events(location: StoreLocation) -> tuple[bool, str]:
 
 
 @contextmanager
-def _postgres_connection(env: Mapping[str, str], display: str) -> Iterator[Any]:
-    """An autocommit connection to the store's database; failures are a :class:`StoreError`
-    naming the store (its first line: psycopg's messages run on)."""
+def _postgres_connection(
+    env: Mapping[str, str], display: str, *, opening: bool = False
+) -> Iterator[Any]:
+    """An autocommit connection to the store's database.
+
+    Failing to connect is a :class:`StoreError` saying the store cannot be opened; a statement
+    that fails later is one naming the store (saying it cannot be opened too when ``opening``:
+    the statements set the store up), or a :class:`ConcurrencyError` when PostgreSQL
+    rolled it back to break a deadlock with another writer (a lost race: nothing of it was
+    written, and it may be run again).  Messages keep psycopg's first line: the rest runs on.
+    """
     try:
         import psycopg
     except ImportError:  # pragma: no cover - the postgres extra installs it
@@ -291,11 +299,29 @@ def _postgres_connection(env: Mapping[str, str], display: str) -> Iterator[Any]:
             connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
             autocommit=True,
         )
+    except psycopg.Error as exc:
+        raise StoreError(f"cannot open store {display}: {_first_line(exc)}") from None
+    where = f"cannot open store {display}" if opening else f"store {display}"
+    try:
         with connection:
             yield connection
+    except psycopg.errors.DeadlockDetected as exc:
+        raise ConcurrencyError(
+            f"{where}: PostgreSQL rolled back a statement to break a deadlock with "
+            f"another writer ({_first_line(exc)}); nothing of it was written: retry"
+        ) from None
     except psycopg.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise StoreError(f"cannot open store {display}: {first}") from None
+        if is_lock_wait(exc):
+            raise StoreBusyError(
+                f"{where}: another writer kept it locked for longer than its lock timeout "
+                f"({_first_line(exc)}); retry later"
+            ) from None
+        raise StoreError(f"{where}: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 # -- opening a store: helpers for the application (not part of the public API) -------------
@@ -332,7 +358,7 @@ def postgres_schema_lock(env: Mapping[str, str], display: str) -> Iterator[None]
     the tables are created: processes opening one store at once would otherwise race in
     PostgreSQL's catalogue ("tuple concurrently updated")."""
     schema = env.get("POSTGRES_SCHEMA") or "public"
-    with _postgres_connection(env, display) as connection:
+    with _postgres_connection(env, display, opening=True) as connection:
         from psycopg import sql
 
         connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"schedcore-setup:{schema}",))

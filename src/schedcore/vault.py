@@ -450,11 +450,14 @@ class PostgresVault:
             return {}
         members = list(pseudonyms)
         with self._connection(write=True) as connection:
+            # Rows go in in digest order: writers adding some of the same members, each in
+            # its own order, would otherwise each wait for a row the other inserted first,
+            # and PostgreSQL would break the deadlock by failing one of them.
             added = connection.execute(
                 sql.SQL(
                     "INSERT INTO {} (programme, digest, pseudonym, identity) "
                     "SELECT %s, d, p, i FROM unnest(%s::bytea[], %s::text[], %s::bytea[]) "
-                    "AS n(d, p, i) ON CONFLICT DO NOTHING"
+                    "AS n(d, p, i) ORDER BY d ON CONFLICT DO NOTHING"
                 ).format(self._table()),
                 (
                     programme.hex,
