@@ -63,6 +63,14 @@ SUB_SECONDS = 1.0
 #: of the neighbourhood (and its own host): a smaller model, proven several times faster.
 SUB_HOSTS: int | None = 12
 
+#: A host relocation tries, for each host, this many of the units nearest it as its
+#: replacement (see :func:`_relocate_hosts`).
+RELOCATE_TRIES = 10
+#: ... and lets the units of this many clusters nearest the new host shift and swap.
+RELOCATE_REGION = 6
+#: Relocations take at most this share of the time a search from a plan has.
+RELOCATE_SHARE = 0.25
+
 #: Problems with more units than this alternate exact assignments and re-centring first.
 ALTERNATE_FROM = 150
 
@@ -150,6 +158,8 @@ class _State:
         self.cost = sum(self.unit_cost(i, j) for i, j in enumerate(host_of))
         #: The last complete allocation (an interrupt may land in the middle of a move).
         self.snapshot = list(host_of)
+        #: While a move is tried: each (unit, its host before), to undo it.
+        self.journal: list[tuple[int, int]] | None = None
 
     def unit_cost(self, i: int, j: int) -> int:
         return self.km[i][j] * self.mult[i]
@@ -161,8 +171,16 @@ class _State:
         size = len(self.members.get(j, ())) + count_change
         return problem.max_size is None or size <= problem.max_size
 
+    def keep(self) -> None:
+        """The allocation is complete and keeps every rule: an interrupt may return it (not
+        while a move is tried: its steps may leave one cluster too many)."""
+        if self.journal is None:
+            self.snapshot = list(self.host_of)
+
     def move(self, i: int, j: int) -> None:
         old = self.host_of[i]
+        if self.journal is not None:
+            self.journal.append((i, old))
         self.cost += self.unit_cost(i, j) - self.unit_cost(i, old)
         self.members[old].discard(i)
         self.load[old] -= self.demand[i]
@@ -358,16 +376,22 @@ def _alternate(problem: Problem, state: _State, k: int, deadline: float) -> _Sta
 
 
 def _local_search(
-    state: _State, candidates: list[list[int]], fixed: set[int], deadline: float
+    state: _State,
+    candidates: list[list[int]],
+    fixed: set[int],
+    deadline: float,
+    units: Sequence[int] | None = None,
 ) -> None:
-    """Shift and swap moves over the candidate lists until none improves (or time is up)."""
+    """Shift and swap moves over the candidate lists until none improves (or time is up);
+    only ``units`` move on their own initiative when given (a swap may move another)."""
     problem = state.problem
     km, mult, demand = state.km, state.mult, state.demand
-    opened = set(state.members)
+    opened = {j for j, members in state.members.items() if members}
+    movers = range(problem.size) if units is None else units
     improved = True
     while improved and time.perf_counter() < deadline:
         improved = False
-        for i in range(problem.size):
+        for i in movers:
             here = state.host_of[i]
             if i in fixed or i == here:
                 continue
@@ -380,7 +404,7 @@ def _local_search(
                     break  # candidates are sorted: no nearer open host is left
                 if state.fits(j, demand[i]):
                     state.move(i, j)
-                    state.snapshot = list(state.host_of)
+                    state.keep()
                     improved = True
                     break
                 # swap: a unit of j's cluster takes i's place
@@ -396,13 +420,129 @@ def _local_search(
                     ):
                         state.move(i, j)
                         state.move(k, here)
-                        state.snapshot = list(state.host_of)
+                        state.keep()
                         improved = True
                         break
                 if state.host_of[i] != here:
                     break
         if time.perf_counter() >= deadline:
             return
+
+
+def _relocate_hosts(
+    state: _State,
+    candidates: list[list[int]],
+    fixed: set[int],
+    deadline: float,
+    tries: int = RELOCATE_TRIES,
+    region: int = RELOCATE_REGION,
+) -> int:
+    """Close one host and open one of the units nearest it instead, until no such relocation
+    improves the plan (or time is up); returns how many were kept.
+
+    Shift and swap never change which units host, and a neighbourhood sub-solve only opens
+    hosts among its own few clusters: a plan can be stuck with a host one unit away from the
+    best one.  Each relocation places the closed cluster's units in the nearest open host with
+    room (the new host among them), lets the units of the ``region`` clusters nearest the new
+    host shift and swap, and is undone unless the plan costs less.  Hosts are tried in a
+    fixed order, each with its ``tries`` nearest units that may host (SJC4a at 10 s: two
+    relocations took the plan from 0.14% above the optimum to the optimum, in 0.3 s).
+    """
+    problem = state.problem
+    km = np.asarray(problem.km, dtype=np.int64)
+    may_host = np.zeros(problem.size, dtype=bool)
+    may_host[list(problem.hosts())] = True
+    may_host[list(fixed)] = False
+    kept = 0
+    improved = True
+    while improved:
+        improved = False
+        for h in sorted(j for j, members in state.members.items() if members):
+            if h in fixed or not state.members.get(h):
+                continue
+            opened = np.fromiter(
+                (j for j, members in state.members.items() if members), dtype=np.int64
+            )
+            is_open = np.zeros(problem.size, dtype=bool)
+            is_open[opened] = True
+            order = np.argsort(km[h], kind="stable")
+            near = [int(j) for j in order[may_host[order] & ~is_open[order]][:tries]]
+            for new in near:
+                if time.perf_counter() >= deadline:
+                    return kept
+                if _try_relocation(state, h, new, opened, candidates, fixed, km, region):
+                    kept += 1
+                    improved = True
+                    break
+    return kept
+
+
+def _try_relocation(
+    state: _State,
+    old: int,
+    new: int,
+    opened: np.ndarray,
+    candidates: list[list[int]],
+    fixed: set[int],
+    km: np.ndarray,
+    region: int,
+) -> bool:
+    """Host ``old``'s cluster at ``new`` and polish around it; kept if the plan costs less."""
+    if state.hall[new] < state.demand[new]:
+        return False
+    before = state.cost
+    state.journal = []
+    try:
+        placed = _reopen(state, old, new, opened, candidates, km)
+        if placed:
+            hosts = opened[opened != old]
+            closest = hosts[np.argsort(km[new, hosts], kind="stable")[:region]]
+            units = sorted({i for j in (new, *map(int, closest)) for i in state.members.get(j, ())})
+            _local_search(state, candidates, fixed, math.inf, units)
+        if placed and state.cost < before:
+            state.journal = None
+            state.keep()
+            return True
+        for unit, host in reversed(state.journal):
+            state.move(unit, host)
+        return False
+    finally:
+        state.journal = None
+        for j in (old, new):
+            if not state.members.get(j):
+                state.members.pop(j, None)
+                state.load.pop(j, None)
+
+
+def _reopen(
+    state: _State,
+    old: int,
+    new: int,
+    opened: np.ndarray,
+    candidates: list[list[int]],
+    km: np.ndarray,
+) -> bool:
+    """Close ``old``, open ``new`` and place ``old``'s units, largest first, in the nearest
+    open host with room; ``False`` when one finds none (the caller undoes the moves)."""
+    problem = state.problem
+    state.move(new, new)
+    hosts = [int(j) for j in opened if j != old] + [new]
+    open_now = set(hosts)
+
+    def nearest_first(i: int) -> Iterator[int]:
+        # a unit's candidate hosts are its nearest, nearest first: the open ones among them,
+        # then every open host by distance
+        yield from (j for j in candidates[i] if j in open_now)
+        yield from sorted(hosts, key=lambda h: km[i, h])
+
+    for i in sorted(state.members.get(old, ()), key=lambda u: -state.demand[u]):
+        for j in nearest_first(i):
+            if problem.may_serve(i, j) and state.fits(j, state.demand[i]):
+                state.move(i, j)
+                break
+        else:
+            return False
+    return not state.members.get(old)
 
 
 def _part(km: Sequence[Sequence[int]], units: list[int]) -> Sequence[Sequence[int]]:
@@ -792,11 +932,21 @@ def _search(
             return SearchResult(None, None, False, 0, 0, time.perf_counter() - started, k)
         if improved is not None:
             improved(state.cost * weight, time.perf_counter() - started)
-        if _simple(problem) and start is None:
-            if polish and problem.size > ALTERNATE_FROM:
-                state = _alternate(problem, state, 10, started + 0.4 * (deadline - started))
-            _local_search(state, candidates, _fixed_units(problem), deadline)
-            if improved is not None:
+        if _simple(problem):
+            fixed = _fixed_units(problem)
+            if start is None:
+                if polish and problem.size > ALTERNATE_FROM:
+                    state = _alternate(problem, state, 10, started + 0.4 * (deadline - started))
+                _local_search(state, candidates, fixed, deadline)
+            before = state.cost
+            # relocations polish a plan the bound's kernels or neighbourhoods made.  On the
+            # constructive start they change which local optimum the next stages reach: with
+            # them there, SJC3a ended 0.11% above its optimum at 10 s (without: the optimum
+            # at 4.5-4.7 s), and SJC4a reached its optimum at 6.1 s instead of 7.0-7.2 s
+            if polish and start is not None:
+                now = time.perf_counter()
+                _relocate_hosts(state, candidates, fixed, now + RELOCATE_SHARE * (deadline - now))
+            if improved is not None and (start is None or state.cost < before):
                 improved(state.cost * weight, time.perf_counter() - started)
         if stop.is_set():
             raise KeyboardInterrupt
