@@ -10,7 +10,9 @@ ever looks at each unit's nearest hosts:
    more their second-nearest open host costs) into the nearest open host with room.
 3. **Local search.**  Shift (a unit to a nearer open host with room) and swap (two units of
    different clusters exchange hosts) over the candidate lists, each move costed by the change
-   in the two units' costs only.
+   in the two units' costs only.  A plan the search starts from (not the constructive start)
+   is first polished by *host relocations*: one host closed, a unit near it opened instead,
+   kept only if the plan costs less (:func:`_relocate_hosts`).
 4. **Large-neighbourhood search.**  A few neighbouring clusters at a time are freed and solved
    *exactly* by CP-SAT (the model of :mod:`schedcore.planning.model`, every allocation rule,
    on a sub-problem of their units and the same number of clusters); a better sub-plan replaces
