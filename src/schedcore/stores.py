@@ -208,7 +208,8 @@ def store_holds_events(url: str | None = None) -> tuple[bool, str]:
     file, the PostgreSQL schema and the tables; a caller that only reads asks this first.
     Returns ``(False, why)`` for a missing SQLite file, a missing schema or events table, or
     an empty one (``memory://`` is always empty); raises :class:`StoreError` when the store
-    cannot be reached.
+    cannot be reached (:class:`StoreBusyError` when another writer kept it locked past the
+    lock timeout).
     """
     location = parse_store_url(resolve_store_url(url))
     if location.kind == "memory":
@@ -279,9 +280,11 @@ def _postgres_connection(
 
     Failing to connect is a :class:`StoreError` saying the store cannot be opened; a statement
     that fails later is one naming the store (saying it cannot be opened too when ``opening``:
-    the statements set the store up), or a :class:`ConcurrencyError` when PostgreSQL
-    rolled it back to break a deadlock with another writer (a lost race: nothing of it was
-    written, and it may be run again).  Messages keep psycopg's first line: the rest runs on.
+    the statements set the store up).  A statement that waited for another writer's lock past
+    the lock timeout is a :class:`StoreBusyError`; one PostgreSQL rolled back to break a
+    deadlock with another writer is a :class:`ConcurrencyError` (a lost race: nothing of it was
+    written, and it may be run again), or a :class:`StoreError` when ``opening``.  Messages
+    keep psycopg's first line: the rest runs on.
     """
     try:
         import psycopg
@@ -306,12 +309,15 @@ def _postgres_connection(
         with connection:
             yield connection
     except psycopg.errors.DeadlockDetected as exc:
-        raise ConcurrencyError(
+        message = (
             f"{where}: PostgreSQL rolled back a statement to break a deadlock with "
             f"another writer ({_first_line(exc)}); nothing of it was written: retry"
-        ) from None
+        )
+        # setting a store up is no command: nothing retries it, it is the store's trouble
+        raise (StoreError if opening else ConcurrencyError)(message) from None
     except psycopg.Error as exc:
-        if is_lock_wait(exc):
+        # the server's messages may not be in English: its error code first
+        if isinstance(exc, psycopg.errors.LockNotAvailable) or is_lock_wait(exc):
             raise StoreBusyError(
                 f"{where}: another writer kept it locked for longer than its lock timeout "
                 f"({_first_line(exc)}); retry later"

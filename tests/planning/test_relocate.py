@@ -9,14 +9,16 @@ shares no code with the search).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from schedcore.planning import Pin, Problem, Unit, large, validate
 from schedcore.planning.validate import delegate_travel
-from tests.planning.test_scale import plan_of, random_problem
+from tests.planning.test_scale import _now, plan_of, random_problem
 
 
 def _consistent(state: large._State) -> None:
@@ -128,3 +130,47 @@ def test_relocations_stop_at_the_deadline() -> None:
     )
     assert kept == 0 and state.host_of == [start.host_of[i] for i in range(problem.size)]
     assert np.array_equal(np.asarray(state.snapshot), np.asarray(state.host_of))
+
+
+def test_an_interrupt_in_the_middle_of_a_relocation_returns_the_last_whole_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Ctrl-C after the n-th move of the relocations tried: while a cluster is being moved
+    # there is one cluster too many, and a trial's moves may cost more until it is undone
+    problem = random_problem(120, 11)
+    start = large.search(problem, deadline=math.inf, polish=False)
+    assert start.host_of is not None and start.cost is not None
+    move, trial = large._State.move, large._try_relocation
+    # the plans a relocation kept: the one returned must be the start or one of them
+    whole: list[list[int]] = []
+
+    def recorded_trial(state: large._State, *args: Any) -> bool:
+        kept = trial(state, *args)
+        if kept:
+            whole.append(list(state.host_of))
+        return kept
+
+    monkeypatch.setattr(large, "_try_relocation", recorded_trial)
+    for after in (1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144):
+        whole[:] = [[start.host_of[i] for i in range(problem.size)]]
+        count = [0]
+
+        def interrupted_move(
+            state: large._State, i: int, j: int, after: int = after, count: list[int] = count
+        ) -> None:
+            if state.journal is not None:
+                count[0] += 1
+                if count[0] == after:
+                    raise KeyboardInterrupt
+            move(state, i, j)
+
+        monkeypatch.setattr(large._State, "move", interrupted_move)
+        found = large.search(problem, deadline=_now() + 30, start=start.host_of)
+        monkeypatch.setattr(large._State, "move", move)
+        assert found.interrupted and found.host_of is not None and found.cost is not None
+        assert count[0] == after
+        plan = plan_of(problem, found.host_of)
+        assert validate(problem, plan) == ()
+        assert len(set(found.host_of.values())) == problem.clusters
+        assert found.cost == delegate_travel(problem, plan) <= start.cost
+        assert [found.host_of[i] for i in range(problem.size)] in whole

@@ -15,10 +15,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from schedcore.application import Scheduler
+from schedcore.domain.values import Activity, AttendanceRow
 from schedcore.errors import ConcurrencyError, StoreError
 from schedcore.stores import _postgres_connection, store_environment
 from schedcore.vault import PostgresVault, _sealer_for
 from tests.conftest import PostgresTarget
+from tests.core.conftest import spec_2022, standard_plan
 from tests.projections.conftest import postgres_schema
 
 pytestmark = pytest.mark.postgres
@@ -33,7 +36,7 @@ def settings(postgres: PostgresTarget) -> Iterator[dict[str, str]]:
 
 def _together(*calls: Callable[[], object]) -> list[BaseException]:
     """Run the calls in threads released at the same moment; the errors they raised."""
-    start = threading.Barrier(len(calls))
+    start = threading.Barrier(len(calls), timeout=60)
     errors: list[BaseException] = []
 
     def run(call: Callable[[], object]) -> None:
@@ -82,7 +85,7 @@ def test_a_deadlock_postgresql_breaks_is_a_lost_race_and_a_bad_statement_names_t
         schema = settings["POSTGRES_SCHEMA"]
         connection.execute(f'CREATE TABLE "{schema}".pair (k int PRIMARY KEY)')
         connection.execute(f'INSERT INTO "{schema}".pair VALUES (1), (2)')
-    both_locked = threading.Barrier(2)
+    both_locked = threading.Barrier(2, timeout=60)
 
     def lock(first: int, second: int) -> None:
         with (
@@ -115,3 +118,37 @@ def test_a_store_that_cannot_be_reached_cannot_be_opened(settings: dict[str, str
         _postgres_connection(unreachable, "test store"),
     ):
         pass  # pragma: no cover - never connected
+
+
+def test_an_upload_whose_vault_insert_lost_a_deadlock_is_retried_and_records_everything(
+    postgres: PostgresTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostgreSQL breaking a deadlock fails one statement; the upload tries it again (as its
+    # retry policy allows) instead of failing: the first vault insert is made to lose one
+    with postgres_schema(postgres) as url:
+        spec = spec_2022()
+        app = Scheduler.open(url, programme=spec.name)
+        try:
+            app.create_programme(spec, actor="ministry")
+            app.apply_plan(standard_plan(), actor="ministry")
+            add = app.vault.add
+            calls: list[int] = []
+
+            def lose_the_first(programme: uuid.UUID, pseudonyms: dict[str, str]) -> object:
+                calls.append(len(pseudonyms))
+                if len(calls) == 1:
+                    raise ConcurrencyError("store test: deadlock detected (injected)")
+                return add(programme, pseudonyms)
+
+            monkeypatch.setattr(app.vault, "add", lose_the_first)
+            day = app.session(1).day
+            rows = [
+                AttendanceRow(f"member {k}", "team", "01", "commune", Activity.HALL, day)
+                for k in range(5)
+            ]
+            result = app.record_attendance(rows, actor="coordinator")
+            assert calls == [5, 5]  # lost once, then kept
+            assert result.recorded == 5
+            assert len(app.vault.everyone(app.programme_id(spec.name))) == 5
+        finally:
+            app.close()

@@ -134,7 +134,8 @@ class EventStoreApplication(Application[UUID]):
         programme: see :mod:`schedcore.security`.  ``retry`` says how a command that lost a
         race with another writer is retried (default :class:`RetryPolicy`; ``RetryPolicy.never()``
         to see every conflict).  Raises :class:`StoreError` if the store cannot be opened or
-        its events cannot be read with the key given.
+        its events cannot be read with the key given, :class:`StoreBusyError` if another
+        writer kept it locked for longer than its lock timeout.
         """
         if require_roles is None:
             require_roles = _env_flag(REQUIRE_ROLES_ENV)

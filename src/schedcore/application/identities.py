@@ -26,7 +26,7 @@ from uuid import UUID
 
 import attrs
 
-from schedcore.application.pipeline import Command, UnitOfWork, authorized, run
+from schedcore.application.pipeline import Command, UnitOfWork, attempts, authorized, run
 from schedcore.domain.attendance import Attendance
 from schedcore.domain.ids import attendance_id
 from schedcore.domain.values import AttendanceRow
@@ -125,8 +125,11 @@ class Pseudonyms:
         new = {m: p for m, p in self.fresh.items() if p in used}
         if not new:
             return True
+        programme_id, vault = self._programme_id, self._app.vault
         with self._app._translated():
-            kept = self._app.vault.add(self._programme_id, new)
+            # a deadlock PostgreSQL broke is a lost race, retried as the app's policy says:
+            # the vault's insert is one statement, and adding members twice is harmless
+            kept = attempts(self._app, "keeping pseudonyms", lambda: vault.add(programme_id, new))
         self._shown = self._names = None
         same = True
         for member, pseudonym in kept.items():
