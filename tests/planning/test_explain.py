@@ -6,7 +6,7 @@ import attrs
 import pytest
 
 from schedcore.errors import InfeasiblePlanError
-from schedcore.planning import Pin, PlanStatus, explain, scenario_2022, solve
+from schedcore.planning import Pin, PlanStatus, SolveProgress, explain, scenario_2022, solve
 
 from .helpers import days, line_units, problem
 
@@ -48,3 +48,16 @@ def test_the_2022_scenario_with_small_halls_says_how_many_seats_are_missing() ->
 def test_an_explanation_is_raised_as_a_typed_error() -> None:
     with pytest.raises(InfeasiblePlanError):
         raise explain(problem(line_units([0, 1]), 2, min_size=2))
+
+
+def test_a_dated_feasibility_check_numbers_its_reports_across_both_stages() -> None:
+    # the allocation alone is checked first, then the whole problem: each finds a plan, and
+    # the caller sees solutions 1 and 2, not 1 twice
+    from schedcore.planning import diagnose
+
+    p = problem(line_units([0, 1, 5, 6]), 2, days=days(3))
+    reports: list[SolveProgress] = []
+    found = diagnose(p, time_limit=20.0, progress=reports.append)
+    assert found.status is PlanStatus.FEASIBLE
+    assert [r.solutions for r in reports] == list(range(1, len(reports) + 1))
+    assert len(reports) >= 2

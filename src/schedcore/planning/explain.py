@@ -88,10 +88,12 @@ def diagnose(
     deadline = started + time_limit
     candidates = [allocation_view(problem)] if problem.has_dates else []
     status = PlanStatus.FEASIBLE
+    reported = 0  # the reports are numbered across both checks, not from one in each
     for candidate in [*candidates, problem]:
         solver = solver_for(candidate, time_limit=max(0.05, deadline - time.perf_counter()))
-        reporter = ProgressReporter(progress, started) if progress is not None else None
+        reporter = None if progress is None else ProgressReporter(progress, started, reported)
         found = solver.solve(build_model(candidate).model, reporter)
+        reported = 0 if reporter is None else reporter.reported
         if found == cp_model.INFEASIBLE:
             status = PlanStatus.INFEASIBLE
             break

@@ -93,13 +93,19 @@ _STATUS: dict[Any, PlanStatus] = {
 
 
 class ProgressReporter(cp_model.CpSolverSolutionCallback):
-    """Turns CP-SAT solution callbacks into :class:`Progress` reports."""
+    """Turns CP-SAT solution callbacks into :class:`Progress` reports, numbered on from
+    ``numbered_from`` (the reports of earlier stages of the same call)."""
 
-    def __init__(self, progress: ProgressCallback, started: float) -> None:
+    def __init__(self, progress: ProgressCallback, started: float, numbered_from: int = 0) -> None:
         super().__init__()
         self._progress = progress
         self._started = started
-        self._count = 0
+        self._count = numbered_from
+
+    @property
+    def reported(self) -> int:
+        """The number of the last report (``numbered_from`` if none was made)."""
+        return self._count
 
     def on_solution_callback(self) -> None:
         self._count += 1
